@@ -1,0 +1,1 @@
+"""Channel adapters: turn a platform's updates into Events and Replies into its messages."""

@@ -1,0 +1,152 @@
+"""The console channel: a terminal (human mode) or a JSON-lines pipe (for scripts and tests).
+
+It is the text-only reference channel: options are printed as numbered lines, and typing the
+number or the label picks them, exactly as on Zalo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import mimetypes
+import os
+import sys
+from typing import TextIO
+
+from bot.dispatcher import Dispatcher
+from bot.i18n import N_
+from bot.model import Attachment, Event, Reply
+
+CHANNEL = "console"
+HUMAN_INTRO = N_(
+    "Console chat with Sáng kiến. Type a message and press Enter; :photo PATH or :doc PATH "
+    "sends a file, :contact NUMBER shares a phone number; Ctrl-D quits."
+)
+
+
+def _attachment(kind: str, path: str) -> Attachment:
+    if not os.path.isfile(path):
+        raise ValueError(f"no such file: {path}")
+    mime = mimetypes.guess_type(path)[0]
+    return Attachment(
+        kind=kind, ref=os.path.abspath(path), name=os.path.basename(path), mime=mime,
+        size=os.path.getsize(path),
+    )
+
+
+def event_from_json(line: str, default_user: str) -> Event:
+    """Read one JSON input line; raise ValueError with a reason when it is malformed."""
+    if not line.lstrip().startswith("{"):
+        return Event(channel=CHANNEL, user=default_user, text=line)
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"malformed JSON: {error.msg} at column {error.colno}") from None
+    if not isinstance(obj, dict):
+        raise ValueError("each line must be a JSON object")
+    user = obj.get("user", default_user)
+    if not isinstance(user, (int, str)) or isinstance(user, bool) or str(user) == "":
+        raise ValueError("'user' must be a number or a string")
+    update_id = obj.get("update_id")
+    if update_id is not None and (not isinstance(update_id, int) or isinstance(update_id, bool)):
+        raise ValueError("'update_id' must be an integer")
+    base = {"channel": CHANNEL, "user": str(user), "update_id": update_id}
+    for key in ("text", "choose", "photo", "document", "contact"):
+        if key in obj and not isinstance(obj[key], str):
+            raise ValueError(f"'{key}' must be a string")
+    if "text" in obj:
+        return Event(**base, text=obj["text"])
+    if "choose" in obj:
+        return Event(**base, choice=obj["choose"])
+    if "photo" in obj:
+        return Event(**base, attachment=_attachment("photo", obj["photo"]))
+    if "document" in obj:
+        return Event(**base, attachment=_attachment("document", obj["document"]))
+    if "contact" in obj:
+        return Event(**base, contact=obj["contact"])
+    if "other" in obj:
+        return Event(**base, other=str(obj["other"]))
+    raise ValueError("a line needs one of: text, choose, photo, document, contact")
+
+
+def reply_to_json(reply: Reply, sender: str) -> str:
+    to = reply.to or sender
+    return json.dumps(
+        {
+            "to": int(to) if to.isdigit() else to,
+            "text": reply.text,
+            "options": [{"value": o.value, "label": o.label} for o in reply.options],
+        },
+        ensure_ascii=False,
+    )
+
+
+def render_human(reply: Reply) -> str:
+    lines = [reply.text]
+    for number, option in enumerate(reply.options, start=1):
+        lines.append(f"  {number}. {option.label}")
+    return "\n".join(lines)
+
+
+def event_from_human(line: str, user: str) -> Event:
+    command, _, rest = line.partition(" ")
+    if command == ":photo":
+        return Event(channel=CHANNEL, user=user, attachment=_attachment("photo", rest.strip()))
+    if command == ":doc":
+        return Event(channel=CHANNEL, user=user, attachment=_attachment("document", rest.strip()))
+    if command == ":contact":
+        return Event(channel=CHANNEL, user=user, contact=rest.strip())
+    return Event(channel=CHANNEL, user=user, text=line)
+
+
+async def _lines(stream: TextIO):
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, stream.readline)
+        if not line:
+            return
+        yield line.rstrip("\r\n")
+
+
+async def run_json(dispatcher: Dispatcher, user: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
+    def emit(text: str) -> None:
+        stdout.write(text + "\n")
+        stdout.flush()
+
+    async for line in _lines(stdin):
+        if not line.strip():
+            continue
+        try:
+            event = event_from_json(line, user)
+        except ValueError as error:
+            emit(json.dumps({"error": str(error)}, ensure_ascii=False))
+            emit(json.dumps({"idle": True}))
+            continue
+        for reply in await dispatcher.handle(event):
+            emit(reply_to_json(reply, event.user))
+        emit(json.dumps({"idle": True}))
+
+
+async def run_human(dispatcher: Dispatcher, user: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
+    stdout.write(dispatcher.translator(None)._(HUMAN_INTRO) + "\n\n")
+    stdout.flush()
+    first = Event(channel=CHANNEL, user=user, text="/start")
+    pending = [first]
+    lines = _lines(stdin)
+    while True:
+        for event in pending:
+            for reply in await dispatcher.handle(event):
+                prefix = f"[→ {reply.to}] " if reply.to and reply.to != user else ""
+                stdout.write(prefix + render_human(reply) + "\n\n")
+        stdout.write("> ")
+        stdout.flush()
+        try:
+            line = await anext(lines)
+        except StopAsyncIteration:
+            stdout.write("\n")
+            return
+        try:
+            pending = [event_from_human(line, user)] if line.strip() else []
+        except ValueError as error:
+            stdout.write(f"{error}\n")
+            pending = []

@@ -1,0 +1,72 @@
+"""What a handler sees of one incoming event, and what it leaves behind: replies and a new state."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.model import Event, Option, Reply
+from bot.reference import Reference
+
+
+@dataclass
+class Context:
+    settings: Settings
+    ref: Reference
+    conn: AsyncConnection
+    user: dict[str, Any]
+    event: Event
+    now: datetime
+    t: Translator
+    replies: list[Reply] = field(default_factory=list)
+    user_changes: dict[str, Any] = field(default_factory=dict)
+    forget_user: bool = False
+
+    def __post_init__(self) -> None:
+        self.state: str = self.user["state"]
+        self.data: dict[str, Any] = copy.deepcopy(self.user["data"] or {})
+
+    # --- language --------------------------------------------------------------------------
+    def _(self, message: str) -> str:
+        return self.t._(message)
+
+    @property
+    def lang(self) -> str:
+        return self.t.lang
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.t.tz).date()
+
+    # --- replies ---------------------------------------------------------------------------
+    def say(
+        self,
+        text: str,
+        options: list[Option] | None = None,
+        *,
+        free_text: bool = False,
+        request_contact: str | None = None,
+    ) -> None:
+        """Reply to the sender. The options are remembered so that typing a number or a label
+        later picks them; on a step that expects free text, only a label typed in full does."""
+        options = options or []
+        self.replies.append(Reply(text=text, options=options, request_contact=request_contact))
+        self.data["opts"] = [[o.value, o.label] for o in options]
+        self.data["numbered"] = not free_text
+
+    def notify(self, to: str, text: str, options: list[Option] | None = None) -> None:
+        """Send to someone else (channel identity), after the transaction commits."""
+        self.replies.append(Reply(text=text, options=options or [], to=to))
+
+    def goto(self, state: str) -> None:
+        self.state = state
+
+    def set_user(self, **values: Any) -> None:
+        self.user_changes.update(values)
+        self.user.update(values)

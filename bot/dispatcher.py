@@ -1,0 +1,136 @@
+"""The dispatcher: one incoming event in, its replies out, the conversation committed between.
+
+A step is one transaction: read the sender's row, run the handler, write the row back with a guard
+on the update id (so a redelivered update is processed once), commit, and only then send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.context import Context
+from bot.flood import FloodGate
+from bot.i18n import N_, Translator
+from bot.model import Event, Reply
+from bot.reference import Reference
+from bot.text import clean, fold
+from storage import repo
+
+log = logging.getLogger(__name__)
+
+FLOOD_WARNING = N_(
+    "You are sending messages very quickly. Please wait a moment; "
+    "your answers so far are kept."
+)
+INTERNAL_ERROR = N_(
+    "Sorry, something went wrong on our side. Your answers so far are kept; "
+    "please send your message again in a moment."
+)
+
+
+class _AlreadyProcessed(Exception):
+    pass
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        reference: Reference | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        from handlers import route  # handlers depend on bot, never the other way at import time
+
+        self.settings = settings
+        self.engine = engine
+        self.ref = reference or Reference(settings)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.flood = FloodGate(settings.flood_burst, settings.flood_rate)
+        self._route = route
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def translator(self, lang: str | None) -> Translator:
+        return Translator(
+            self.settings.locales_dir, lang or self.settings.default_lang, self.settings.timezone
+        )
+
+    async def handle(self, event: Event) -> list[Reply]:
+        key = f"{event.channel}:{event.user}"
+        admitted, warn = self.flood.admit(key)
+        if not admitted:
+            if warn:
+                return [Reply(text=self.translator(None)._(FLOOD_WARNING))]
+            return []
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            try:
+                return await self._handle(_normalised(event))
+            except _AlreadyProcessed:
+                return []
+            except Exception:
+                log.exception("handler failed for %s (update %s)", key, event.update_id)
+                return [Reply(text=self.translator(None)._(INTERNAL_ERROR))]
+            finally:
+                if not lock.locked() and len(self._locks) > 10_000:
+                    self._locks.pop(key, None)
+
+    async def _handle(self, event: Event) -> list[Reply]:
+        now = self.clock()
+        async with self.engine.begin() as conn:
+            user = await repo.load_user(conn, event.channel, event.user)
+            if user is None:
+                user = await repo.create_user(
+                    conn, event.channel, event.user, self.settings.default_lang, now
+                )
+            if event.update_id is not None and user["last_update_id"] >= event.update_id:
+                raise _AlreadyProcessed
+            ctx = Context(
+                settings=self.settings,
+                ref=self.ref,
+                conn=conn,
+                user=user,
+                event=_resolve_option(event, user["data"] or {}),
+                now=now,
+                t=self.translator(user["lang"]),
+            )
+            await self._route(ctx)
+            if ctx.forget_user:
+                await repo.delete_user(conn, user["id"])
+            else:
+                values = {"state": ctx.state, "data": ctx.data, "updated_at": now}
+                values.update(ctx.user_changes)
+                if not await repo.save_user(conn, user["id"], values, event.update_id):
+                    raise _AlreadyProcessed
+        return ctx.replies
+
+
+def _normalised(event: Event) -> Event:
+    if event.text is None:
+        return event
+    return replace(event, text=clean(event.text))
+
+
+def _resolve_option(event: Event, data: dict) -> Event:
+    """Typing the number or the label of an offered option is the same as pressing it."""
+    if event.text is None or event.choice is not None or event.text.startswith("/"):
+        return event
+    options = data.get("opts") or []
+    text = event.text.strip()
+    value = None
+    numbered = data.get("numbered", True) and text.isascii() and text.isdigit()
+    if numbered and 1 <= int(text) <= len(options):
+        value = options[int(text) - 1][0]
+    else:
+        key = fold(text)
+        value = next((v for v, label in options if key and fold(label) == key), None)
+    if value is None:
+        return event
+    return replace(event, choice=value, text=None)

@@ -1,0 +1,68 @@
+"""The channel-agnostic message model: what comes in (Event) and what goes out (Reply).
+
+Options are values plus labels. Telegram shows them as inline buttons; a channel without buttons
+(Zalo, the console) shows a numbered list, and typing the number or the label always works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # "photo" or "document"
+    ref: str  # channel file id (Telegram) or path (console)
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "ref": self.ref, "name": self.name, "mime": self.mime,
+                "size": self.size}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One incoming message from a person, whatever the channel."""
+
+    channel: str
+    user: str  # the channel's identity of the sender
+    update_id: int | None = None
+    text: str | None = None
+    choice: str | None = None  # an option value (a pressed button)
+    attachment: Attachment | None = None
+    contact: str | None = None  # a shared phone number
+    other: str | None = None  # a kind of message the bot does not take: sticker, voice, location…
+    lang_hint: str | None = None
+    display_name: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        """`/start payload` → "start"; also strips a Telegram `@botname` suffix."""
+        if self.text and self.text.startswith("/"):
+            head = self.text[1:].split(maxsplit=1)[0] if len(self.text) > 1 else ""
+            return head.split("@", 1)[0].lower()
+        return None
+
+    @property
+    def command_args(self) -> str:
+        if self.text and self.text.startswith("/"):
+            parts = self.text.split(maxsplit=1)
+            return parts[1].strip() if len(parts) > 1 else ""
+        return ""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass
+class Reply:
+    text: str
+    options: list[Option] = field(default_factory=list)
+    to: str | None = None  # channel identity; None means the sender of the event
+    request_contact: str | None = None  # label of a "share my phone number" button, if offered
+    attachments: list[Attachment] = field(default_factory=list)

@@ -1,0 +1,121 @@
+"""Reference data read from data files: units, fields, entry types, campaigns.
+
+None of it is code: a new ward map or a new campaign is a new data file, chosen by configuration.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bot.config import Settings
+from bot.text import fold
+
+
+@dataclass(frozen=True)
+class Named:
+    slug: str
+    name_vi: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_en if lang == "en" else self.name_vi
+
+
+@dataclass(frozen=True)
+class Unit(Named):
+    kind: str  # "ward" or "district"
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Campaign:
+    slug: str
+    title_vi: str
+    title_en: str
+    description_vi: str
+    description_en: str
+    kinds: tuple[str, ...]
+    opens: date
+    closes: date
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" else self.title_vi
+
+    def description(self, lang: str) -> str:
+        return self.description_en if lang == "en" else self.description_vi
+
+    def is_open(self, today: date) -> bool:
+        return self.opens <= today <= self.closes
+
+
+def _load(path: Path) -> dict:
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+class Reference:
+    def __init__(self, settings: Settings):
+        raw_units = _load(settings.units_file)["unit"]
+        self.units = [
+            Unit(
+                slug=u["slug"],
+                name_vi=u["name_vi"],
+                name_en=u["name_en"],
+                kind=u["kind"],
+                aliases=tuple(u.get("aliases", ())),
+            )
+            for u in raw_units
+        ]
+        self.unit_by_slug = {u.slug: u for u in self.units}
+        self.wards = [u for u in self.units if u.kind == "ward"]
+        catalog = _load(settings.catalog_file)
+        self.idea_fields = [Named(**f) for f in catalog["idea_field"]]
+        self.award_fields = [Named(**f) for f in catalog["award_field"]]
+        self.entry_types = [Named(**f) for f in catalog["entry_type"]]
+        self.ip_statuses = [Named(**f) for f in catalog["ip_status"]]
+        self.campaigns = [
+            Campaign(**{**c, "kinds": tuple(c["kinds"])})
+            for c in _load(settings.campaigns_file)["campaign"]
+        ]
+        self._ward_keys = self._build_ward_keys()
+
+    def _build_ward_keys(self) -> dict[str, list[str]]:
+        keys: dict[str, list[str]] = {}
+        for ward in self.wards:
+            names = {ward.name_vi, ward.name_en, ward.slug.replace("-", " "), *ward.aliases}
+            for name in names:
+                for key in {fold(name), _strip_ward_word(fold(name))}:
+                    if key and ward.slug not in keys.setdefault(key, []):
+                        keys[key].append(ward.slug)
+        return keys
+
+    def match_wards(self, typed: str) -> list[Unit]:
+        """Wards a typed name may mean: one, several (an old ward that was split), or none."""
+        key = _strip_ward_word(fold(typed))
+        return [self.unit_by_slug[s] for s in self._ward_keys.get(key, [])]
+
+    def named(self, group: str, slug: str | None) -> Named | None:
+        for item in getattr(self, group):
+            if item.slug == slug:
+                return item
+        return None
+
+    def open_campaigns(self, today: date, kind: str | None = None) -> list[Campaign]:
+        return [
+            c for c in self.campaigns if c.is_open(today) and (kind is None or kind in c.kinds)
+        ]
+
+    def campaign(self, slug: str | None) -> Campaign | None:
+        return next((c for c in self.campaigns if c.slug == slug), None)
+
+
+def _strip_ward_word(key: str) -> str:
+    for prefix in ("phuong ", "p ", "ward "):
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    if key.endswith(" ward"):
+        key = key[: -len(" ward")]
+    return key.strip()

@@ -1,0 +1,87 @@
+"""Submitting, looking up, withdrawing entries, and erasing a resident's personal data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.codes import PREFIXES, make_code
+from bot.workflow import OPEN_STATUSES
+from storage import repo
+
+
+@dataclass(frozen=True)
+class Submitted:
+    entry_id: int
+    code: str
+    unit: str
+
+
+async def submit(
+    conn: AsyncConnection,
+    *,
+    user_id: int,
+    draft: dict[str, Any],
+    lang: str,
+    now: datetime,
+    year: int,
+) -> Submitted:
+    """Store a confirmed draft as an entry in its unit's queue, with status `submitted`."""
+    kind = draft["kind"]
+    answers = dict(draft["answers"])
+    seq = await repo.next_counter(conn, f"{PREFIXES[kind]}{year % 100:02d}")
+    code = make_code(kind, year, seq)
+    core = {"ward", "field", "title", "description", "contact_name", "phone", "show_name"}
+    field = answers.get("field") if kind == "idea" else answers.get("award_field")
+    details = {k: v for k, v in answers.items() if k not in core | {"award_field", "files"}}
+    entry_id = await repo.insert_entry(
+        conn,
+        {
+            "code": code,
+            "kind": kind,
+            "user_id": user_id,
+            "unit": answers["ward"],
+            "campaign": draft.get("campaign"),
+            "field": field,
+            "title": answers["title"],
+            "description": answers["description"],
+            "details": details,
+            "contact_name": answers.get("contact_name"),
+            "contact_phone": answers.get("phone"),
+            "show_name": bool(answers.get("show_name")) and bool(answers.get("contact_name")),
+            "status": "submitted",
+            "lang": lang,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    await repo.insert_attachments(conn, entry_id, draft.get("files", []), now)
+    await repo.insert_history(
+        conn, entry_id, at=now, actor_id=user_id, role="resident", from_status=None,
+        to_status="submitted",
+    )
+    return Submitted(entry_id=entry_id, code=code, unit=answers["ward"])
+
+
+async def withdraw(conn: AsyncConnection, *, user_id: int, code: str, now: datetime) -> str:
+    """Withdraw the author's own open entry. Returns "ok", "not_found", "not_yours" or "closed"."""
+    entry = await repo.entry_by_code(conn, code)
+    if entry is None:
+        return "not_found"
+    if entry["user_id"] != user_id:
+        return "not_yours"
+    if not await repo.change_status(conn, entry["id"], OPEN_STATUSES, "withdrawn", now):
+        return "closed"
+    await repo.insert_history(
+        conn, entry["id"], at=now, actor_id=user_id, role="resident",
+        from_status=entry["status"], to_status="withdrawn",
+    )
+    return "ok"
+
+
+async def erase_resident(conn: AsyncConnection, *, user_id: int, now: datetime) -> int:
+    """Remove name and phone from the resident's entries; the caller then forgets the resident."""
+    return await repo.anonymise_user_entries(conn, user_id, now)

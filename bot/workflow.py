@@ -1,0 +1,28 @@
+"""Statuses of an entry and the words residents see for them (DESIGN.md, "Workflow of an entry")."""
+
+from bot.i18n import N_
+
+STATUS_LABELS = {
+    "submitted": N_("Submitted, waiting to be taken up by the ward"),
+    "accepted": N_("Taken up, under review"),
+    "needs_info": N_("Waiting for more information from the author"),
+    "rejected": N_("Not accepted"),
+    "duplicate": N_("Not accepted: the same as an earlier entry"),
+    "forwarded": N_("Forwarded to the district for review"),
+    "recognised": N_("Recognised by the ward"),
+    "closed": N_("Closed"),
+    "shortlisted": N_("Shortlisted for the selection council"),
+    "nominated": N_("Nominated to the Ho Chi Minh City Creative Award"),
+    "awarded": N_("Awarded"),
+    "not_awarded": N_("Not awarded"),
+    "applied": N_("Awarded and put into practice"),
+    "withdrawn": N_("Withdrawn by the author"),
+}
+
+# States from which the author may still withdraw the entry.
+OPEN_STATUSES = ("submitted", "accepted", "needs_info", "forwarded", "shortlisted", "nominated")
+
+KIND_LABELS = {
+    "idea": N_("Creative idea"),
+    "award": N_("Creative Award entry"),
+}

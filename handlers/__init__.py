@@ -1,0 +1,100 @@
+"""Conversation handlers, channel-agnostic: an event comes in through a `Context`, replies go out.
+
+Every route is registered here, in one place. Order matters: consent first, then commands, then
+menu buttons (valid from any message), then whatever the current state expects.
+"""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.i18n import N_
+from handlers import entries, flow, help, menu, settings, start
+
+COMMAND_ALIASES = {
+    "start": "start",
+    "menu": "menu",
+    "sangkien": "idea", "idea": "idea",
+    "giaithuong": "award", "award": "award",
+    "tracuu": "lookup", "lookup": "lookup",
+    "hosocuatoi": "mine", "mine": "mine",
+    "chiendich": "campaigns", "campaigns": "campaigns",
+    "caidat": "settings", "settings": "settings",
+    "trogiup": "help", "help": "help",
+    "huy": "cancel", "cancel": "cancel",
+}
+
+# The Telegram command menu, in the order shown; descriptions are translated per language.
+COMMAND_MENU = [
+    ("menu", N_("Main menu")),
+    ("sangkien", N_("Send an idea")),
+    ("giaithuong", N_("Register for the HCMC Creative Award")),
+    ("tracuu", N_("Look up an entry by its code")),
+    ("hosocuatoi", N_("My entries")),
+    ("chiendich", N_("Open campaigns")),
+    ("caidat", N_("Settings: language, announcements, erase my data")),
+    ("trogiup", N_("Help")),
+    ("huy", N_("Cancel the form you are filling in")),
+]
+
+STATES = {
+    "menu": menu.handle,
+    "flow": flow.handle,
+    "lookup": entries.handle_lookup,
+    "mine": entries.handle_mine,
+    "settings": settings.handle,
+    "settings:erase": settings.handle_erase,
+}
+
+
+async def route(ctx: Context) -> None:
+    event = ctx.event
+    if not start.has_consented(ctx):
+        await start.handle_unconsented(ctx)
+        return
+    if event.command is not None:
+        await _command(ctx, COMMAND_ALIASES.get(event.command))
+        return
+    choice = event.choice or ""
+    if choice.startswith("menu:"):
+        await menu.choose(ctx, choice)
+        return
+    if choice.startswith(settings.LANG):
+        await settings.handle(ctx)
+        return
+    handler = STATES.get(ctx.state) or STATES.get(ctx.state.split(":", 1)[0])
+    if handler is None:
+        menu.show(ctx)
+        return
+    await handler(ctx)
+
+
+async def _command(ctx: Context, name: str | None) -> None:
+    in_form = ctx.state.startswith("flow:")
+    if name == "start":
+        menu.show(ctx, ctx._("Welcome back to Sáng kiến."))
+    elif name in ("idea", "award", "campaigns", "settings", "mine", "menu"):
+        await menu.choose(ctx, f"menu:{name if name != 'menu' else 'main'}")
+    elif name == "lookup":
+        if ctx.event.command_args:
+            await entries.try_lookup_text(ctx, ctx.event.command_args)
+        else:
+            entries.ask_code(ctx)
+    elif name == "cancel":
+        if in_form and ctx.state not in ("flow:cancel", "flow:replace"):
+            flow.ask_cancel(ctx)
+        else:
+            menu.show(ctx, ctx._("There is nothing to cancel."))
+    elif name == "help" and in_form:
+        flow.reprompt(ctx, ctx._(help.HELP_TEXT))
+    elif name == "help":
+        help.show(ctx)
+    elif in_form:
+        flow.reprompt(ctx, _unknown(ctx))
+    else:
+        help.show(ctx, _unknown(ctx))
+
+
+def _unknown(ctx: Context) -> str:
+    return ctx._("I do not know the command /{command}. Here is what I can do:").format(
+        command=(ctx.event.command or "")[:32]
+    )

@@ -1,0 +1,39 @@
+"""Pieces every conversation uses: navigation options and the sentences for wrong input."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.model import Option
+
+BACK = "nav:back"
+CANCEL = "nav:cancel"
+SKIP = "nav:skip"
+DONE = "nav:done"
+MAIN_MENU = "menu:main"
+
+WRONG_KIND = {
+    "text": N_("Please type your answer as a text message."),
+    "choice": N_("Please choose one of the options: press a button or type its number."),
+    "files": N_("Please send a photo or a document, or choose one of the options."),
+    "phone": N_("Please type a phone number, share your contact, or choose one of the options."),
+}
+STALE_OPTION = N_("That button belongs to an earlier message. Here is where we are now:")
+
+
+def nav(ctx: Context, *, back: bool = True, cancel: bool = True, skip: bool = False,
+        done: bool = False) -> list[Option]:
+    options = []
+    if done:
+        options.append(Option(DONE, ctx._("Done")))
+    if skip:
+        options.append(Option(SKIP, ctx._("Skip")))
+    if back:
+        options.append(Option(BACK, ctx._("Back")))
+    if cancel:
+        options.append(Option(CANCEL, ctx._("Cancel")))
+    return options
+
+
+def is_offered(ctx: Context, value: str) -> bool:
+    return any(v == value for v, _label in ctx.data.get("opts") or [])

@@ -1,0 +1,260 @@
+"""The kinds of question a form asks. Each knows how to ask, read an answer and show it.
+
+`accept` returns an `Answer` (go on), a `Retry` (say why and ask again, keeping the draft) or a
+`Stay` (the answer was taken, but the question goes on, as with several files).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.model import Option
+from bot.phones import display_phone, normalise_phone
+from handlers.common import DONE, SKIP, WRONG_KIND, nav
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: Any
+
+
+@dataclass(frozen=True)
+class Retry:
+    message: str
+
+
+@dataclass(frozen=True)
+class Stay:
+    message: str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    prompt: str  # msgid
+    label: str  # msgid, used in the summary and the edit list
+    optional: bool = False
+    when: Callable[[dict], bool] | None = None  # asked only when this holds for the answers
+    kind = "text"
+
+    def applies(self, answers: dict) -> bool:
+        return self.when is None or self.when(answers)
+
+    def options(self, ctx: Context) -> list[Option]:
+        return []
+
+    def ask(self, ctx: Context, prefix: str | None = None) -> None:
+        text = ctx._(self.prompt)
+        if prefix:
+            text = f"{prefix}\n\n{text}"
+        ctx.say(
+            text,
+            self.options(ctx) + nav(ctx, skip=self.optional),
+            free_text=self.kind in ("text", "phone"),
+        )
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        raise NotImplementedError
+
+    def render(self, ctx: Context, value: Any) -> str:
+        return str(value)
+
+    def wrong_kind(self, ctx: Context) -> Retry:
+        return Retry(ctx._(WRONG_KIND[self.kind]))
+
+
+@dataclass(frozen=True)
+class TextField(Field):
+    max_len: int = 500
+    min_len: int = 1
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        text = ctx.event.text
+        if text is None or ctx.event.choice is not None:
+            return self.wrong_kind(ctx)
+        if text.startswith("/"):
+            return Retry(ctx._("Commands cannot be used as an answer. Please type your answer."))
+        if len(text) > self.max_len:
+            return Retry(
+                ctx._(
+                    "That is {length} characters long; the limit for {label} is {limit}. "
+                    "Please shorten it and send it again; your other answers are kept."
+                ).format(length=len(text), label=ctx._(self.label).lower(), limit=self.max_len)
+            )
+        if len(text) < self.min_len:
+            return Retry(
+                ctx._("That is too short: please write at least {limit} characters.").format(
+                    limit=self.min_len
+                )
+            )
+        return Answer(text)
+
+
+@dataclass(frozen=True)
+class ChoiceField(Field):
+    choices: Callable[[Context], list[tuple[str, str]]] | None = None
+    kind = "choice"
+
+    def options(self, ctx: Context) -> list[Option]:
+        return [Option(f"pick:{value}", label) for value, label in self.choices(ctx)]
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        choice = ctx.event.choice
+        valid = {value for value, _label in self.choices(ctx)}
+        if choice and choice.startswith("pick:") and choice[5:] in valid:
+            return Answer(choice[5:])
+        return self.wrong_kind(ctx)
+
+    def render(self, ctx: Context, value: Any) -> str:
+        return dict(self.choices(ctx)).get(value, str(value))
+
+
+@dataclass(frozen=True)
+class WardField(ChoiceField):
+    """A ward, as a button or typed with or without accents, by name or alias."""
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        if ctx.event.text and ctx.event.choice is None:
+            matches = ctx.ref.match_wards(ctx.event.text)
+            if len(matches) == 1:
+                return Answer(matches[0].slug)
+            if len(matches) > 1:
+                ctx.say(
+                    ctx._(
+                        "“{typed}” is now part of more than one ward. Which one is yours?"
+                    ).format(typed=ctx.event.text),
+                    [Option(f"pick:{u.slug}", u.name(ctx.lang)) for u in matches]
+                    + nav(ctx),
+                )
+                return Stay("")
+            return Retry(
+                ctx._("We could not find a ward called “{typed}”. Please choose from the list.")
+                .format(typed=ctx.event.text[:60])
+            )
+        return super().accept(ctx)
+
+
+@dataclass(frozen=True)
+class YesNoField(Field):
+    kind = "choice"
+
+    def options(self, ctx: Context) -> list[Option]:
+        return [Option("pick:yes", ctx._("Yes")), Option("pick:no", ctx._("No"))]
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        if ctx.event.choice in ("pick:yes", "pick:no"):
+            return Answer(ctx.event.choice == "pick:yes")
+        return self.wrong_kind(ctx)
+
+    def render(self, ctx: Context, value: Any) -> str:
+        return ctx._("Yes") if value else ctx._("No")
+
+
+@dataclass(frozen=True)
+class PhoneField(Field):
+    kind = "phone"
+
+    def ask(self, ctx: Context, prefix: str | None = None) -> None:
+        text = ctx._(self.prompt)
+        if prefix:
+            text = f"{prefix}\n\n{text}"
+        ctx.say(text, nav(ctx, skip=self.optional), free_text=True,
+                request_contact=ctx._("Share my phone number"))
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        typed = ctx.event.contact or (ctx.event.text if ctx.event.choice is None else None)
+        if typed is None:
+            return self.wrong_kind(ctx)
+        phone = normalise_phone(typed)
+        if phone is None:
+            return Retry(
+                ctx._(
+                    "“{typed}” is not a Vietnamese phone number we can use. Please type it as "
+                    "you would dial it, for example 0903 123 456, or press Skip."
+                ).format(typed=typed[:40])
+            )
+        return Answer(phone)
+
+    def render(self, ctx: Context, value: Any) -> str:
+        return display_phone(value)
+
+
+ALLOWED_DOCUMENTS = {
+    "application/pdf": "pdf",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.ms-powerpoint": "ppt",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+}
+ALLOWED_EXTENSIONS = set(ALLOWED_DOCUMENTS.values()) | {"jpeg"}
+FILE_TYPES_TEXT = N_("PDF, Word, Excel, PowerPoint, OpenDocument text, JPEG or PNG")
+
+
+@dataclass(frozen=True)
+class FilesField(Field):
+    """Photos and documents, several of them, up to the configured limit."""
+
+    kind = "files"
+
+    def ask(self, ctx: Context, prefix: str | None = None) -> None:
+        files = ctx.data["draft"].get("files", [])
+        text = ctx._(self.prompt).format(
+            limit=ctx.settings.max_attachments, types=ctx._(FILE_TYPES_TEXT)
+        )
+        if files:
+            text += "\n" + ctx._("Files received so far: {count}.").format(count=len(files))
+        if prefix:
+            text = f"{prefix}\n\n{text}"
+        ctx.say(text, nav(ctx, done=bool(files), skip=not files))
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        files: list = ctx.data["draft"].setdefault("files", [])
+        if ctx.event.choice in (DONE, SKIP):
+            return Answer(len(files))
+        attachment = ctx.event.attachment
+        if attachment is None:
+            return self.wrong_kind(ctx)
+        problem = self._problem(ctx, attachment)
+        if problem:
+            return Retry(problem)
+        files.append(attachment.as_dict())
+        limit = ctx.settings.max_attachments
+        if len(files) >= limit:
+            return Answer(len(files))
+        return Stay(
+            ctx._("File received ({count} of at most {limit}). Send another, or press Done.")
+            .format(count=len(files), limit=limit)
+        )
+
+    def _problem(self, ctx: Context, attachment) -> str | None:
+        settings = ctx.settings
+        if attachment.kind == "photo":
+            limit = settings.max_photo_bytes
+        else:
+            limit = settings.max_document_bytes
+            extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
+            if attachment.mime not in ALLOWED_DOCUMENTS and extension not in ALLOWED_EXTENSIONS:
+                return ctx._("This type of file is not accepted. Accepted types: {types}.").format(
+                    types=ctx._(FILE_TYPES_TEXT)
+                )
+        if attachment.size and attachment.size > limit:
+            return ctx._("This file is {size} MB; the limit is {limit} MB.").format(
+                size=round(attachment.size / 1_048_576, 1), limit=limit // 1_048_576
+            )
+        return None
+
+    def render(self, ctx: Context, value: Any) -> str:
+        files = ctx.data["draft"].get("files", [])
+        if not files:
+            return ctx._("none")
+        names = ", ".join(f.get("name") or ctx._("photo") for f in files)
+        return f"{len(files)} ({names})"

@@ -1,0 +1,303 @@
+"""The form engine: asks the questions of a form in order, with Back, Skip, Cancel, a summary,
+editing of any answer, and confirmation. Every answer is committed as it arrives (it lives in the
+draft, in the resident's row), so a restart resumes the form at the same question.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.model import Option
+from bot.services import entries as entry_service
+from handlers import menu
+from handlers.common import BACK, CANCEL, SKIP, STALE_OPTION, is_offered, nav
+from handlers.fields import Answer, Field, Retry, Stay
+from handlers.forms import FORM_TITLES, FORMS
+
+CONFIRM = "form:confirm"
+EDIT = "form:edit"
+DISCARD_YES = "form:discard"
+DISCARD_NO = "form:keep"
+
+NO_CAMPAIGN = N_(
+    "No campaign is accepting this kind of entry at the moment, so it cannot be sent now. "
+    "Please look at Open campaigns later."
+)
+
+
+def _draft(ctx: Context) -> dict[str, Any]:
+    return ctx.data["draft"]
+
+
+def _form(ctx: Context) -> list[Field]:
+    return FORMS[_draft(ctx)["kind"]]
+
+
+def _field(ctx: Context, name: str) -> Field | None:
+    return next((f for f in _form(ctx) if f.name == name), None)
+
+
+def _next_missing(ctx: Context) -> Field | None:
+    answers = _draft(ctx)["answers"]
+    return next((f for f in _form(ctx) if f.applies(answers) and f.name not in answers), None)
+
+
+async def begin(ctx: Context, kind: str) -> None:
+    draft = ctx.data.get("draft")
+    if draft:
+        ctx.goto("flow:replace")
+        ctx.data["replace_with"] = kind
+        ctx.say(
+            ctx._("You have an unfinished {what}. Continue it, or discard it and start anew?")
+            .format(what=ctx._(menu.DRAFT_NAMES[draft["kind"]])),
+            [Option("menu:resume", ctx._("Continue it")),
+             Option(DISCARD_YES, ctx._("Discard it and start anew"))],
+        )
+        return
+    campaigns = ctx.ref.open_campaigns(ctx.today, kind)
+    if not campaigns:
+        menu.show(ctx, ctx._(NO_CAMPAIGN))
+        return
+    answers: dict[str, Any] = {}
+    if len(campaigns) == 1:
+        answers["campaign"] = campaigns[0].slug
+    ctx.data["draft"] = {"kind": kind, "answers": answers, "trail": [], "files": []}
+    await _ask_next(ctx)
+
+
+async def resume(ctx: Context) -> None:
+    if not ctx.data.get("draft"):
+        menu.show(ctx, ctx._("There is no unfinished form to continue."))
+        return
+    await _ask_next(ctx, prefix=ctx._("Let us continue where you stopped."))
+
+
+async def _ask_next(ctx: Context, prefix: str | None = None) -> None:
+    field = _next_missing(ctx)
+    if field is None:
+        _draft(ctx).pop("editing", None)
+        show_summary(ctx, prefix)
+    else:
+        ctx.goto(f"flow:{field.name}")
+        field.ask(ctx, prefix)
+
+
+def reprompt(ctx: Context, prefix: str | None = None) -> None:
+    """Ask the current question again (after help, a wrong kind of message, a stale button)."""
+    step = ctx.state.split(":", 1)[1]
+    if step == "summary":
+        show_summary(ctx, prefix)
+    elif step in ("cancel", "replace", "editpick") or _field(ctx, step) is None:
+        field = _next_missing(ctx)
+        if field is None:
+            show_summary(ctx, prefix)
+        else:
+            ctx.goto(f"flow:{field.name}")
+            field.ask(ctx, prefix)
+    else:
+        _field(ctx, step).ask(ctx, prefix)
+
+
+def show_summary(ctx: Context, prefix: str | None = None) -> None:
+    draft = _draft(ctx)
+    lines = [ctx._("Please check {what}:").format(what=ctx._(FORM_TITLES[draft["kind"]]))]
+    for field in _form(ctx):
+        if field.applies(draft["answers"]) and field.name in draft["answers"]:
+            lines.append(f"• {ctx._(field.label)}: {_shown(ctx, field)}")
+    lines.append("")
+    lines.append(ctx._("Send it now, or change an answer first?"))
+    text = "\n".join(lines)
+    if prefix:
+        text = f"{prefix}\n\n{text}"
+    ctx.goto("flow:summary")
+    ctx.say(
+        text,
+        [Option(CONFIRM, ctx._("Send")), Option(EDIT, ctx._("Change an answer"))]
+        + nav(ctx),
+    )
+
+
+def _shown(ctx: Context, field: Field) -> str:
+    value = _draft(ctx)["answers"][field.name]
+    if value is None:
+        return ctx._("(skipped)")
+    return field.render(ctx, value)
+
+
+async def handle(ctx: Context) -> None:
+    """Any event while a form is open."""
+    if not ctx.data.get("draft"):
+        menu.show(ctx)
+        return
+    step = ctx.state.split(":", 1)[1]
+    choice = ctx.event.choice
+    if step == "cancel":
+        await _on_cancel_answer(ctx)
+    elif step == "replace":
+        await _on_replace_answer(ctx)
+    elif choice == CANCEL:
+        ask_cancel(ctx)
+    elif choice == BACK:
+        await _back(ctx, step)
+    elif step == "summary":
+        await _on_summary(ctx)
+    elif step == "editpick":
+        await _on_edit_pick(ctx)
+    else:
+        await _on_answer(ctx, step)
+
+
+def ask_cancel(ctx: Context) -> None:
+    ctx.data["resume_step"] = ctx.state
+    ctx.goto("flow:cancel")
+    ctx.say(
+        ctx._("Cancel this form? All its answers will be deleted."),
+        [Option(DISCARD_YES, ctx._("Yes, delete it")),
+         Option(DISCARD_NO, ctx._("No, continue"))],
+    )
+
+
+async def _on_cancel_answer(ctx: Context) -> None:
+    choice = ctx.event.choice
+    if choice == DISCARD_YES:
+        ctx.data.pop("draft", None)
+        ctx.data.pop("resume_step", None)
+        menu.show(ctx, ctx._("The form has been cancelled and its answers deleted."))
+    elif choice == DISCARD_NO:
+        ctx.goto(ctx.data.pop("resume_step", "flow:summary"))
+        reprompt(ctx)
+    else:
+        ctx.say(
+            ctx._("Please answer: cancel this form or continue?"),
+            [Option(DISCARD_YES, ctx._("Yes, delete it")),
+             Option(DISCARD_NO, ctx._("No, continue"))],
+        )
+
+
+async def _on_replace_answer(ctx: Context) -> None:
+    kind = ctx.data.pop("replace_with", None)
+    if ctx.event.choice == DISCARD_YES and kind in FORMS:
+        ctx.data.pop("draft", None)
+        await begin(ctx, kind)
+    else:
+        await resume(ctx)
+
+
+async def _back(ctx: Context, step: str) -> None:
+    draft = _draft(ctx)
+    if draft.get("editing"):
+        draft.pop("editing")
+        show_summary(ctx)
+        return
+    trail = draft["trail"]
+    if not trail:
+        menu.show(ctx, ctx._("Your form is kept; you can continue it from the menu."))
+        return
+    previous = trail.pop()
+    old = draft["answers"].pop(previous, None)
+    field = _field(ctx, previous)
+    ctx.goto(f"flow:{previous}")
+    prefix = None
+    if old is not None and field.name != "files":
+        prefix = ctx._("Your previous answer: {answer}").format(answer=field.render(ctx, old))
+    field.ask(ctx, prefix)
+
+
+async def _on_answer(ctx: Context, step: str) -> None:
+    field = _field(ctx, step)
+    if field is None:
+        await _ask_next(ctx)
+        return
+    choice = ctx.event.choice
+    if choice == SKIP and field.optional:
+        result: Answer | Retry | Stay = Answer(None)
+    elif choice is not None and not is_offered(ctx, choice):
+        field.ask(ctx, ctx._(STALE_OPTION))
+        return
+    else:
+        result = field.accept(ctx)
+    if isinstance(result, Retry):
+        field.ask(ctx, result.message)
+        return
+    if isinstance(result, Stay):
+        if result.message:
+            ctx.say(result.message, nav(ctx, done=True))
+        return
+    draft = _draft(ctx)
+    draft["answers"][field.name] = result.value
+    if not draft.get("editing") and field.name not in draft["trail"]:
+        draft["trail"].append(field.name)
+    await _ask_next(ctx)
+
+
+async def _on_summary(ctx: Context) -> None:
+    choice = ctx.event.choice
+    if choice == CONFIRM:
+        await _confirm(ctx)
+    elif choice == EDIT:
+        draft = _draft(ctx)
+        fields = [f for f in _form(ctx) if f.applies(draft["answers"]) and f.name != "campaign"]
+        ctx.goto("flow:editpick")
+        ctx.say(
+            ctx._("Which answer do you want to change?"),
+            [Option(f"edit:{f.name}", ctx._(f.label)) for f in fields] + nav(ctx, cancel=False),
+        )
+    else:
+        show_summary(ctx, ctx._("Please choose Send, or Change an answer."))
+
+
+async def _on_edit_pick(ctx: Context) -> None:
+    choice = ctx.event.choice or ""
+    field = _field(ctx, choice[5:]) if choice.startswith("edit:") else None
+    if field is None:
+        show_summary(ctx, ctx._("Please choose the answer to change from the list."))
+        return
+    draft = _draft(ctx)
+    draft["editing"] = field.name
+    old = draft["answers"].pop(field.name, None)
+    ctx.goto(f"flow:{field.name}")
+    prefix = None
+    if old is not None and field.name != "files":
+        prefix = ctx._("Current answer: {answer}").format(answer=field.render(ctx, old))
+    field.ask(ctx, prefix)
+
+
+async def _confirm(ctx: Context) -> None:
+    draft = _draft(ctx)
+    campaign = ctx.ref.campaign(draft["answers"].get("campaign"))
+    if campaign is None or not campaign.is_open(ctx.today):
+        show_summary(
+            ctx,
+            ctx._("This campaign closed on {date} and takes no new entries. Your form is kept.")
+            .format(date=ctx.t.date(campaign.closes) if campaign else "—"),
+        )
+        return
+    missing = _next_missing(ctx)
+    if missing is not None:
+        await _ask_next(ctx)
+        return
+    submitted = await entry_service.submit(
+        ctx.conn,
+        user_id=ctx.user["id"],
+        draft={**draft, "campaign": campaign.slug},
+        lang=ctx.lang,
+        now=ctx.now,
+        year=ctx.today.year,
+    )
+    ctx.data.pop("draft", None)
+    unit = ctx.ref.unit_by_slug.get(submitted.unit)
+    receipt = ctx._(
+        "Thank you! {what} has been received.\n\n"
+        "Tracking code: {code}\n\n"
+        "What happens next: the officers of {unit} will review it and you will get a message "
+        "here whenever its status changes. You can look it up at any time with this code "
+        "(menu: Look up an entry) or in My entries."
+    ).format(what=_capitalised(ctx._(FORM_TITLES[draft["kind"]])), code=submitted.code,
+             unit=unit.name(ctx.lang) if unit else submitted.unit)
+    menu.show(ctx, receipt)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

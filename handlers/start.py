@@ -1,0 +1,87 @@
+"""First contact: greeting, privacy notice and an explicit choice to consent."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.model import Option
+
+CONSENT_YES = "consent:yes"
+CONSENT_NO = "consent:no"
+NOTICE = "consent:notice"
+
+GREETING = N_(
+    "Hello! This is Sáng kiến, the channel of the District 1 People's Committee for the "
+    "Creative Emulation Movement and the Ho Chi Minh City Creative Award. Here you can send "
+    "your ideas, register works for the award and follow their review."
+)
+PRIVACY_NOTICE = N_(
+    "Privacy notice (version {version})\n"
+    "• What we collect: what you send in your entries (title, description, files) and, only if "
+    "you give them, your name and phone number.\n"
+    "• Why: to review your entry, to contact you about it and to report on the movement.\n"
+    "• Who receives it: the officers of the ward you choose and of the District Home Affairs "
+    "Office; your name is shown publicly only if you allow it.\n"
+    "• How long: {years} years after the entry is closed, then it is deleted.\n"
+    "• Your rights: see, correct or withdraw your entries, and erase your personal data at any "
+    "time in Settings.\n"
+    "• Contact: {contact}.\n\n"
+    "Do you agree that we process your data as described?"
+)
+
+
+def _consent_options(ctx: Context) -> list[Option]:
+    other = "en" if ctx.lang == "vi" else "vi"
+    return [
+        Option(CONSENT_YES, ctx._("I agree")),
+        Option(CONSENT_NO, ctx._("I do not agree")),
+        Option(f"lang:{other}", "English" if other == "en" else "Tiếng Việt"),
+    ]
+
+
+def show_notice(ctx: Context, *, greet: bool = True) -> None:
+    notice = ctx._(PRIVACY_NOTICE).format(
+        version=ctx.settings.privacy_version,
+        years=ctx.settings.retention_years,
+        contact=ctx.settings.privacy_contact,
+    )
+    text = f"{ctx._(GREETING)}\n\n{notice}" if greet else notice
+    ctx.say(text, _consent_options(ctx))
+    ctx.goto("consent")
+
+
+def has_consented(ctx: Context) -> bool:
+    return ctx.user.get("consent_version") is not None
+
+
+async def handle_unconsented(ctx: Context) -> None:
+    """Everything before consent: only the notice, the choice and the language are possible."""
+    from handlers import menu
+
+    choice = ctx.event.choice
+    if choice == CONSENT_YES:
+        ctx.set_user(consent_version=ctx.settings.privacy_version, consented_at=ctx.now)
+        ctx.say(ctx._("Thank you. You can start now."))
+        menu.show(ctx)
+    elif choice == CONSENT_NO:
+        ctx.goto("declined")
+        ctx.say(
+            ctx._(
+                "We respect your choice. We keep nothing about you except this chat's identity, "
+                "so that we do not ask again unprompted. If you change your mind, send /start "
+                "or press the button below."
+            ),
+            [Option(NOTICE, ctx._("Read the notice again"))],
+        )
+    elif choice and choice.startswith("lang:"):
+        from handlers.settings import apply_language
+
+        apply_language(ctx, choice.split(":", 1)[1])
+        show_notice(ctx, greet=False)
+    elif ctx.state == "declined" and choice != NOTICE and ctx.event.command != "start":
+        ctx.say(
+            ctx._("You have not agreed to the privacy notice, so we cannot take entries yet."),
+            [Option(NOTICE, ctx._("Read the notice again"))],
+        )
+    else:
+        show_notice(ctx, greet=ctx.state == "new" or ctx.event.command == "start")

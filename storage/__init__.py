@@ -1,0 +1,1 @@
+"""Storage: the only code that speaks SQL (Core tables, Alembic migrations, repositories)."""

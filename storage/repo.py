@@ -1,0 +1,221 @@
+"""Repository functions: small, one purpose each, all taking an open connection.
+
+A resident's step is designed to cost one read and one guarded write of the `users` row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.tables import attachments, counters, entries, history, users
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _dialect_insert(conn: AsyncConnection, table):
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def _row(row) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    for key in ("updated_at", "created_at", "consented_at", "at"):
+        if key in data:
+            data[key] = as_utc(data[key])
+    return data
+
+
+# --- users and their conversation -------------------------------------------------------------
+
+
+async def load_user(conn: AsyncConnection, channel: str, external_id: str) -> dict | None:
+    result = await conn.execute(
+        select(users).where(users.c.channel == channel, users.c.external_id == external_id)
+    )
+    return _row(result.first())
+
+
+async def load_user_by_id(conn: AsyncConnection, user_id: int) -> dict | None:
+    return _row((await conn.execute(select(users).where(users.c.id == user_id))).first())
+
+
+async def create_user(
+    conn: AsyncConnection, channel: str, external_id: str, lang: str, now: datetime
+) -> dict:
+    """Insert the chat identity alone (nothing personal is kept before consent)."""
+    stmt = _dialect_insert(conn, users).values(
+        channel=channel,
+        external_id=external_id,
+        lang=lang,
+        state="new",
+        data={},
+        last_update_id=0,
+        subscribed=False,
+        updated_at=now,
+    )
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"]))
+    user = await load_user(conn, channel, external_id)
+    assert user is not None
+    return user
+
+
+async def save_user(
+    conn: AsyncConnection, user_id: int, values: dict[str, Any], update_id: int | None
+) -> bool:
+    """Write the user's row; with an update id, only if that update is newer than the last one.
+
+    Returns False when the update was already processed (a redelivery), so the caller rolls back.
+    """
+    stmt = update(users).where(users.c.id == user_id)
+    if update_id is not None:
+        stmt = stmt.where(users.c.last_update_id < update_id)
+        values = {**values, "last_update_id": update_id}
+    result = await conn.execute(stmt.values(**values))
+    return result.rowcount == 1
+
+
+async def delete_user(conn: AsyncConnection, user_id: int) -> None:
+    await conn.execute(delete(users).where(users.c.id == user_id))
+
+
+# --- tracking-code counters ---------------------------------------------------------------------
+
+
+async def next_counter(conn: AsyncConnection, name: str) -> int:
+    """Atomically increment a named counter (one row per kind and year) and return the new value."""
+    stmt = _dialect_insert(conn, counters).values(name=name, value=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["name"], set_={"value": counters.c.value + 1}
+    ).returning(counters.c.value)
+    return (await conn.execute(stmt)).scalar_one()
+
+
+# --- entries ------------------------------------------------------------------------------------
+
+
+async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(entries).values(**values).returning(entries.c.id))
+    return result.scalar_one()
+
+
+async def insert_attachments(
+    conn: AsyncConnection, entry_id: int, files: Iterable[dict[str, Any]], now: datetime
+) -> None:
+    rows = [
+        {
+            "entry_id": entry_id,
+            "kind": f["kind"],
+            "file_ref": f["ref"],
+            "file_name": f.get("name"),
+            "mime": f.get("mime"),
+            "size": f.get("size"),
+            "created_at": now,
+        }
+        for f in files
+    ]
+    if rows:
+        await conn.execute(insert(attachments), rows)
+
+
+async def insert_history(
+    conn: AsyncConnection,
+    entry_id: int,
+    *,
+    at: datetime,
+    actor_id: int | None,
+    role: str,
+    from_status: str | None,
+    to_status: str,
+    note: str | None = None,
+) -> None:
+    await conn.execute(
+        insert(history).values(
+            entry_id=entry_id,
+            at=at,
+            actor_id=actor_id,
+            role=role,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+    )
+
+
+async def entry_by_code(conn: AsyncConnection, code: str) -> dict | None:
+    return _row((await conn.execute(select(entries).where(entries.c.code == code))).first())
+
+
+async def entry_by_id(conn: AsyncConnection, entry_id: int) -> dict | None:
+    return _row((await conn.execute(select(entries).where(entries.c.id == entry_id))).first())
+
+
+async def user_entries(conn: AsyncConnection, user_id: int, limit: int = 20) -> list[dict]:
+    result = await conn.execute(
+        select(entries)
+        .where(entries.c.user_id == user_id)
+        .order_by(entries.c.created_at.desc(), entries.c.id.desc())
+        .limit(limit)
+    )
+    return [_row(r) for r in result]
+
+
+async def entry_attachments(conn: AsyncConnection, entry_id: int) -> list[dict]:
+    result = await conn.execute(
+        select(attachments).where(attachments.c.entry_id == entry_id).order_by(attachments.c.id)
+    )
+    return [_row(r) for r in result]
+
+
+async def entry_history(conn: AsyncConnection, entry_id: int) -> list[dict]:
+    result = await conn.execute(
+        select(history).where(history.c.entry_id == entry_id).order_by(history.c.id)
+    )
+    return [_row(r) for r in result]
+
+
+async def change_status(
+    conn: AsyncConnection,
+    entry_id: int,
+    from_statuses: Iterable[str],
+    to_status: str,
+    now: datetime,
+) -> bool:
+    """Move an entry to a new status only if it is still in one of the expected ones."""
+    result = await conn.execute(
+        update(entries)
+        .where(entries.c.id == entry_id, entries.c.status.in_(list(from_statuses)))
+        .values(status=to_status, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def anonymise_user_entries(conn: AsyncConnection, user_id: int, now: datetime) -> int:
+    """Remove the author's name and phone from their entries; the entries themselves stay."""
+    result = await conn.execute(
+        update(entries)
+        .where(entries.c.user_id == user_id)
+        .values(
+            contact_name=None, contact_phone=None, show_name=False, user_id=None, updated_at=now
+        )
+    )
+    return result.rowcount
+
+
+async def count_entries(conn: AsyncConnection, **filters: Any) -> int:
+    conditions = [getattr(entries.c, k) == v for k, v in filters.items()]
+    stmt = select(func.count()).select_from(entries)
+    if conditions:
+        stmt = stmt.where(and_(*conditions))
+    return (await conn.execute(stmt)).scalar_one()
