@@ -89,7 +89,7 @@ async def _command(ctx: Context, name: str | None) -> None:
     elif name == "help":
         help.show(ctx)
     elif in_form:
-        flow.reprompt(ctx, _unknown(ctx))
+        flow.reprompt(ctx, f"{_unknown(ctx)}\n\n{ctx._(help.HELP_TEXT)}")
     else:
         help.show(ctx, _unknown(ctx))
 

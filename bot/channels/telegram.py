@@ -1,0 +1,195 @@
+"""The Telegram channel on python-telegram-bot: updates become Events, Replies become messages.
+
+Replies are sent as plain text (no parse mode), so whatever a resident typed, HTML or Markdown,
+is shown literally. Options become inline buttons, one per row.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.dispatcher import INTERNAL_ERROR, Dispatcher
+from bot.model import Attachment, Event, Reply
+from bot.text import split_message
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+# Kinds of message the bot does not take, named so that the step can say what it expects.
+_OTHER_KINDS = (
+    "sticker", "voice", "audio", "video", "video_note", "animation", "location", "venue",
+    "poll", "dice", "game", "story",
+)
+
+
+def event_from_update(update: Update) -> Event | None:
+    """Translate an update from a private chat; None for what the bot ignores (groups, edits)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return None
+    base = {
+        "channel": CHANNEL,
+        "user": str(chat.id),
+        "update_id": update.update_id,
+        "lang_hint": user.language_code,
+    }
+    if update.callback_query is not None:
+        return Event(**base, choice=update.callback_query.data or "")
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return Event(**base, text=message.text)
+    if message.contact is not None:
+        return Event(**base, contact=message.contact.phone_number)
+    if message.photo:
+        largest = message.photo[-1]
+        return Event(**base, attachment=Attachment(
+            kind="photo", ref=largest.file_id, mime="image/jpeg", size=largest.file_size))
+    if message.document is not None:
+        doc = message.document
+        return Event(**base, attachment=Attachment(
+            kind="document", ref=doc.file_id, name=doc.file_name, mime=doc.mime_type,
+            size=doc.file_size))
+    kind = next((k for k in _OTHER_KINDS if getattr(message, k, None)), "other")
+    return Event(**base, other=kind)
+
+
+def _markup(reply: Reply):
+    if reply.request_contact:
+        rows = [[KeyboardButton(reply.request_contact, request_contact=True)]]
+        rows += [[KeyboardButton(o.label)] for o in reply.options]
+        return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
+    if reply.options:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(o.label, callback_data=o.value)] for o in reply.options]
+        )
+    return ReplyKeyboardRemove()
+
+
+async def send_reply(bot, chat_id: int, reply: Reply) -> None:
+    """Send one reply, split at paragraph boundaries; buttons go with the last part."""
+    parts = split_message(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        markup = _markup(reply) if last else None
+        try:
+            await bot.send_message(chat_id=chat_id, text=part, reply_markup=markup)
+        except BadRequest as error:
+            # A markup Telegram refuses must not swallow the sentence itself.
+            log.warning("send to %s refused (%s); retrying without buttons", chat_id, error)
+            await bot.send_message(chat_id=chat_id, text=part)
+
+
+class TelegramChannel:
+    def __init__(self, dispatcher: Dispatcher):
+        self.dispatcher = dispatcher
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            # Answer at once so the button stops spinning, even for a stale button.
+            try:
+                await update.callback_query.answer()
+            except TelegramError as error:
+                log.info("could not answer callback query: %s", error)
+        event = event_from_update(update)
+        if event is None:
+            return
+        replies = await self.dispatcher.handle(event)
+        for reply in replies:
+            chat_id = int(reply.to) if reply.to else int(event.user)
+            try:
+                await send_reply(context.bot, chat_id, reply)
+            except Forbidden:
+                log.info("chat %s has blocked the bot; reply dropped", chat_id)
+            except RetryAfter as error:
+                log.warning("rate limited beyond retries for chat %s: %s", chat_id, error)
+            except TelegramError as error:
+                log.warning("could not send to chat %s: %s", chat_id, error)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = getattr(update, "update_id", None)
+        chat = getattr(update, "effective_chat", None)
+        log.error("error while handling update %s (chat %s)", update_id,
+                  getattr(chat, "id", None), exc_info=context.error)
+        if chat is not None and getattr(chat, "type", None) == "private":
+            try:
+                text = self.dispatcher.translator(None)._(INTERNAL_ERROR)
+                await context.bot.send_message(chat_id=chat.id, text=text)
+            except TelegramError:
+                pass
+
+    async def set_commands(self, application: Application) -> None:
+        from handlers import COMMAND_MENU
+
+        for lang in ("vi", "en"):
+            t = self.dispatcher.translator(lang)
+            commands = [BotCommand(name, t._(description)) for name, description in COMMAND_MENU]
+            await application.bot.set_my_commands(commands, language_code=lang)
+            if lang == self.dispatcher.settings.default_lang:
+                await application.bot.set_my_commands(commands, scope=BotCommandScopeDefault())
+
+
+def build_application(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    max_retries: int = 3,
+) -> Application:
+    channel = TelegramChannel(dispatcher)
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.telegram_token or "")
+        .rate_limiter(AIORateLimiter(max_retries=max_retries))
+        .post_init(channel.set_commands)
+    )
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    if settings.telegram_base_file_url:
+        builder = builder.base_file_url(settings.telegram_base_file_url)
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.add_handler(TypeHandler(Update, channel.on_update))
+    application.add_error_handler(channel.on_error)
+    application.bot_data["channel"] = channel
+    return application
+
+
+def run_polling(settings: Settings) -> int:
+    import asyncio
+
+    from bot.cli import prepare
+
+    if not settings.telegram_token:
+        log.error("TELEGRAM_BOT_TOKEN is not set")
+        return 2
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    engine, dispatcher = loop.run_until_complete(prepare(settings))
+    application = build_application(settings, dispatcher)
+    try:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
+    finally:
+        loop.run_until_complete(engine.dispose())
+        loop.close()
+    return 0

@@ -1,0 +1,152 @@
+"""Fixtures that build the world: a database (SQLite file, and PostgreSQL when TEST_DATABASE_URL
+names one), settings, a dispatcher with a controllable clock, and a resident to talk to it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.i18n import compile_catalogs
+from bot.model import Attachment, Event, Reply
+from storage.db import create_engine, migrate, normalise_url
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_sessionstart(session):
+    compile_catalogs(ROOT / "locales")
+
+
+class Clock:
+    """The time the bot believes it is; tests move it."""
+
+    def __init__(self, when: datetime):
+        self.now = when
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sangkien.db'}"
+    await reset_postgres(PG_URL)
+    return normalise_url(PG_URL)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'sangkien.db'}"
+
+
+@pytest.fixture
+def settings(db_url) -> Settings:
+    # Scripted residents answer far faster than people; the flood test sets its own limits.
+    return Settings(database_url=db_url, flood_burst=10_000)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # 25 November 2026, 10:00 in Ho Chi Minh City.
+    return Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def engine(settings):
+    engine = create_engine(settings.database_url)
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def dispatcher(settings, engine, clock) -> Dispatcher:
+    return Dispatcher(settings, engine, clock=clock)
+
+
+class Resident:
+    """One person talking to the dispatcher through the console channel's event model."""
+
+    def __init__(self, dispatcher: Dispatcher, user: str = "1001"):
+        self.dispatcher = dispatcher
+        self.user = user
+        self.last: list[Reply] = []
+
+    async def _send(self, **kwargs) -> list[Reply]:
+        self.last = await self.dispatcher.handle(Event(channel="console", user=self.user, **kwargs))
+        return self.last
+
+    async def say(self, text: str, **kwargs) -> list[Reply]:
+        return await self._send(text=text, **kwargs)
+
+    async def press(self, value: str) -> list[Reply]:
+        offered = [o.value for r in self.last for o in r.options]
+        assert value in offered, f"{value!r} not offered; options were {offered}"
+        return await self._send(choice=value)
+
+    async def press_label(self, label: str) -> list[Reply]:
+        return await self.press(self.option_value(label))
+
+    async def send_photo(self, size: int = 300_000, ref: str = "photo-1") -> list[Reply]:
+        return await self._send(attachment=Attachment("photo", ref, None, "image/jpeg", size))
+
+    async def send_document(self, name: str, mime: str | None, size: int = 100_000):
+        return await self._send(attachment=Attachment("document", f"doc-{name}", name, mime, size))
+
+    async def share_contact(self, phone: str) -> list[Reply]:
+        return await self._send(contact=phone)
+
+    async def send_other(self, kind: str) -> list[Reply]:
+        return await self._send(other=kind)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.last)
+
+    def option_value(self, label: str) -> str:
+        for reply in self.last:
+            for option in reply.options:
+                if option.label == label:
+                    return option.value
+        raise AssertionError(f"no option labelled {label!r} in {self.labels}")
+
+    @property
+    def labels(self) -> list[str]:
+        return [o.label for r in self.last for o in r.options]
+
+    @property
+    def values(self) -> list[str]:
+        return [o.value for r in self.last for o in r.options]
+
+    async def consent(self) -> None:
+        await self.say("/start")
+        await self.press("consent:yes")
+
+
+@pytest.fixture
+async def resident(dispatcher) -> Resident:
+    person = Resident(dispatcher)
+    await person.consent()
+    return person
+
+
+def with_settings(settings: Settings, **changes) -> Settings:
+    return replace(settings, **changes)
