@@ -36,6 +36,10 @@ class Context:
     def _(self, message: str) -> str:
         return self.t._(message)
 
+    def tr(self, marked: str) -> str:
+        """Translate a sentence marked with N_ where it was defined (not extracted here)."""
+        return self.t._(marked)
+
     @property
     def lang(self) -> str:
         return self.t.lang

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 
 LANGUAGES = ("vi", "en")
@@ -64,6 +65,9 @@ class Translator:
     def datetime(self, value: datetime) -> str:
         local = value.astimezone(self.tz)
         return f"{format_time(local, 'short', locale=self.lang)}, {self.date(local)}"
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.lang)
 
     def date(self, value: date | datetime) -> str:
         if isinstance(value, datetime):

@@ -68,10 +68,10 @@ def public_view(ctx: Context, entry: dict) -> str:
     """What anyone with the code may see: nothing personal."""
     unit = ctx.ref.unit_by_slug.get(entry["unit"])
     return "\n".join([
-        f"{entry['code']} — {ctx._(KIND_LABELS[entry['kind']])}",
+        f"{entry['code']} — {ctx.tr(KIND_LABELS[entry['kind']])}",
         ctx._("Title: {title}").format(title=entry["title"]),
-        ctx._("Ward: {unit}").format(unit=unit.name(ctx.lang) if unit else entry["unit"]),
-        ctx._("Status: {status}").format(status=ctx._(STATUS_LABELS[entry["status"]])),
+        ctx._("Reviewed by: {unit}").format(unit=unit.name(ctx.lang) if unit else entry["unit"]),
+        ctx._("Status: {status}").format(status=ctx.tr(STATUS_LABELS[entry["status"]])),
         ctx._("Sent: {date}").format(date=ctx.t.datetime(entry["created_at"])),
         ctx._("Last change: {date}").format(date=ctx.t.datetime(entry["updated_at"])),
     ])
@@ -86,7 +86,7 @@ async def show_mine(ctx: Context, prefix: str | None = None) -> None:
     lines.append(ctx._("Your entries (newest first):"))
     for entry in mine:
         lines.append(
-            f"• {entry['code']} — {entry['title'][:60]}\n  {ctx._(STATUS_LABELS[entry['status']])}"
+            f"• {entry['code']} — {entry['title'][:60]}\n  {ctx.tr(STATUS_LABELS[entry['status']])}"
         )
     ctx.goto("mine")
     options = [Option(VIEW + e["code"], e["code"]) for e in mine]

@@ -64,7 +64,7 @@ class Field:
         return str(value)
 
     def wrong_kind(self, ctx: Context) -> Retry:
-        return Retry(ctx._(WRONG_KIND[self.kind]))
+        return Retry(ctx.tr(WRONG_KIND[self.kind]))
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ class WardField(ChoiceField):
             if len(matches) > 1:
                 ctx.say(
                     ctx._(
-                        "“{typed}” is now part of more than one ward. Which one is yours?"
+                        "“{typed}” now belongs to more than one ward. "
+                        "Which of them is your entry about?"
                     ).format(typed=ctx.event.text),
                     [Option(f"pick:{u.slug}", u.name(ctx.lang)) for u in matches]
                     + nav(ctx),
@@ -248,7 +249,7 @@ class FilesField(Field):
                 )
         if attachment.size and attachment.size > limit:
             return ctx._("This file is {size} MB; the limit is {limit} MB.").format(
-                size=round(attachment.size / 1_048_576, 1), limit=limit // 1_048_576
+                size=ctx.t.number(round(attachment.size / 1_048_576, 1)), limit=limit // 1_048_576
             )
         return None
 

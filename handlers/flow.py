@@ -102,7 +102,7 @@ def reprompt(ctx: Context, prefix: str | None = None) -> None:
 
 def show_summary(ctx: Context, prefix: str | None = None) -> None:
     draft = _draft(ctx)
-    lines = [ctx._("Please check {what}:").format(what=ctx._(FORM_TITLES[draft["kind"]]))]
+    lines = [ctx._("Please check {what}:").format(what=ctx.tr(FORM_TITLES[draft["kind"]]))]
     for field in _form(ctx):
         if field.applies(draft["answers"]) and field.name in draft["answers"]:
             lines.append(f"• {ctx._(field.label)}: {_shown(ctx, field)}")
@@ -294,7 +294,7 @@ async def _confirm(ctx: Context) -> None:
         "What happens next: the officers of {unit} will review it and you will get a message "
         "here whenever its status changes. You can look it up at any time with this code "
         "(menu: Look up an entry) or in My entries."
-    ).format(what=_capitalised(ctx._(FORM_TITLES[draft["kind"]])), code=submitted.code,
+    ).format(what=_capitalised(ctx.tr(FORM_TITLES[draft["kind"]])), code=submitted.code,
              unit=unit.name(ctx.lang) if unit else submitted.unit)
     menu.show(ctx, receipt)
 

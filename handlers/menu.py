@@ -16,7 +16,7 @@ def options(ctx: Context) -> list[Option]:
     draft = ctx.data.get("draft")
     if draft:
         items.append(Option("menu:resume", ctx._("Continue my unfinished {what}").format(
-            what=ctx._(DRAFT_NAMES[draft["kind"]]))))
+            what=ctx.tr(DRAFT_NAMES[draft["kind"]]))))
     items += [
         Option("menu:idea", ctx._("Send an idea")),
         Option("menu:award", ctx._("Register for the HCMC Creative Award")),

@@ -23,8 +23,8 @@ PRIVACY_NOTICE = N_(
     "• Who receives it: the officers of the ward you choose and of the District Home Affairs "
     "Office; your name is shown publicly only if you allow it.\n"
     "• How long: {years} years after the entry is closed, then it is deleted.\n"
-    "• Your rights: see, correct or withdraw your entries, and erase your personal data at any "
-    "time in Settings.\n"
+    "• Your rights: see your entries and their status, withdraw an entry that is still open, "
+    "and erase your personal data at any time in Settings.\n"
     "• Contact: {contact}.\n\n"
     "Do you agree that we process your data as described?"
 )

@@ -22,8 +22,15 @@ BOT_USER = {
     "supports_inline_queries": False,
 }
 
-BLOCKED = (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
-BAD_MARKUP = (400, {"ok": False, "error_code": 400, "description": "Bad Request: can't parse reply keyboard markup JSON object"})
+BLOCKED = (
+    403,
+    {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"},
+)
+BAD_MARKUP = (
+    400,
+    {"ok": False, "error_code": 400,
+     "description": "Bad Request: can't parse reply keyboard markup JSON object"},
+)
 
 
 def too_many(retry_after: int = 1) -> tuple[int, dict]:
@@ -60,7 +67,8 @@ class FakeBotAPI(BaseRequest):
         """Messages successfully sent (to one chat, or to all)."""
         return [
             p for name, p in self.calls
-            if name == "sendMessage" and p.get("_ok") and (chat_id is None or p["chat_id"] == chat_id)
+            if name == "sendMessage" and p.get("_ok")
+            and (chat_id is None or p["chat_id"] == chat_id)
         ]
 
     def calls_named(self, name: str) -> list[dict[str, Any]]:

@@ -1,0 +1,114 @@
+"""`sangkien chat --json` in a subprocess, as scripts and operators use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.codes import parse_code
+from tests.flows import code_in
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_chat(db_url: str, lines: list, *args: str) -> list[dict]:
+    stdin = "\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
+                      for line in lines) + "\n"
+    env = {**os.environ, "SANGKIEN_DATABASE_URL": db_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--json", *args],
+        input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def turns(output: list[dict]) -> list[list[dict]]:
+    """Group the output into the replies to each input line (each ends with an idle line)."""
+    groups, current = [], []
+    for obj in output:
+        if obj.get("idle"):
+            groups.append(current)
+            current = []
+        else:
+            current.append(obj)
+    return groups
+
+
+def test_award_entry_then_lookup_by_code(db_url, tmp_path):
+    report = tmp_path / "bao-cao.pdf"
+    report.write_bytes(b"%PDF-1.4 test")
+    u = 1001
+    output = run_chat(db_url, [
+        {"user": u, "text": "/start"},
+        {"user": u, "choose": "consent:yes"},
+        {"user": u, "choose": "menu:award"},
+        {"user": u, "choose": "pick:solution"},
+        {"user": u, "choose": "pick:state-management"},
+        {"user": u, "text": "nguyen thai binh"},
+        {"user": u, "text": "Một cửa số hóa hồ sơ hộ tịch"},
+        {"user": u, "text": "Nguyễn Văn An, Trần Thị Bình"},
+        {"user": u, "text": "UBND Phường Nguyễn Thái Bình"},
+        {"user": u, "text": "Số hóa toàn bộ sổ hộ tịch, tra cứu trực tuyến trong 5 phút."},
+        {"user": u, "text": "Bộ phận một cửa UBND phường"},
+        {"user": u, "text": "03/2024"},
+        {"user": u, "text": "Giảm 60% thời gian chờ của người dân."},
+        {"user": u, "choose": "pick:filed"},
+        {"user": u, "document": str(report)},
+        {"user": u, "choose": "nav:done"},
+        {"user": u, "text": "Nguyễn Văn An"},
+        {"user": u, "contact": "+84 909 876 543"},
+        {"user": u, "choose": "pick:yes"},
+        {"user": u, "choose": "form:confirm"},
+    ])
+    replies = turns(output)
+    assert len(replies) == 20
+    assert all(r["to"] == u for turn in replies for r in turn)
+    receipt = replies[-1][0]["text"]
+    code = code_in(receipt)
+    assert code.startswith("GT-26-") and parse_code(code) == code
+
+    other = 2002
+    lookup = turns(run_chat(db_url, [
+        {"user": other, "text": "/start"},
+        {"user": other, "choose": "consent:yes"},
+        {"user": other, "text": f"/tracuu {code}"},
+    ]))
+    shown = lookup[-1][0]["text"]
+    assert code in shown and "Một cửa số hóa hồ sơ hộ tịch" in shown
+    assert "Phường Nguyễn Thái Bình" in shown
+    assert "0909" not in shown and "Nguyễn Văn An" not in shown
+
+
+def test_options_are_printed_with_values_and_labels_and_text_lines_are_text(db_url):
+    output = turns(run_chat(db_url, ["/start", {"choose": "consent:yes"}, "2"]))
+    menu = output[1][-1]["options"]
+    assert {"value", "label"} <= set(menu[0])
+    # A line that is not JSON is text from the default user: "2" picks the second option,
+    # the award registration, whose first question is the type of work.
+    assert "pick:research" in [o["value"] for o in output[2][0]["options"]]
+    assert output[2][0]["to"] == 1001
+
+
+def test_malformed_line_gets_an_error_and_the_session_goes_on(db_url):
+    output = run_chat(db_url, [
+        '{"user": 1001, "text": ',
+        {"user": 1001, "photo": 42},
+        {"user": 1001, "photo": "/khong/co/tep.jpg"},
+        {"user": 1001},
+        {"user": 1001, "text": "/start"},
+    ])
+    errors = [o for o in output if "error" in o]
+    assert len(errors) == 4
+    assert any("consent:yes" in [opt["value"] for opt in o.get("options", [])] for o in output)
+
+
+def test_migrate_is_idempotent(db_url):
+    env = {**os.environ, "SANGKIEN_DATABASE_URL": db_url}
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr

@@ -1,0 +1,202 @@
+"""The Telegram channel: the real python-telegram-bot Application against a fake Bot API."""
+
+from __future__ import annotations
+
+import pytest
+from telegram import Update
+
+from bot.channels.telegram import build_application
+from bot.dispatcher import Dispatcher
+from storage.db import create_engine, migrate
+from tests.fakebotapi import BAD_MARKUP, BLOCKED, FakeBotAPI, UpdateFactory, too_many
+from tests.flows import code_in
+
+LAN = 424242
+
+
+class TelegramWorld:
+    """A bot process: engine, dispatcher and Application, on a given database."""
+
+    def __init__(self, settings, clock, api: FakeBotAPI, updates: UpdateFactory):
+        self.settings, self.clock, self.api, self.updates = settings, clock, api, updates
+
+    async def start(self) -> None:
+        self.engine = create_engine(self.settings.database_url)
+        await migrate(self.engine)
+        dispatcher = Dispatcher(self.settings, self.engine, clock=self.clock)
+        self.app = build_application(self.settings, dispatcher, token="123:TEST", request=self.api)
+        await self.app.initialize()
+
+    async def stop(self) -> None:
+        await self.app.shutdown()
+        await self.engine.dispose()
+
+    async def feed(self, data: dict) -> None:
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+
+    async def text(self, text: str, user: int = LAN) -> None:
+        await self.feed(self.updates.text(user, text))
+
+    async def press(self, data: str, user: int = LAN) -> None:
+        assert data in self.buttons(user), f"{data!r} not among {self.buttons(user)}"
+        await self.feed(self.updates.press(user, data))
+
+    def last(self, user: int = LAN) -> dict:
+        return self.api.sent(user)[-1]
+
+    def keyboard(self, user: int = LAN) -> list[str]:
+        """Labels on the reply keyboard (the phone question, with its contact-sharing button)."""
+        markup = self.last(user).get("reply_markup") or {}
+        return [b["text"] for row in markup.get("keyboard", []) for b in row]
+
+    def buttons(self, user: int = LAN) -> list[str]:
+        markup = self.last(user).get("reply_markup") or {}
+        return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@pytest.fixture
+async def world(settings, clock):
+    world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
+    await world.start()
+    yield world
+    await world.stop()
+
+
+async def _consent(world: TelegramWorld, user: int = LAN) -> None:
+    await world.text("/start", user)
+    await world.press("consent:yes", user)
+
+
+async def test_whole_idea_submission_by_pressing_inline_buttons(world):
+    await world.text("/start")
+    assert "consent:yes" in world.buttons()
+    await world.press("consent:yes")
+    await world.press("menu:idea")
+    await world.press("pick:cau-kho")
+    await world.press("pick:thrift")
+    await world.text("Thu gom dầu ăn đã qua sử dụng")
+    await world.text("Đặt điểm thu gom dầu ăn thải tại chợ Cầu Muối để tái chế thành xà phòng.")
+    await world.press("nav:skip")
+    await world.feed(world.updates.photo(LAN))
+    await world.press("nav:done")
+    await world.text("Phạm Thu Hà")
+    assert world.last()["reply_markup"]["keyboard"][0][0]["request_contact"] is True
+    await world.feed(world.updates.contact(LAN, "+84 912 345 678"))
+    await world.press("pick:no")
+    await world.press("form:confirm")
+    code = code_in(world.last()["text"])
+    assert code.startswith("SK-26-")
+    # Every pressed button was answered, so no spinner stays on the resident's screen.
+    assert len(world.api.calls_named("answerCallbackQuery")) == 8
+    # Nothing is sent with a parse mode: what residents type is never interpreted.
+    assert all("parse_mode" not in m for m in world.api.sent())
+
+
+async def test_restart_in_the_middle_of_a_flow_resumes_it(settings, clock, sqlite_url):
+    from dataclasses import replace
+
+    settings = replace(settings, database_url=sqlite_url)
+    api, updates = FakeBotAPI(), UpdateFactory()
+    first = TelegramWorld(settings, clock, api, updates)
+    await first.start()
+    await _consent(first)
+    await first.press("menu:idea")
+    await first.press("pick:da-kao")
+    await first.press("pick:economy")
+    await first.text("Bản đồ số các điểm đỗ xe")
+    await first.stop()
+
+    second = TelegramWorld(settings, clock, api, updates)  # a new Application, same file
+    await second.start()
+    await second.text("Ứng dụng hiển thị chỗ đỗ xe còn trống quanh chợ Tân Định.")
+    assert "nav:skip" in second.buttons()  # the optional benefit question comes next
+    await second.press("nav:skip")
+    await second.press("nav:skip")
+    await second.press("nav:skip")
+    await second.text(second.keyboard()[1])  # "Skip", tapped on the reply keyboard
+    summary = second.last()["text"]
+    assert "Bản đồ số các điểm đỗ xe" in summary and "Phường Đa Kao" in summary
+    await second.press("form:confirm")
+    assert code_in(second.last()["text"])
+    await second.stop()
+
+
+async def test_duplicate_update_is_processed_once(world):
+    await _consent(world)
+    update = world.updates.press(LAN, "menu:idea")
+    await world.feed(update)
+    sent = len(world.api.sent(LAN))
+    await world.feed(update)
+    assert len(world.api.sent(LAN)) == sent
+
+
+async def test_blocked_user_403_does_not_break_the_bot(world):
+    await _consent(world)
+    world.api.fail(LAN, BLOCKED)
+    await world.press("menu:lookup")  # the reply is refused with 403
+    await world.text("/menu", user=LAN)  # and the next one goes through
+    assert "menu:idea" in world.buttons()
+    other = 515151
+    await _consent(world, other)
+    assert "menu:idea" in world.buttons(other)
+
+
+async def test_429_is_retried_after_the_time_the_api_asks(world):
+    await _consent(world)
+    world.api.fail(LAN, too_many(1))
+    before = len(world.api.sent(LAN))
+    await world.press("menu:campaigns")
+    assert len(world.api.sent(LAN)) == before + 1
+    assert "2026" in world.last()["text"]
+
+
+async def test_400_on_buttons_still_delivers_the_sentence(world):
+    await _consent(world)
+    world.api.fail(LAN, BAD_MARKUP)
+    await world.press("menu:help")
+    assert "/tracuu" in world.last()["text"]
+    assert "reply_markup" not in world.last()
+
+
+async def test_sticker_voice_and_location_get_a_sentence(world):
+    await _consent(world)
+    await world.press("menu:idea")
+    await world.press("pick:cau-kho")
+    await world.press("pick:thrift")
+    before = len(world.api.sent(LAN))
+    await world.feed(world.updates.sticker(LAN))
+    assert len(world.api.sent(LAN)) == before + 1
+    assert world.last()["text"]
+
+
+async def test_long_reply_is_split_at_paragraphs_under_telegram_limit(world):
+    await _consent(world)
+    await world.press("menu:idea")
+    await world.press("pick:cau-kho")
+    await world.press("pick:thrift")
+    await world.text("Tiêu đề")
+    paragraph = "Một đoạn mô tả dài. " * 40
+    await world.text("\n\n".join([paragraph.strip()] * 3)[:3000])
+    for _ in range(3):
+        await world.press("nav:skip")
+    await world.text(world.keyboard()[1])
+    assert "form:confirm" in world.buttons()
+    assert all(len(m["text"]) <= 4096 for m in world.api.sent(LAN))
+
+
+async def test_command_menu_is_set_in_vietnamese_and_english(world):
+    await world.app.post_init(world.app)
+    calls = world.api.calls_named("setMyCommands")
+    languages = {c.get("language_code") for c in calls}
+    assert {"vi", "en"} <= languages
+    vi = next(c for c in calls if c.get("language_code") == "vi")
+    en = next(c for c in calls if c.get("language_code") == "en")
+    assert [c["command"] for c in vi["commands"]] == [c["command"] for c in en["commands"]]
+    assert vi["commands"][1]["description"] != en["commands"][1]["description"]
+
+
+async def test_group_chats_are_ignored(world):
+    update = world.updates.text(LAN, "/start")
+    update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Phường"}
+    await world.feed(update)
+    assert world.api.sent() == []
