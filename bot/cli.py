@@ -41,9 +41,9 @@ async def _chat(settings: Settings, args) -> None:
     engine, dispatcher = await prepare(settings)
     try:
         if args.json:
-            await console.run_json(dispatcher, str(args.user))
+            await console.run_json(dispatcher, str(args.user), args.name)
         else:
-            await console.run_human(dispatcher, str(args.user))
+            await console.run_human(dispatcher, str(args.user), args.name)
     finally:
         await engine.dispose()
 

@@ -95,6 +95,26 @@ class TextField(Field):
 
 
 @dataclass(frozen=True)
+class NameField(TextField):
+    """A person's name, typed, or the name their chat app shows, offered as one button."""
+
+    def options(self, ctx: Context) -> list[Option]:
+        name = ctx.event.display_name
+        draft = ctx.data["draft"]
+        if name and self.min_len <= len(name) <= self.max_len:
+            draft["suggested_name"] = name
+        if draft.get("suggested_name"):
+            return [Option("pick:suggested", draft["suggested_name"])]
+        return []
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        suggested = ctx.data["draft"].get("suggested_name")
+        if ctx.event.choice == "pick:suggested" and suggested:
+            return Answer(suggested)
+        return super().accept(ctx)
+
+
+@dataclass(frozen=True)
 class ChoiceField(Field):
     choices: Callable[[Context], list[tuple[str, str]]] | None = None
     kind = "choice"

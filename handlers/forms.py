@@ -11,6 +11,7 @@ from handlers.fields import (
     ChoiceField,
     Field,
     FilesField,
+    NameField,
     PhoneField,
     TextField,
     WardField,
@@ -67,7 +68,7 @@ FILES = FilesField(
     N_("Photos and documents"),
     optional=True,
 )
-CONTACT_NAME = TextField(
+CONTACT_NAME = NameField(
     "contact_name",
     N_("What name should the officers use to contact you? (optional; press Skip to stay "
        "anonymous)"),

@@ -85,13 +85,15 @@ def dispatcher(settings, engine, clock) -> Dispatcher:
 class Resident:
     """One person talking to the dispatcher through the console channel's event model."""
 
-    def __init__(self, dispatcher: Dispatcher, user: str = "1001"):
+    def __init__(self, dispatcher: Dispatcher, user: str = "1001", name: str | None = None):
         self.dispatcher = dispatcher
         self.user = user
+        self.name = name
         self.last: list[Reply] = []
 
     async def _send(self, **kwargs) -> list[Reply]:
-        self.last = await self.dispatcher.handle(Event(channel="console", user=self.user, **kwargs))
+        event = Event(channel="console", user=self.user, display_name=self.name, **kwargs)
+        self.last = await self.dispatcher.handle(event)
         return self.last
 
     async def say(self, text: str, **kwargs) -> list[Reply]:

@@ -34,10 +34,10 @@ def _attachment(kind: str, path: str) -> Attachment:
     )
 
 
-def event_from_json(line: str, default_user: str) -> Event:
+def event_from_json(line: str, default_user: str, name: str | None = None) -> Event:
     """Read one JSON input line; raise ValueError with a reason when it is malformed."""
     if not line.lstrip().startswith("{"):
-        return Event(channel=CHANNEL, user=default_user, text=line)
+        return Event(channel=CHANNEL, user=default_user, text=line, display_name=name)
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as error:
@@ -50,7 +50,10 @@ def event_from_json(line: str, default_user: str) -> Event:
     update_id = obj.get("update_id")
     if update_id is not None and (not isinstance(update_id, int) or isinstance(update_id, bool)):
         raise ValueError("'update_id' must be an integer")
-    base = {"channel": CHANNEL, "user": str(user), "update_id": update_id}
+    if "name" in obj and not isinstance(obj["name"], str):
+        raise ValueError("'name' must be a string")
+    base = {"channel": CHANNEL, "user": str(user), "update_id": update_id,
+            "display_name": obj.get("name", name if str(user) == default_user else None)}
     for key in ("text", "choose", "photo", "document", "contact"):
         if key in obj and not isinstance(obj[key], str):
             raise ValueError(f"'{key}' must be a string")
@@ -88,15 +91,16 @@ def render_human(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def event_from_human(line: str, user: str) -> Event:
+def event_from_human(line: str, user: str, name: str | None = None) -> Event:
+    base = {"channel": CHANNEL, "user": user, "display_name": name}
     command, _, rest = line.partition(" ")
     if command == ":photo":
-        return Event(channel=CHANNEL, user=user, attachment=_attachment("photo", rest.strip()))
+        return Event(**base, attachment=_attachment("photo", rest.strip()))
     if command == ":doc":
-        return Event(channel=CHANNEL, user=user, attachment=_attachment("document", rest.strip()))
+        return Event(**base, attachment=_attachment("document", rest.strip()))
     if command == ":contact":
-        return Event(channel=CHANNEL, user=user, contact=rest.strip())
-    return Event(channel=CHANNEL, user=user, text=line)
+        return Event(**base, contact=rest.strip())
+    return Event(**base, text=line)
 
 
 async def _lines(stream: TextIO):
@@ -108,7 +112,9 @@ async def _lines(stream: TextIO):
         yield line.rstrip("\r\n")
 
 
-async def run_json(dispatcher: Dispatcher, user: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
+async def run_json(
+    dispatcher: Dispatcher, user: str, name: str | None = None, stdin=sys.stdin, stdout=sys.stdout
+) -> None:
     def emit(text: str) -> None:
         stdout.write(text + "\n")
         stdout.flush()
@@ -117,7 +123,7 @@ async def run_json(dispatcher: Dispatcher, user: str, stdin=sys.stdin, stdout=sy
         if not line.strip():
             continue
         try:
-            event = event_from_json(line, user)
+            event = event_from_json(line, user, name)
         except ValueError as error:
             emit(json.dumps({"error": str(error)}, ensure_ascii=False))
             emit(json.dumps({"idle": True}))
@@ -127,10 +133,12 @@ async def run_json(dispatcher: Dispatcher, user: str, stdin=sys.stdin, stdout=sy
         emit(json.dumps({"idle": True}))
 
 
-async def run_human(dispatcher: Dispatcher, user: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
+async def run_human(
+    dispatcher: Dispatcher, user: str, name: str | None = None, stdin=sys.stdin, stdout=sys.stdout
+) -> None:
     stdout.write(dispatcher.translator(None)._(HUMAN_INTRO) + "\n\n")
     stdout.flush()
-    first = Event(channel=CHANNEL, user=user, text="/start")
+    first = Event(channel=CHANNEL, user=user, text="/start", display_name=name)
     pending = [first]
     lines = _lines(stdin)
     while True:
@@ -146,7 +154,7 @@ async def run_human(dispatcher: Dispatcher, user: str, stdin=sys.stdin, stdout=s
             stdout.write("\n")
             return
         try:
-            pending = [event_from_human(line, user)] if line.strip() else []
+            pending = [event_from_human(line, user, name)] if line.strip() else []
         except ValueError as error:
             stdout.write(f"{error}\n")
             pending = []

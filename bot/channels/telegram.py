@@ -49,6 +49,7 @@ def event_from_update(update: Update) -> Event | None:
         "user": str(chat.id),
         "update_id": update.update_id,
         "lang_hint": user.language_code,
+        "display_name": user.full_name,
     }
     if update.callback_query is not None:
         return Event(**base, choice=update.callback_query.data or "")
