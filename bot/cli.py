@@ -24,6 +24,20 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--name", default=None, help="the console user's display name")
     chat.add_argument("--json", action="store_true", help="JSON lines in and out, for scripts")
     sub.add_parser("migrate", help="apply the database migrations")
+    officers = sub.add_parser("officers", help="invite, list and revoke officers")
+    osub = officers.add_subparsers(dest="officers_command", required=True)
+    inv = osub.add_parser("invite", help="print a one-time registration code (valid 7 days)")
+    inv.add_argument("--unit", required=True, help="unit slug, e.g. ben-nghe or quan-1")
+    inv.add_argument("--role", required=True,
+                     choices=["ward_officer", "district_officer", "communications", "admin"])
+    inv.add_argument("--name", help="the officer's name, as colleagues and the audit see it")
+    lst = osub.add_parser("list", help="active officers")
+    lst.add_argument("--all", action="store_true", help="include revoked ones")
+    rev = osub.add_parser("revoke", help="stop an officer from acting")
+    rev.add_argument("id", type=int)
+    audit = sub.add_parser("audit", help="an entry's history, or an officer's actions")
+    audit.add_argument("code", nargs="?", help="tracking code")
+    audit.add_argument("--officer", type=int, help="officer number (see `officers list`)")
     return parser
 
 
@@ -56,6 +70,25 @@ async def _migrate(settings: Settings) -> None:
         await engine.dispose()
 
 
+def _officers(settings: Settings, args) -> int:
+    from bot import admin
+    from bot.services.officers import InviteError
+
+    if args.officers_command == "invite":
+        try:
+            print(asyncio.run(admin.invite(settings, args.unit, args.role, args.name)))
+        except InviteError as error:
+            print(error, file=sys.stderr)
+            return 2
+    elif args.officers_command == "list":
+        print(asyncio.run(admin.list_officers(settings, args.all)))
+    else:
+        ok, text = asyncio.run(admin.revoke(settings, args.id))
+        print(text, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -69,6 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
         print("ok")
+    elif args.command == "officers":
+        return _officers(settings, args)
+    elif args.command == "audit":
+        from bot import admin
+
+        if args.code is None and args.officer is None:
+            print("give a tracking code or --officer ID", file=sys.stderr)
+            return 2
+        ok, text = asyncio.run(admin.audit(settings, args.code, args.officer))
+        print(text, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
     elif args.command == "run":
         from bot.channels.telegram import run_polling
 

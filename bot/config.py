@@ -18,6 +18,7 @@ class Settings:
     units_file: Path = DATA_DIR / "units.toml"
     catalog_file: Path = DATA_DIR / "catalog.toml"
     campaigns_file: Path = DATA_DIR / "campaigns.toml"
+    holidays_file: Path = DATA_DIR / "holidays.toml"
     locales_dir: Path = PROJECT_ROOT / "locales"
     default_lang: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
@@ -30,6 +31,10 @@ class Settings:
     # Flood control per user: a burst of `flood_burst` messages, refilled at `flood_rate`/s.
     flood_burst: int = 20
     flood_rate: float = 1.0
+    # Working days an officer has to act on a queue item (weekends and holidays do not count).
+    review_days: int = 5
+    # Group chats that receive a unit's new entries besides its officers: slug → "channel:id".
+    unit_groups: dict = field(default_factory=dict)
     max_attachments: int = 5
     max_photo_bytes: int = 10 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024
@@ -41,6 +46,7 @@ _ENV = {
     "SANGKIEN_UNITS_FILE": "units_file",
     "SANGKIEN_CATALOG_FILE": "catalog_file",
     "SANGKIEN_CAMPAIGNS_FILE": "campaigns_file",
+    "SANGKIEN_HOLIDAYS_FILE": "holidays_file",
     "SANGKIEN_DEFAULT_LANG": "default_lang",
     "TELEGRAM_BOT_TOKEN": "telegram_token",
     "TELEGRAM_BASE_URL": "telegram_base_url",
@@ -62,7 +68,7 @@ def load_settings(config_file: str | os.PathLike | None = None, **overrides) -> 
     known = {f.name: f for f in fields(Settings)}
     unknown = {k: v for k, v in values.items() if k not in known}
     kwargs = {k: v for k, v in values.items() if k in known}
-    for key in ("units_file", "catalog_file", "campaigns_file", "locales_dir"):
+    for key in ("units_file", "catalog_file", "campaigns_file", "holidays_file", "locales_dir"):
         if key in kwargs:
             p = Path(kwargs[key])
             kwargs[key] = p if p.is_absolute() or p.exists() else PROJECT_ROOT / p

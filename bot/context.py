@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +14,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.model import Event, Option, Reply
 from bot.reference import Reference
+from bot.services.outbox import Outbox
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Context:
     event: Event
     now: datetime
     t: Translator
+    translators: Callable[[str | None], Translator] | None = None
     replies: list[Reply] = field(default_factory=list)
     user_changes: dict[str, Any] = field(default_factory=dict)
     forget_user: bool = False
@@ -31,6 +34,18 @@ class Context:
     def __post_init__(self) -> None:
         self.state: str = self.user["state"]
         self.data: dict[str, Any] = copy.deepcopy(self.user["data"] or {})
+        self.outbox = Outbox(self.translators or (lambda _lang: self.t), self.now)
+
+    def review(self):
+        """The officers' workflow, bound to this step's transaction and outbox."""
+        from bot.services.review import Review
+
+        return Review(self.conn, self.ref, self.outbox, self.now, self.settings.review_days,
+                      self.settings.unit_groups)
+
+    @property
+    def is_officer(self) -> bool:
+        return (self.user.get("role") or "resident") != "resident"
 
     # --- language --------------------------------------------------------------------------
     def _(self, message: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -18,10 +18,10 @@ from bot.config import Settings
 from bot.context import Context
 from bot.flood import FloodGate
 from bot.i18n import N_, Translator
-from bot.model import Event, Reply
+from bot.model import Attachment, Event, Option, Reply
 from bot.reference import Reference
 from bot.text import clean, fold
-from storage import repo
+from storage import outbox, repo
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class Dispatcher:
         self.flood = FloodGate(settings.flood_burst, settings.flood_rate)
         self._route = route
         self._locks: dict[str, asyncio.Lock] = {}
+        # Channels with messages waiting in the outbox, so adapters deliver right after a step.
+        self.pending_channels: set[str] = set()
 
     def translator(self, lang: str | None) -> Translator:
         return Translator(
@@ -100,8 +102,12 @@ class Dispatcher:
                 event=_resolve_option(event, user["data"] or {}),
                 now=now,
                 t=self.translator(user["lang"]),
+                translators=self.translator,
             )
             await self._route(ctx)
+            if ctx.outbox.rows:
+                await outbox.put(conn, ctx.outbox.rows)
+                self.pending_channels.update(row["channel"] for row in ctx.outbox.rows)
             if ctx.forget_user:
                 await repo.delete_user(conn, user["id"])
             else:
@@ -110,6 +116,33 @@ class Dispatcher:
                 if not await repo.save_user(conn, user["id"], values, event.update_id):
                     raise _AlreadyProcessed
         return ctx.replies
+
+
+    async def deliver(self, channel: str, send: Callable[[str, Reply], Awaitable[str]]) -> int:
+        """Send the outbox's pending messages for `channel`. `send` answers "sent", "blocked"
+        (the person blocked the bot: never retried) or "retry" (tried again later)."""
+        self.pending_channels.discard(channel)
+        delivered = 0
+        while True:
+            async with self.engine.begin() as conn:
+                rows = await outbox.claim(conn, channel, self.clock())
+            if not rows:
+                return delivered
+            results: dict[str, list[int]] = {"sent": [], "blocked": [], "retry": []}
+            for row in rows:
+                reply = Reply(
+                    text=row["text"],
+                    options=[Option(v, label) for v, label in row["options"]],
+                    attachments=[Attachment(**a) for a in row["attachments"]],
+                )
+                results[await send(row["external_id"], reply)].append(row["id"])
+            async with self.engine.begin() as conn:
+                await outbox.mark(conn, results["sent"], "sent", self.clock())
+                await outbox.mark(conn, results["blocked"], "blocked", self.clock())
+                await outbox.release(conn, results["retry"])
+            delivered += len(results["sent"])
+            if results["retry"]:
+                return delivered
 
 
 def _normalised(event: Event) -> Event:

@@ -59,6 +59,10 @@ class Translator:
     def _(self, message: str) -> str:
         return self._t.gettext(message)
 
+    def tr(self, marked: str) -> str:
+        """Translate a sentence marked with N_ where it was defined (not extracted again here)."""
+        return self._t.gettext(marked)
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._t.ngettext(singular, plural, n)
 

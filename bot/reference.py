@@ -9,7 +9,9 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.calendar import WorkingCalendar
 from bot.config import Settings
 from bot.text import fold
 
@@ -81,6 +83,8 @@ class Reference:
             for c in _load(settings.campaigns_file)["campaign"]
         ]
         self._ward_keys = self._build_ward_keys()
+        self.calendar = WorkingCalendar.from_file(settings.holidays_file)
+        self.tz = ZoneInfo(settings.timezone)
 
     def _build_ward_keys(self) -> dict[str, list[str]]:
         keys: dict[str, list[str]] = {}

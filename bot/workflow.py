@@ -1,4 +1,4 @@
-"""Statuses of an entry and the words residents see for them (DESIGN.md, "Workflow of an entry")."""
+"""Statuses of an entry, roles, and the words people see for them (DESIGN.md, "Workflow")."""
 
 from bot.i18n import N_
 
@@ -25,4 +25,12 @@ OPEN_STATUSES = ("submitted", "accepted", "needs_info", "forwarded", "shortliste
 KIND_LABELS = {
     "idea": N_("Creative idea"),
     "award": N_("Creative Award entry"),
+}
+
+ROLE_LABELS = {
+    "resident": N_("resident"),
+    "ward_officer": N_("ward officer"),
+    "district_officer": N_("district officer (Home Affairs Office)"),
+    "communications": N_("communications officer (Culture and Information Office)"),
+    "admin": N_("administrator"),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.i18n import N_
-from handlers import entries, flow, help, menu, settings, start
+from handlers import answer, entries, flow, help, menu, review, settings, start
 
 COMMAND_ALIASES = {
     "start": "start",
@@ -21,6 +21,9 @@ COMMAND_ALIASES = {
     "caidat": "settings", "settings": "settings",
     "trogiup": "help", "help": "help",
     "huy": "cancel", "cancel": "cancel",
+    "dangky": "register", "register": "register",
+    "hangdoi": "queue", "queue": "queue",
+    "hoso": "file", "file": "file",
 }
 
 # The Telegram command menu, in the order shown; descriptions are translated per language.
@@ -43,11 +46,37 @@ STATES = {
     "mine": entries.handle_mine,
     "settings": settings.handle,
     "settings:erase": settings.handle_erase,
+    "answer": answer.handle,
+    "review": review.handle,
 }
+
+
+async def _officer_route(ctx: Context) -> bool:
+    """What only officers do; True when the event was theirs."""
+    event, name = ctx.event, COMMAND_ALIASES.get(ctx.event.command or "")
+    if name == "queue":
+        await review.show_queue(ctx)
+    elif name == "file":
+        await review.file_by_code(ctx, event.command_args)
+    elif event.command is None and (event.choice or "").startswith("q:"):
+        await review.on_button(ctx, event.choice)
+    elif event.command is None and ctx.state.startswith("review:"):
+        await review.handle_note(ctx)
+    else:
+        return False
+    return True
 
 
 async def route(ctx: Context) -> None:
     event = ctx.event
+    if COMMAND_ALIASES.get(event.command or "") == "register":
+        await review.register(ctx)
+        return
+    if ctx.is_officer and await _officer_route(ctx):
+        return
+    if _is_officer_only(event):
+        ctx.say(ctx._(review.OFFICERS_ONLY))
+        return
     if not start.has_consented(ctx):
         await start.handle_unconsented(ctx)
         return
@@ -55,6 +84,9 @@ async def route(ctx: Context) -> None:
         await _command(ctx, COMMAND_ALIASES.get(event.command))
         return
     choice = event.choice or ""
+    if choice.startswith("ans:") and choice != answer.SEND:
+        await answer.start(ctx, choice[4:])
+        return
     if choice.startswith("menu:"):
         await menu.choose(ctx, choice)
         return
@@ -66,6 +98,12 @@ async def route(ctx: Context) -> None:
         menu.show(ctx)
         return
     await handler(ctx)
+
+
+def _is_officer_only(event) -> bool:
+    if event.command is not None:
+        return COMMAND_ALIASES.get(event.command) in ("queue", "file")
+    return (event.choice or "").startswith("q:")
 
 
 async def _command(ctx: Context, name: str | None) -> None:

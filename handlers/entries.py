@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from bot import render
 from bot.codes import CodeError, parse_code
 from bot.context import Context
 from bot.model import Option
-from bot.services import entries as entry_service
-from bot.workflow import KIND_LABELS, OPEN_STATUSES, STATUS_LABELS
+from bot.workflow import OPEN_STATUSES, STATUS_LABELS
 from handlers import menu
 from handlers.common import BACK, MAIN_MENU, nav
 from storage import repo
@@ -65,16 +65,7 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
 
 
 def public_view(ctx: Context, entry: dict) -> str:
-    """What anyone with the code may see: nothing personal."""
-    unit = ctx.ref.unit_by_slug.get(entry["unit"])
-    return "\n".join([
-        f"{entry['code']} — {ctx.tr(KIND_LABELS[entry['kind']])}",
-        ctx._("Title: {title}").format(title=entry["title"]),
-        ctx._("Reviewed by: {unit}").format(unit=unit.name(ctx.lang) if unit else entry["unit"]),
-        ctx._("Status: {status}").format(status=ctx.tr(STATUS_LABELS[entry["status"]])),
-        ctx._("Sent: {date}").format(date=ctx.t.datetime(entry["created_at"])),
-        ctx._("Last change: {date}").format(date=ctx.t.datetime(entry["updated_at"])),
-    ])
+    return render.public_view(ctx.t, ctx.ref, entry)
 
 
 async def show_mine(ctx: Context, prefix: str | None = None) -> None:
@@ -139,13 +130,7 @@ async def _ask_withdraw(ctx: Context, code: str) -> None:
 
 
 async def _withdraw(ctx: Context, code: str) -> None:
-    outcome = await entry_service.withdraw(
-        ctx.conn, user_id=ctx.user["id"], code=code, now=ctx.now
-    )
-    if outcome == "ok":
-        await show_mine(ctx, ctx._("{code} has been withdrawn.").format(code=code))
-    elif outcome == "closed":
-        await show_mine(ctx, ctx._("{code} can no longer be withdrawn: its review is finished.")
-                        .format(code=code))
-    else:
-        await show_mine(ctx, ctx._("That entry is not among yours."))
+    from bot.services.review import actor_for, describe
+
+    outcome = await ctx.review().withdraw(await actor_for(ctx.conn, ctx.user), code)
+    await show_mine(ctx, describe(ctx.t, ctx.ref, outcome))

@@ -220,6 +220,25 @@ ALLOWED_EXTENSIONS = set(ALLOWED_DOCUMENTS.values()) | {"jpeg"}
 FILE_TYPES_TEXT = N_("PDF, Word, Excel, PowerPoint, OpenDocument text, JPEG or PNG")
 
 
+def attachment_problem(ctx: Context, attachment) -> str | None:
+    """Why a photo or document cannot be taken (type or size), or None."""
+    settings = ctx.settings
+    if attachment.kind == "photo":
+        limit = settings.max_photo_bytes
+    else:
+        limit = settings.max_document_bytes
+        extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
+        if attachment.mime not in ALLOWED_DOCUMENTS and extension not in ALLOWED_EXTENSIONS:
+            return ctx._("This type of file is not accepted. Accepted types: {types}.").format(
+                types=ctx._(FILE_TYPES_TEXT)
+            )
+    if attachment.size and attachment.size > limit:
+        return ctx._("This file is {size} MB; the limit is {limit} MB.").format(
+            size=ctx.t.number(round(attachment.size / 1_048_576, 1)), limit=limit // 1_048_576
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class FilesField(Field):
     """Photos and documents, several of them, up to the configured limit."""
@@ -244,7 +263,7 @@ class FilesField(Field):
         attachment = ctx.event.attachment
         if attachment is None:
             return self.wrong_kind(ctx)
-        problem = self._problem(ctx, attachment)
+        problem = attachment_problem(ctx, attachment)
         if problem:
             return Retry(problem)
         files.append(attachment.as_dict())
@@ -255,23 +274,6 @@ class FilesField(Field):
             ctx._("File received ({count} of at most {limit}). Send another, or press Done.")
             .format(count=len(files), limit=limit)
         )
-
-    def _problem(self, ctx: Context, attachment) -> str | None:
-        settings = ctx.settings
-        if attachment.kind == "photo":
-            limit = settings.max_photo_bytes
-        else:
-            limit = settings.max_document_bytes
-            extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
-            if attachment.mime not in ALLOWED_DOCUMENTS and extension not in ALLOWED_EXTENSIONS:
-                return ctx._("This type of file is not accepted. Accepted types: {types}.").format(
-                    types=ctx._(FILE_TYPES_TEXT)
-                )
-        if attachment.size and attachment.size > limit:
-            return ctx._("This file is {size} MB; the limit is {limit} MB.").format(
-                size=ctx.t.number(round(attachment.size / 1_048_576, 1)), limit=limit // 1_048_576
-            )
-        return None
 
     def render(self, ctx: Context, value: Any) -> str:
         files = ctx.data["draft"].get("files", [])

@@ -15,6 +15,7 @@ from handlers import menu
 from handlers.common import BACK, CANCEL, SKIP, STALE_OPTION, is_offered, nav
 from handlers.fields import Answer, Field, Retry, Stay
 from handlers.forms import FORM_TITLES, FORMS
+from storage import repo
 
 CONFIRM = "form:confirm"
 EDIT = "form:edit"
@@ -285,7 +286,11 @@ async def _confirm(ctx: Context) -> None:
         lang=ctx.lang,
         now=ctx.now,
         year=ctx.today.year,
+        due_at=ctx.ref.calendar.add_working_days(
+            ctx.now.astimezone(ctx.ref.tz), ctx.settings.review_days
+        ),
     )
+    await ctx.review().announce_new(await repo.entry_by_id(ctx.conn, submitted.entry_id))
     ctx.data.pop("draft", None)
     unit = ctx.ref.unit_by_slug.get(submitted.unit)
     receipt = ctx._(

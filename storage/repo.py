@@ -31,7 +31,8 @@ def _row(row) -> dict[str, Any] | None:
     if row is None:
         return None
     data = dict(row._mapping)
-    for key in ("updated_at", "created_at", "consented_at", "at"):
+    for key in ("updated_at", "created_at", "consented_at", "at", "queue_since", "due_at",
+                "paused_at", "revoked_at", "claimed_at", "sent_at"):
         if key in data:
             data[key] = as_utc(data[key])
     return data
@@ -63,6 +64,7 @@ async def create_user(
         data={},
         last_update_id=0,
         subscribed=False,
+        role="resident",
         updated_at=now,
     )
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"]))
@@ -84,6 +86,10 @@ async def save_user(
         values = {**values, "last_update_id": update_id}
     result = await conn.execute(stmt.values(**values))
     return result.rowcount == 1
+
+
+async def set_role(conn: AsyncConnection, user_id: int, role: str) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(role=role))
 
 
 async def delete_user(conn: AsyncConnection, user_id: int) -> None:
@@ -139,6 +145,8 @@ async def insert_history(
     from_status: str | None,
     to_status: str,
     note: str | None = None,
+    officer_id: int | None = None,
+    actor_name: str | None = None,
 ) -> None:
     await conn.execute(
         insert(history).values(
@@ -149,6 +157,8 @@ async def insert_history(
             from_status=from_status,
             to_status=to_status,
             note=note,
+            officer_id=officer_id,
+            actor_name=actor_name,
         )
     )
 
@@ -191,14 +201,57 @@ async def change_status(
     from_statuses: Iterable[str],
     to_status: str,
     now: datetime,
+    **extra: Any,
 ) -> bool:
-    """Move an entry to a new status only if it is still in one of the expected ones."""
+    """Move an entry to a new status only if it is still in one of the expected ones.
+
+    The guard in the WHERE clause is what makes two officers pressing the same button at once
+    safe: the second update finds the status already changed and touches nothing."""
     result = await conn.execute(
         update(entries)
         .where(entries.c.id == entry_id, entries.c.status.in_(list(from_statuses)))
-        .values(status=to_status, updated_at=now)
+        .values(status=to_status, updated_at=now, **extra)
     )
     return result.rowcount == 1
+
+
+async def update_entry(conn: AsyncConnection, entry_id: int, **values: Any) -> None:
+    await conn.execute(update(entries).where(entries.c.id == entry_id).values(**values))
+
+
+def _queue_filter(unit: str | None, statuses: Iterable[str]):
+    conditions = [entries.c.status.in_(list(statuses))]
+    if unit is not None:
+        conditions.append(entries.c.unit == unit)
+    return and_(*conditions)
+
+
+async def queue_page(
+    conn: AsyncConnection, *, unit: str | None, statuses: Iterable[str], limit: int, offset: int
+) -> list[dict]:
+    """Items of a queue, oldest arrival first."""
+    statuses = list(statuses)
+    result = await conn.execute(
+        select(
+            entries.c.id, entries.c.code, entries.c.kind, entries.c.title, entries.c.status,
+            entries.c.unit, entries.c.created_at, entries.c.queue_since, entries.c.due_at,
+            entries.c.paused_at,
+        )
+        .where(_queue_filter(unit, statuses))
+        .order_by(entries.c.queue_since, entries.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [_row(r) for r in result]
+    for row in rows:
+        for key in ("queue_since", "due_at", "paused_at"):
+            row[key] = as_utc(row[key])
+    return rows
+
+
+async def queue_count(conn: AsyncConnection, *, unit: str | None, statuses: Iterable[str]) -> int:
+    stmt = select(func.count()).select_from(entries).where(_queue_filter(unit, statuses))
+    return (await conn.execute(stmt)).scalar_one()
 
 
 async def anonymise_user_entries(conn: AsyncConnection, user_id: int, now: datetime) -> int:

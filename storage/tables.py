@@ -1,5 +1,7 @@
 """SQLAlchemy Core tables. The schema itself is created by the Alembic migrations."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -13,8 +15,30 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes, always stored in UTC. SQLite keeps no offset, so a local time stored as
+    it is would come back hours off; converting on the way in makes both databases agree."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
 
 metadata = MetaData()
 
@@ -28,13 +52,16 @@ users = Table(
     Column("external_id", String(64), nullable=False),
     Column("lang", String(8), nullable=True),
     Column("consent_version", String(32), nullable=True),
-    Column("consented_at", DateTime(timezone=True), nullable=True),
+    Column("consented_at", UTCDateTime(), nullable=True),
     Column("display_name", String(200), nullable=True),
     Column("subscribed", Boolean, nullable=False, default=False),
+    # "resident", or the role of the chat's active officer binding (routing only; services
+    # check the officers table itself before any action).
+    Column("role", String(24), nullable=False, default="resident"),
     Column("state", String(64), nullable=False, default="new"),
     Column("data", JSON, nullable=False, default=dict),
     Column("last_update_id", BigInteger, nullable=False, default=0),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),
 )
 
@@ -63,10 +90,16 @@ entries = Table(
     Column("show_name", Boolean, nullable=False, default=False),
     Column("status", String(24), nullable=False),
     Column("lang", String(8), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    # The queue: when the entry reached its current queue, when it is due there, and since when
+    # its clock is stopped (while it waits for the resident's answer).
+    Column("queue_since", UTCDateTime(), nullable=True),
+    Column("due_at", UTCDateTime(), nullable=True),
+    Column("paused_at", UTCDateTime(), nullable=True),
 )
 Index("ix_entries_unit_status_created", entries.c.unit, entries.c.status, entries.c.created_at)
+Index("ix_entries_status_queue", entries.c.status, entries.c.queue_since)
 Index("ix_entries_user", entries.c.user_id)
 
 attachments = Table(
@@ -79,7 +112,7 @@ attachments = Table(
     Column("file_name", String(255), nullable=True),
     Column("mime", String(128), nullable=True),
     Column("size", BigInteger, nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 Index("ix_attachments_entry", attachments.c.entry_id)
 
@@ -89,11 +122,62 @@ history = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
     Column("actor_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("role", String(24), nullable=False),
     Column("from_status", String(24), nullable=True),
     Column("to_status", String(24), nullable=False),
     Column("note", Text, nullable=True),
+    # Who acted, as it was at the time: the audit log outlives officers' accounts.
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="SET NULL"), nullable=True),
+    Column("actor_name", String(200), nullable=True),
 )
 Index("ix_history_entry", history.c.entry_id)
+Index("ix_history_officer", history.c.officer_id)
+
+# Officers: a chat bound to a unit and a role by a one-time invite code.
+officers = Table(
+    "officers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("unit", String(64), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+Index("ix_officers_unit", officers.c.unit, officers.c.role)
+Index("ix_officers_user", officers.c.user_id)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("unit", String(64), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="SET NULL"), nullable=True),
+)
+
+# Messages to people other than the sender of an event (officers, authors, group chats), written
+# in the same transaction as the change they announce and delivered after it commits.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("attachments", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("claimed_at", UTCDateTime(), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("status", String(16), nullable=False, default="pending"),
+)
+Index("ix_outbox_pending", outbox.c.channel, outbox.c.status, outbox.c.id)

@@ -82,8 +82,19 @@ def dispatcher(settings, engine, clock) -> Dispatcher:
     return Dispatcher(settings, engine, clock=clock)
 
 
+MAILBOXES: dict[int, dict[str, list[Reply]]] = {}
+
+
+def mailbox(dispatcher: Dispatcher) -> dict[str, list[Reply]]:
+    """Messages the bot sent to people other than the sender (through the outbox)."""
+    return MAILBOXES.setdefault(id(dispatcher), {})
+
+
 class Resident:
-    """One person talking to the dispatcher through the console channel's event model."""
+    """One person talking to the dispatcher through the console channel's event model.
+
+    `last` holds the direct replies to this person's last message; `inbox` holds what the bot
+    sent them because of someone else (new entries for officers, status changes for authors)."""
 
     def __init__(self, dispatcher: Dispatcher, user: str = "1001", name: str | None = None):
         self.dispatcher = dispatcher
@@ -91,17 +102,35 @@ class Resident:
         self.name = name
         self.last: list[Reply] = []
 
+    @property
+    def inbox(self) -> list[Reply]:
+        return mailbox(self.dispatcher).setdefault(self.user, [])
+
+    async def deliver(self) -> None:
+        box = mailbox(self.dispatcher)
+
+        async def collect(to: str, reply: Reply) -> str:
+            box.setdefault(to, []).append(reply)
+            return "sent"
+
+        await self.dispatcher.deliver("console", collect)
+
     async def _send(self, **kwargs) -> list[Reply]:
         event = Event(channel="console", user=self.user, display_name=self.name, **kwargs)
         self.last = await self.dispatcher.handle(event)
+        await self.deliver()
         return self.last
 
     async def say(self, text: str, **kwargs) -> list[Reply]:
         return await self._send(text=text, **kwargs)
 
     async def press(self, value: str) -> list[Reply]:
-        offered = [o.value for r in self.last for o in r.options]
+        offered = [o.value for r in self.last + self.inbox[-1:] for o in r.options]
         assert value in offered, f"{value!r} not offered; options were {offered}"
+        return await self._send(choice=value)
+
+    async def press_anyway(self, value: str) -> list[Reply]:
+        """Press a button from an older message, or a forged one."""
         return await self._send(choice=value)
 
     async def press_label(self, label: str) -> list[Reply]:

@@ -185,7 +185,7 @@ async def test_long_reply_is_split_at_paragraphs_under_telegram_limit(world):
 
 
 async def test_command_menu_is_set_in_vietnamese_and_english(world):
-    await world.app.post_init(world.app)
+    await world.app.bot_data["channel"].set_commands(world.app)
     calls = world.api.calls_named("setMyCommands")
     languages = {c.get("language_code") for c in calls}
     assert {"vi", "en"} <= languages

@@ -11,6 +11,7 @@ import json
 import mimetypes
 import os
 import sys
+from dataclasses import replace
 from typing import TextIO
 
 from bot.dispatcher import Dispatcher
@@ -74,18 +75,19 @@ def event_from_json(line: str, default_user: str, name: str | None = None) -> Ev
 
 def reply_to_json(reply: Reply, sender: str) -> str:
     to = reply.to or sender
-    return json.dumps(
-        {
-            "to": int(to) if to.isdigit() else to,
-            "text": reply.text,
-            "options": [{"value": o.value, "label": o.label} for o in reply.options],
-        },
-        ensure_ascii=False,
-    )
+    line = {
+        "to": int(to) if to.isdigit() else to,
+        "text": reply.text,
+        "options": [{"value": o.value, "label": o.label} for o in reply.options],
+    }
+    if reply.attachments:
+        line["attachments"] = [{"kind": a.kind, "ref": a.ref} for a in reply.attachments]
+    return json.dumps(line, ensure_ascii=False)
 
 
 def render_human(reply: Reply) -> str:
     lines = [reply.text]
+    lines += [f"  [{a.kind}: {a.name or a.ref}]" for a in reply.attachments]
     for number, option in enumerate(reply.options, start=1):
         lines.append(f"  {number}. {option.label}")
     return "\n".join(lines)
@@ -130,7 +132,26 @@ async def run_json(
             continue
         for reply in await dispatcher.handle(event):
             emit(reply_to_json(reply, event.user))
+        if CHANNEL in dispatcher.pending_channels:
+            await dispatcher.deliver(CHANNEL, _json_sender(emit))
         emit(json.dumps({"idle": True}))
+
+
+def _json_sender(emit):
+    async def send(to: str, reply: Reply) -> str:
+        emit(reply_to_json(replace(reply, to=to), to))
+        return "sent"
+
+    return send
+
+
+def _human_sender(stdout: TextIO, user: str):
+    async def send(to: str, reply: Reply) -> str:
+        prefix = "" if to == user else f"[→ {to}] "
+        stdout.write(prefix + render_human(reply) + "\n\n")
+        return "sent"
+
+    return send
 
 
 async def run_human(
@@ -144,8 +165,8 @@ async def run_human(
     while True:
         for event in pending:
             for reply in await dispatcher.handle(event):
-                prefix = f"[→ {reply.to}] " if reply.to and reply.to != user else ""
-                stdout.write(prefix + render_human(reply) + "\n\n")
+                stdout.write(render_human(reply) + "\n\n")
+            await dispatcher.deliver(CHANNEL, _human_sender(stdout, user))
         stdout.write("> ")
         stdout.flush()
         try:

@@ -6,7 +6,9 @@ is shown literally. Options become inline buttons, one per row.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 from telegram import (
     BotCommand,
@@ -42,11 +44,15 @@ def event_from_update(update: Update) -> Event | None:
     """Translate an update from a private chat; None for what the bot ignores (groups, edits)."""
     user = update.effective_user
     chat = update.effective_chat
-    if user is None or chat is None or chat.type != "private":
+    if user is None or chat is None:
+        return None
+    # In a unit's group chat only buttons count: the officer who pressed one is the sender,
+    # and the answer goes to their private chat with the bot.
+    if chat.type != "private" and update.callback_query is None:
         return None
     base = {
         "channel": CHANNEL,
-        "user": str(chat.id),
+        "user": str(user.id),
         "update_id": update.update_id,
         "lang_hint": user.language_code,
         "display_name": user.full_name,
@@ -87,6 +93,8 @@ def _markup(reply: Reply):
 
 async def send_reply(bot, chat_id: int, reply: Reply) -> None:
     """Send one reply, split at paragraph boundaries; buttons go with the last part."""
+    for attachment in reply.attachments:
+        await _send_attachment(bot, chat_id, attachment)
     parts = split_message(reply.text, MessageLimit.MAX_TEXT_LENGTH)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -97,6 +105,21 @@ async def send_reply(bot, chat_id: int, reply: Reply) -> None:
             # A markup Telegram refuses must not swallow the sentence itself.
             log.warning("send to %s refused (%s); retrying without buttons", chat_id, error)
             await bot.send_message(chat_id=chat_id, text=part)
+
+
+async def _send_attachment(bot, chat_id: int, attachment: Attachment) -> None:
+    # Files sent through the console are paths on this machine; Telegram's are file ids.
+    path = Path(attachment.ref)
+    source = path.open("rb") if path.is_absolute() and path.is_file() else attachment.ref
+    try:
+        if attachment.kind == "photo":
+            await bot.send_photo(chat_id=chat_id, photo=source)
+        else:
+            await bot.send_document(chat_id=chat_id, document=source,
+                                    filename=attachment.name)
+    finally:
+        if not isinstance(source, str):
+            source.close()
 
 
 class TelegramChannel:
@@ -115,15 +138,34 @@ class TelegramChannel:
             return
         replies = await self.dispatcher.handle(event)
         for reply in replies:
-            chat_id = int(reply.to) if reply.to else int(event.user)
-            try:
-                await send_reply(context.bot, chat_id, reply)
-            except Forbidden:
-                log.info("chat %s has blocked the bot; reply dropped", chat_id)
-            except RetryAfter as error:
-                log.warning("rate limited beyond retries for chat %s: %s", chat_id, error)
-            except TelegramError as error:
-                log.warning("could not send to chat %s: %s", chat_id, error)
+            await self._send(context.bot, reply.to or event.user, reply)
+        if CHANNEL in self.dispatcher.pending_channels:
+            await self.deliver(context.bot)
+
+    async def _send(self, bot, to: str, reply: Reply) -> str:
+        try:
+            await send_reply(bot, int(to), reply)
+        except Forbidden:
+            log.info("chat %s has blocked the bot", to)
+            return "blocked"
+        except RetryAfter as error:
+            log.warning("rate limited beyond retries for chat %s: %s", to, error)
+            return "retry"
+        except BadRequest as error:
+            log.warning("Telegram refused a message to %s: %s", to, error)
+            return "blocked" if "chat not found" in str(error).lower() else "retry"
+        except TelegramError as error:
+            log.warning("could not send to chat %s: %s", to, error)
+            return "retry"
+        return "sent"
+
+    async def deliver(self, bot) -> int:
+        """Send what the outbox holds for Telegram (notifications to officers and authors)."""
+
+        async def send(to: str, reply: Reply) -> str:
+            return await self._send(bot, to, reply)
+
+        return await self.dispatcher.deliver(CHANNEL, send)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = getattr(update, "update_id", None)
@@ -136,6 +178,28 @@ class TelegramChannel:
                 await context.bot.send_message(chat_id=chat.id, text=text)
             except TelegramError:
                 pass
+
+    async def start_delivery(self, application: Application, every: float = 2.0) -> None:
+        """Deliver messages other processes (the console, the scheduler) left in the outbox."""
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(every)
+                try:
+                    await self.deliver(application.bot)
+                except Exception:  # keep delivering whatever one round met
+                    log.exception("outbox delivery failed")
+
+        self._delivery = asyncio.create_task(loop())
+
+    async def stop_delivery(self, application: Application) -> None:
+        task = getattr(self, "_delivery", None)
+        if task is not None:
+            task.cancel()
+
+    async def post_init(self, application: Application) -> None:
+        await self.set_commands(application)
+        await self.start_delivery(application)
 
     async def set_commands(self, application: Application) -> None:
         from handlers import COMMAND_MENU
@@ -161,7 +225,8 @@ def build_application(
         ApplicationBuilder()
         .token(token or settings.telegram_token or "")
         .rate_limiter(AIORateLimiter(max_retries=max_retries))
-        .post_init(channel.set_commands)
+        .post_init(channel.post_init)
+        .post_shutdown(channel.stop_delivery)
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.codes import PREFIXES, make_code
-from bot.workflow import OPEN_STATUSES
 from storage import repo
 
 
@@ -28,6 +27,7 @@ async def submit(
     lang: str,
     now: datetime,
     year: int,
+    due_at: datetime | None = None,
 ) -> Submitted:
     """Store a confirmed draft as an entry in its unit's queue, with status `submitted`."""
     kind = draft["kind"]
@@ -56,6 +56,8 @@ async def submit(
             "lang": lang,
             "created_at": now,
             "updated_at": now,
+            "queue_since": now,
+            "due_at": due_at,
         },
     )
     await repo.insert_attachments(conn, entry_id, draft.get("files", []), now)
@@ -64,22 +66,6 @@ async def submit(
         to_status="submitted",
     )
     return Submitted(entry_id=entry_id, code=code, unit=answers["ward"])
-
-
-async def withdraw(conn: AsyncConnection, *, user_id: int, code: str, now: datetime) -> str:
-    """Withdraw the author's own open entry. Returns "ok", "not_found", "not_yours" or "closed"."""
-    entry = await repo.entry_by_code(conn, code)
-    if entry is None:
-        return "not_found"
-    if entry["user_id"] != user_id:
-        return "not_yours"
-    if not await repo.change_status(conn, entry["id"], OPEN_STATUSES, "withdrawn", now):
-        return "closed"
-    await repo.insert_history(
-        conn, entry["id"], at=now, actor_id=user_id, role="resident",
-        from_status=entry["status"], to_status="withdrawn",
-    )
-    return "ok"
 
 
 async def erase_resident(conn: AsyncConnection, *, user_id: int, now: datetime) -> int:

@@ -1,0 +1,107 @@
+"""Operator commands: `sangkien officers …` and `sangkien audit …` (output for a terminal)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.reference import Reference
+from bot.render import status_label, unit_name
+from bot.services import officers as officer_service
+from bot.workflow import ROLE_LABELS
+from storage import officers as officer_repo
+from storage import repo
+from storage.db import create_engine, migrate
+
+
+async def _engine(settings: Settings):
+    engine = create_engine(settings.database_url)
+    await migrate(engine)
+    return engine
+
+
+def _translator(settings: Settings) -> Translator:
+    return Translator(settings.locales_dir, settings.default_lang, settings.timezone)
+
+
+async def invite(settings: Settings, unit: str, role: str, name: str | None) -> str:
+    ref, t = Reference(settings), _translator(settings)
+    engine = await _engine(settings)
+    try:
+        async with engine.begin() as conn:
+            code, expires = await officer_service.invite(
+                conn, ref, unit=unit, role=role, name=name, now=datetime.now(UTC)
+            )
+    finally:
+        await engine.dispose()
+    return t._(
+        "Registration code for {role} of {unit}: {code}\n"
+        "The person sends /dangky {code} to the bot. It can be used once, until {date}."
+    ).format(role=t.tr(ROLE_LABELS[role]), unit=unit_name(ref, t, unit), code=code,
+             date=t.datetime(expires))
+
+
+async def list_officers(settings: Settings, include_revoked: bool) -> str:
+    ref, t = Reference(settings), _translator(settings)
+    engine = await _engine(settings)
+    try:
+        async with engine.connect() as conn:
+            rows = await officer_repo.list_officers(conn, include_revoked)
+    finally:
+        await engine.dispose()
+    lines = []
+    for row in rows:
+        revoked = f"  ({t._('revoked')} {t.date(row['revoked_at'])})" if row["revoked_at"] else ""
+        lines.append(
+            f"{row['id']:>4}  {row['name']:<28} {t.tr(ROLE_LABELS[row['role']]):<30} "
+            f"{unit_name(ref, t, row['unit']):<28} {row['channel']}:{row['external_id']}{revoked}"
+        )
+    return "\n".join(lines) or t._("No officers yet.")
+
+
+async def revoke(settings: Settings, officer_id: int) -> tuple[bool, str]:
+    t = _translator(settings)
+    engine = await _engine(settings)
+    try:
+        async with engine.begin() as conn:
+            done = await officer_service.revoke(conn, officer_id, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    if done:
+        return True, t._("Officer {id} can no longer act.").format(id=officer_id)
+    return False, t._("No active officer has the number {id}.").format(id=officer_id)
+
+
+async def audit(settings: Settings, code: str | None, officer_id: int | None) -> tuple[bool, str]:
+    """An entry's history, or every action of one officer."""
+    from bot.codes import CodeError, parse_code
+
+    ref, t = Reference(settings), _translator(settings)
+    engine = await _engine(settings)
+    try:
+        async with engine.connect() as conn:
+            if officer_id is not None:
+                rows = await officer_repo.actions_of(conn, officer_id)
+                header = t._("Actions of officer {id}:").format(id=officer_id)
+            else:
+                try:
+                    code = parse_code(code or "")
+                except CodeError:
+                    return False, t._("“{typed}” is not a valid tracking code.").format(typed=code)
+                entry = await repo.entry_by_code(conn, code)
+                if entry is None:
+                    return False, t._("No entry has the code {code}.").format(code=code)
+                rows = [{**h, "code": code} for h in await repo.entry_history(conn, entry["id"])]
+                header = f"{code} — {entry['title']} ({unit_name(ref, t, entry['unit'])})"
+    finally:
+        await engine.dispose()
+    lines = [header]
+    for h in rows:
+        who = h["actor_name"] or t.tr(ROLE_LABELS.get(h["role"], h["role"]))
+        before = status_label(t, h["from_status"]) if h["from_status"] else "—"
+        lines.append(f"{t.datetime(h['at'])}  {h['code']}  {who} [{h['role']}]: "
+                     f"{before} → {status_label(t, h['to_status'])}")
+        if h["note"]:
+            lines.append(f"    “{h['note']}”")
+    return True, "\n".join(lines)

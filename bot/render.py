@@ -1,0 +1,82 @@
+"""How an entry is shown: to anyone with its code, to its author, to officers."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translator
+from bot.reference import Reference
+from bot.workflow import KIND_LABELS, STATUS_LABELS
+
+
+def unit_name(ref: Reference, t: Translator, slug: str) -> str:
+    unit = ref.unit_by_slug.get(slug)
+    return unit.name(t.lang) if unit else slug
+
+
+def status_label(t: Translator, status: str) -> str:
+    return t.tr(STATUS_LABELS.get(status, status))
+
+
+def public_view(t: Translator, ref: Reference, entry: dict) -> str:
+    """What anyone with the code may see: nothing personal."""
+    return "\n".join([
+        f"{entry['code']} — {t.tr(KIND_LABELS[entry['kind']])}",
+        t._("Title: {title}").format(title=entry["title"]),
+        t._("Reviewed by: {unit}").format(unit=unit_name(ref, t, entry["unit"])),
+        t._("Status: {status}").format(status=status_label(t, entry["status"])),
+        t._("Sent: {date}").format(date=t.datetime(entry["created_at"])),
+        t._("Last change: {date}").format(date=t.datetime(entry["updated_at"])),
+    ])
+
+
+DETAIL_LABELS = {
+    "benefit": N_("Expected benefit"),
+    "entry_type": N_("Type of work"),
+    "authors": N_("Authors"),
+    "owner": N_("Owner organisation"),
+    "applied_where": N_("Applied at"),
+    "applied_since": N_("Applied since"),
+    "applied_result": N_("Result of application"),
+    "ip_status": N_("Intellectual property"),
+}
+
+
+def _field_name(ref: Reference, t: Translator, entry: dict) -> str:
+    group = "idea_fields" if entry["kind"] == "idea" else "award_fields"
+    named = ref.named(group, entry.get("field"))
+    return named.name(t.lang) if named else "—"
+
+
+def _detail_value(ref: Reference, t: Translator, key: str, value) -> str:
+    if value is None:
+        return "—"
+    group = {"entry_type": "entry_types", "ip_status": "ip_statuses"}.get(key)
+    named = ref.named(group, value) if group else None
+    return named.name(t.lang) if named else str(value)
+
+
+def officer_view(t: Translator, ref: Reference, entry: dict, files: int = 0) -> str:
+    """Everything an officer needs to decide, including how to reach the author."""
+    lines = [
+        f"{entry['code']} — {t.tr(KIND_LABELS[entry['kind']])}",
+        t._("Title: {title}").format(title=entry["title"]),
+        t._("Reviewed by: {unit}").format(unit=unit_name(ref, t, entry["unit"])),
+        t._("Field: {field}").format(field=_field_name(ref, t, entry)),
+        t._("Status: {status}").format(status=status_label(t, entry["status"])),
+        t._("Sent: {date}").format(date=t.datetime(entry["created_at"])),
+    ]
+    if entry.get("due_at"):
+        lines.append(t._("Due: {date}").format(date=t.date(entry["due_at"])))
+    lines += ["", entry["description"], ""]
+    for key, label in DETAIL_LABELS.items():
+        if key in (entry.get("details") or {}):
+            value = _detail_value(ref, t, key, entry["details"][key])
+            lines.append(f"• {t.tr(label)}: {value}")
+    contact = entry.get("contact_name") or t._("(anonymous)")
+    if entry.get("contact_phone"):
+        from bot.phones import display_phone
+
+        contact = f"{contact} — {display_phone(entry['contact_phone'])}"
+    lines.append(t._("Contact: {contact}").format(contact=contact))
+    if files:
+        lines.append(t._("Attached files: {count}").format(count=files))
+    return "\n".join(lines).strip()

@@ -1,0 +1,87 @@
+"""Binding chats to units and roles: one-time invite codes, registration, revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.i18n import N_
+from bot.reference import Reference
+from bot.services.review import OFFICER_ROLES, Outcome
+from storage import officers as officer_repo
+from storage import repo
+
+INVITE_VALIDITY = timedelta(days=7)
+# Letters and digits that cannot be mistaken for one another when read aloud or copied.
+_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _normalise(code: str) -> str:
+    return "".join(c for c in code.upper() if c.isalnum())
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(_normalise(code).encode()).hexdigest()
+
+
+class InviteError(ValueError):
+    pass
+
+
+async def invite(
+    conn: AsyncConnection, ref: Reference, *, unit: str, role: str, name: str | None,
+    now: datetime,
+) -> tuple[str, datetime]:
+    """Create a one-time code for `unit` and `role`; only its hash is stored."""
+    if role not in OFFICER_ROLES:
+        raise InviteError(f"unknown role {role!r}; one of: {', '.join(OFFICER_ROLES)}")
+    target = ref.unit_by_slug.get(unit)
+    if target is None:
+        raise InviteError(f"unknown unit {unit!r}; one of: {', '.join(ref.unit_by_slug)}")
+    if role == "ward_officer" and target.kind != "ward":
+        raise InviteError("a ward officer must belong to a ward")
+    if role != "ward_officer" and target.kind != "district":
+        raise InviteError(f"a {role} belongs to the district unit")
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    code = f"{raw[:5]}-{raw[5:]}"
+    expires = now + INVITE_VALIDITY
+    await officer_repo.create_invite(
+        conn, code_hash=_hash(code), unit=unit, role=role, name=name, now=now, expires_at=expires
+    )
+    return code, expires
+
+
+async def redeem(
+    conn: AsyncConnection, *, user: dict, code: str, display_name: str | None, now: datetime
+) -> Outcome:
+    """Bind the chat to the invite's unit and role, once, before the code expires."""
+    found = await officer_repo.invite_by_hash(conn, _hash(code)) if code.strip() else None
+    if found is None:
+        return Outcome(False, N_("This registration code is not valid. Please check it with "
+                                 "the person who gave it to you."))
+    if found["used_at"] is not None:
+        return Outcome(False, N_("This registration code has already been used."))
+    if found["expires_at"] < now:
+        return Outcome(False, N_("This registration code expired on {date}. Please ask for a "
+                                 "new one."), {"date": found["expires_at"]})
+    name = found["name"] or display_name or f"#{user['id']}"
+    officer_id = await officer_repo.create_officer(
+        conn, user_id=user["id"], unit=found["unit"], role=found["role"], name=name, now=now
+    )
+    if not await officer_repo.use_invite(conn, found["id"], officer_id, now):
+        return Outcome(False, N_("This registration code has already been used."))
+    await repo.set_role(conn, user["id"], found["role"])
+    return Outcome(True, N_("Welcome, {name}. You are registered as {role} of {unit}."),
+                   {"name": name, "role": found["role"], "unit": found["unit"]})
+
+
+async def revoke(conn: AsyncConnection, officer_id: int, now: datetime) -> bool:
+    officer = await officer_repo.officer_by_id(conn, officer_id)
+    if officer is None or not await officer_repo.revoke(conn, officer_id, now):
+        return False
+    if await officer_repo.active_officer(conn, officer["user_id"]) is None:
+        await repo.set_role(conn, officer["user_id"], "resident")
+    return True

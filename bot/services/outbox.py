@@ -1,0 +1,43 @@
+"""Messages to people other than the sender, rendered in each recipient's own language and
+committed in the same transaction as the change they announce (storage.outbox delivers them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.i18n import Translator
+from bot.model import Attachment, Option
+
+
+@dataclass
+class Message:
+    text: str
+    options: list[Option] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+Render = Callable[[Translator], Message]
+
+
+class Outbox:
+    def __init__(self, translator: Callable[[str | None], Translator], now: datetime):
+        self._translator = translator
+        self._now = now
+        self.rows: list[dict] = []
+
+    def add(self, recipient: dict, render: Render) -> None:
+        """`recipient` has channel, external_id and lang (a users row, or an officer's)."""
+        message = render(self._translator(recipient.get("lang")))
+        self.rows.append(
+            {
+                "channel": recipient["channel"],
+                "external_id": recipient["external_id"],
+                "text": message.text,
+                "options": [[o.value, o.label] for o in message.options],
+                "attachments": [a.as_dict() for a in message.attachments],
+                "created_at": self._now,
+                "status": "pending",
+            }
+        )

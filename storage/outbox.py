@@ -1,0 +1,67 @@
+"""The outbox: messages for other people, committed with the change they announce.
+
+A channel process claims its pending rows, sends them, and marks each one. A claim older than the
+lease is taken over, so a process that dies mid-delivery leaves nothing behind for good.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.repo import _row
+from storage.tables import outbox
+
+LEASE = timedelta(minutes=5)
+
+
+async def put(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(insert(outbox), rows)
+
+
+async def claim(
+    conn: AsyncConnection, channel: str, now: datetime, limit: int = 100
+) -> list[dict]:
+    pending = (
+        select(outbox.c.id)
+        .where(
+            outbox.c.channel == channel,
+            outbox.c.status == "pending",
+            (outbox.c.claimed_at.is_(None)) | (outbox.c.claimed_at < now - LEASE),
+        )
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)
+    ids = [r[0] for r in await conn.execute(pending)]
+    if not ids:
+        return []
+    await conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_at=now))
+    result = await conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id))
+    return [_row(r) for r in result]
+
+
+async def mark(conn: AsyncConnection, ids: list[int], status: str, now: datetime) -> None:
+    if ids:
+        await conn.execute(
+            update(outbox).where(outbox.c.id.in_(ids)).values(status=status, sent_at=now)
+        )
+
+
+async def pending_count(conn: AsyncConnection, channel: str | None = None) -> int:
+    from sqlalchemy import func
+
+    stmt = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
+    if channel:
+        stmt = stmt.where(outbox.c.channel == channel)
+    return (await conn.execute(stmt)).scalar_one()
+
+
+async def release(conn: AsyncConnection, ids: list[int]) -> None:
+    """Give claimed messages back, to be tried again at the next delivery."""
+    if ids:
+        await conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_at=None))
