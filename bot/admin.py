@@ -51,8 +51,9 @@ async def list_officers(settings: Settings, include_revoked: bool) -> str:
     finally:
         await engine.dispose()
     lines = []
+    revoked_word = t._("revoked")
     for row in rows:
-        revoked = f"  ({t._('revoked')} {t.date(row['revoked_at'])})" if row["revoked_at"] else ""
+        revoked = f"  ({revoked_word} {t.date(row['revoked_at'])})" if row["revoked_at"] else ""
         lines.append(
             f"{row['id']:>4}  {row['name']:<28} {t.tr(ROLE_LABELS[row['role']]):<30} "
             f"{unit_name(ref, t, row['unit']):<28} {row['channel']}:{row['external_id']}{revoked}"

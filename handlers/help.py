@@ -27,6 +27,10 @@ def show(ctx: Context, prefix: str | None = None) -> None:
     from handlers import menu
 
     text = ctx._(HELP_TEXT)
+    if ctx.is_officer:
+        from handlers.review import OFFICER_HELP
+
+        text += "\n\n" + ctx.tr(OFFICER_HELP)
     if prefix:
         text = f"{prefix}\n\n{text}"
     ctx.goto("menu")

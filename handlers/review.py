@@ -54,7 +54,7 @@ async def register(ctx: Context) -> None:
 OFFICER_HELP = N_(
     "Officer commands:\n"
     "/hangdoi – your unit's queue, oldest first\n"
-    "/hoso CODE – an entry's file and its whole history\n"
+    "/hoso CODE – an entry's record and its whole history\n"
     "New entries arrive here with buttons to take, ask for information, reject or forward them."
 )
 
@@ -88,7 +88,7 @@ async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
     items = await repo.queue_page(ctx.conn, unit=unit, statuses=shown, limit=PAGE_SIZE,
                                   offset=(page - 1) * PAGE_SIZE)
     where = render.unit_name(ctx.ref, ctx.t, unit) if unit else ctx._("the district")
-    lines = [ctx._("Queue of {where}: {count} open item(s), page {page} of {pages}.").format(
+    lines = [ctx._("Queue of {where}: {count} item(s), page {page} of {pages}.").format(
         where=where, count=total, page=page, pages=pages)]
     if status != "all":
         lines.append(ctx._("Showing: {status}").format(status=render.status_label(ctx.t, status)))

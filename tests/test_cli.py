@@ -52,3 +52,29 @@ def test_run_without_a_token_says_so(sqlite_url):
     result = _run(["run"], env=env)
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def test_officers_invite_list_revoke_and_audit_by_officer(sqlite_url):
+    env = {"SANGKIEN_DATABASE_URL": sqlite_url}
+    bad = _run(["officers", "invite", "--unit", "khong-co", "--role", "ward_officer"], env=env)
+    assert bad.returncode == 2 and "khong-co" in bad.stderr
+    wrong_level = _run(["officers", "invite", "--unit", "quan-1", "--role", "ward_officer"],
+                       env=env)
+    assert wrong_level.returncode == 2
+    made = _run(["officers", "invite", "--unit", "da-kao", "--role", "ward_officer",
+                 "--name", "Cán bộ Đa Kao"], env=env)
+    assert made.returncode == 0, made.stderr
+    code = made.stdout.split("/dangky ")[1].split()[0]
+    chat = _run(["chat", "--json", "--user", "5151"], stdin=f"/dangky {code}\n/hangdoi\n", env=env)
+    assert "Cán bộ Đa Kao" in chat.stdout and "Phường Đa Kao" in chat.stdout
+    listed = _run(["officers", "list"], env=env)
+    assert "Cán bộ Đa Kao" in listed.stdout and "console:5151" in listed.stdout
+    officer_id = listed.stdout.split()[0]
+    assert _run(["audit", "--officer", officer_id], env=env).returncode == 0
+    assert _run(["officers", "revoke", officer_id], env=env).returncode == 0
+    assert _run(["officers", "revoke", officer_id], env=env).returncode == 1
+    assert "Cán bộ Đa Kao" not in _run(["officers", "list"], env=env).stdout
+    after = _run(["chat", "--json", "--user", "5151"], stdin="/hangdoi\n", env=env)
+    assert "/dangky" in after.stdout  # no longer an officer
+    missing = _run(["audit", "SK-26-00001-P"], env=env)
+    assert missing.returncode == 1

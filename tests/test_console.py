@@ -112,3 +112,76 @@ def test_migrate_is_idempotent(db_url):
         result = subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
+
+
+def _invite(db_url: str, unit: str, role: str, name: str) -> str:
+    env = {**os.environ, "SANGKIEN_DATABASE_URL": db_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "officers", "invite", "--unit", unit, "--role", role,
+         "--name", name], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    import re
+
+    return re.search(r"/dangky (\S+)", result.stdout).group(1)
+
+
+def test_review_path_in_the_console_with_every_notification(db_url):
+    ward = _invite(db_url, "cau-kho", "ward_officer", "Cán bộ Cầu Kho")
+    district = _invite(db_url, "quan-1", "district_officer", "Phòng Nội vụ")
+    r, w, d = 1001, 9001, 9004
+    script = [
+        {"user": w, "text": f"/dangky {ward}"},
+        {"user": d, "text": f"/dangky {district}"},
+        {"user": r, "text": "/start"},
+        {"user": r, "choose": "consent:yes"},
+        {"user": r, "choose": "menu:idea"},
+        {"user": r, "text": "cau kho"},
+        {"user": r, "choose": "pick:economy"},
+        {"user": r, "text": "Chợ đêm cuối tuần"},
+        {"user": r, "text": "Tổ chức chợ đêm cuối tuần trên đường Trần Hưng Đạo."},
+        {"user": r, "choose": "nav:skip"},
+        {"user": r, "choose": "nav:skip"},
+        {"user": r, "choose": "nav:skip"},
+        {"user": r, "choose": "nav:skip"},
+        {"user": r, "choose": "form:confirm"},
+    ]
+    replies = turns(run_chat(db_url, script))
+    submitted = replies[-1]
+    code = code_in(submitted[0]["text"])
+    to_officer = [m for m in submitted if m["to"] == w]
+    assert len(to_officer) == 1 and code in to_officer[0]["text"]
+    options = {o["value"].split(":")[1] for o in to_officer[0]["options"]}
+    assert {"take", "ask_info", "reject", "forward", "view"} <= options
+    entry_id = to_officer[0]["options"][0]["value"].split(":")[2]
+
+    later = turns(run_chat(db_url, [
+        {"user": w, "choose": f"q:ask_info:{entry_id}"},
+        {"user": w, "text": "Dự kiến bao nhiêu gian hàng?"},
+        {"user": r, "choose": f"ans:{code}"},
+        {"user": r, "text": "Khoảng 40 gian hàng."},
+        {"user": r, "choose": "ans:send"},
+        {"user": w, "choose": f"q:forward:{entry_id}"},
+        {"user": d, "choose": f"q:shortlist:{entry_id}"},
+        {"user": d, "choose": f"q:nominate:{entry_id}"},
+        {"user": d, "choose": f"q:award:{entry_id}"},
+    ]))
+    question = [m for m in later[1] if m["to"] == r]
+    assert "gian hàng" in question[0]["text"]
+    assert question[0]["options"] == [{"value": f"ans:{code}", "label": "Trả lời"}]
+    answered = [m for m in later[4] if m["to"] == w]
+    assert "40 gian hàng" in answered[0]["text"]
+    forwarded = later[5]
+    assert {m["to"] for m in forwarded} == {w, r, d}
+    for turn in later[6:]:
+        assert [m["to"] for m in turn].count(r) == 1  # the author hears of every step
+    status = turns(run_chat(db_url, [{"user": r, "text": f"/tracuu {code}"}]))[0][0]["text"]
+    assert "Đạt giải" in status or "đạt giải" in status.lower()
+
+    audit = subprocess.run(
+        [sys.executable, "-m", "bot", "audit", code], capture_output=True, text=True,
+        env={**os.environ, "SANGKIEN_DATABASE_URL": db_url}, cwd=ROOT, timeout=120,
+    )
+    assert audit.returncode == 0, audit.stderr
+    assert audit.stdout.count("\n") >= 9
+    assert "Cán bộ Cầu Kho" in audit.stdout and "Phòng Nội vụ" in audit.stdout

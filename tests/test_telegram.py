@@ -200,3 +200,104 @@ async def test_group_chats_are_ignored(world):
     update["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "Phường"}
     await world.feed(update)
     assert world.api.sent() == []
+
+
+OFFICER, DISTRICT = 616161, 717171
+
+
+async def _register(world: TelegramWorld, user: int, unit: str, role: str, name: str) -> None:
+    from bot.services import officers as officer_service
+
+    async with world.engine.begin() as conn:
+        dispatcher = world.app.bot_data["channel"].dispatcher
+        code, _ = await officer_service.invite(conn, dispatcher.ref, unit=unit, role=role,
+                                               name=name, now=world.clock.now)
+    await world.text(f"/dangky {code}", user)
+    assert name in world.last(user)["text"]
+
+
+async def test_review_path_through_telegram_with_notifications_on_both_sides(world):
+    await _register(world, OFFICER, "cau-kho", "ward_officer", "Cán bộ Kho")
+    await _register(world, DISTRICT, "quan-1", "district_officer", "Phòng Nội vụ")
+    await _consent(world)
+    await world.press("menu:idea")
+    await world.press("pick:cau-kho")
+    await world.press("pick:thrift")
+    await world.text("Tái chế dầu ăn")
+    await world.text("Thu gom dầu ăn thải ở chợ để làm xà phòng cho trường học.")
+    for _ in range(3):
+        await world.press("nav:skip")
+    await world.text(world.keyboard()[1])
+    await world.press("form:confirm")
+    code = code_in(world.last()["text"])
+    new = world.last(OFFICER)
+    assert code in new["text"]
+    take = next(b for b in world.buttons(OFFICER) if b.startswith("q:take:"))
+    entry_id = take.split(":")[2]
+
+    await world.press(f"q:ask_info:{entry_id}", OFFICER)
+    await world.text("Mỗi tháng thu được bao nhiêu lít?", OFFICER)
+    assert "bao nhiêu lít" in world.last()["text"]
+    await world.press(f"ans:{code}")
+    await world.text("Khoảng 200 lít.")
+    await world.feed(world.updates.photo(LAN))
+    await world.press("ans:send")
+    assert "200 lít" in world.last(OFFICER)["text"]
+
+    await world.press(f"q:forward:{entry_id}", OFFICER)
+    assert code in world.last()["text"]  # the author hears of it
+    assert f"q:shortlist:{entry_id}" in world.buttons(DISTRICT)
+    for action in ("shortlist", "nominate", "not_award"):
+        await world.feed(world.updates.press(DISTRICT, f"q:{action}:{entry_id}"))
+        assert code in world.last()["text"]
+    await world.feed(world.updates.press(DISTRICT, f"q:view:{entry_id}"))
+    assert world.api.calls_named("sendPhoto")  # details re-send the attachments
+
+
+async def test_new_entry_reaches_the_units_group_chat(settings, clock):
+    from dataclasses import replace
+
+    group = -1009990001
+    settings = replace(settings, unit_groups={"cau-kho": f"telegram:{group}"})
+    world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
+    await world.start()
+    try:
+        await _consent(world)
+        await world.press("menu:idea")
+        await world.press("pick:cau-kho")
+        await world.press("pick:thrift")
+        await world.text("Tiêu đề")
+        await world.text("Mô tả đủ dài của ý tưởng.")
+        for _ in range(3):
+            await world.press("nav:skip")
+        await world.text(world.keyboard()[1])
+        await world.press("form:confirm")
+        to_group = world.api.sent(group)
+        assert len(to_group) == 1 and code_in(to_group[0]["text"])
+        assert any(b.startswith("q:take:") for b in world.buttons(group))
+    finally:
+        await world.stop()
+
+
+async def test_blocked_officer_is_marked_in_the_outbox_and_not_retried(world):
+    await _register(world, OFFICER, "cau-kho", "ward_officer", "Cán bộ Kho")
+    await _consent(world)
+    world.api.fail(OFFICER, BLOCKED)
+    await world.press("menu:idea")
+    await world.press("pick:cau-kho")
+    await world.press("pick:thrift")
+    await world.text("Tiêu đề")
+    await world.text("Mô tả đủ dài của ý tưởng.")
+    for _ in range(3):
+        await world.press("nav:skip")
+    await world.text(world.keyboard()[1])
+    await world.press("form:confirm")
+    channel = world.app.bot_data["channel"]
+    assert await channel.deliver(world.app.bot) == 0
+    from sqlalchemy import select
+
+    from storage.tables import outbox
+
+    async with world.engine.connect() as conn:
+        statuses = (await conn.execute(select(outbox.c.status))).scalars().all()
+    assert statuses == ["blocked"]

@@ -56,7 +56,7 @@ STEPS = {
 }
 
 ACTION_LABELS = {
-    "take": N_("Take (Tiếp nhận)"),
+    "take": N_("Take"),
     "ask_info": N_("Ask for more information"),
     "reject": N_("Reject"),
     "duplicate": N_("Duplicate of another entry"),
@@ -377,6 +377,8 @@ def describe(t: Translator, ref: Reference, outcome: Outcome) -> str:
         params["time"] = t.datetime(params["time"])
     if "unit" in params:
         params["unit"] = unit_name(ref, t, params["unit"])
+    if params.get("who") in ROLE_LABELS:
+        params["who"] = t.tr(ROLE_LABELS[params["who"]])
     if "role" in params:
         params["role"] = t.tr(ROLE_LABELS.get(params["role"], params["role"]))
     if "date" in params:

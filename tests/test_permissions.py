@@ -1,0 +1,56 @@
+"""The permission matrix: every workflow action × every role × own unit and another unit.
+
+The expectation is derived from DESIGN.md's rule, not listed by hand: ward actions belong to the
+officers of the entry's own ward, district actions to the district officers, and nothing to
+anyone else."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+
+from bot.i18n import Translator
+from bot.services.outbox import Outbox
+from bot.services.review import STEPS, Actor, Review, describe
+from storage import repo
+from tests.flows import submit_idea
+
+ACTORS = {
+    "resident": Actor(user_id=1, role="resident"),
+    "ward officer, own ward": Actor(user_id=2, role="ward_officer", unit="ben-nghe", name="A"),
+    "ward officer, other ward": Actor(user_id=3, role="ward_officer", unit="tan-dinh", name="B"),
+    "district officer": Actor(user_id=4, role="district_officer", unit="quan-1", name="C"),
+    "communications": Actor(user_id=5, role="communications", unit="quan-1", name="D"),
+    "admin": Actor(user_id=6, role="admin", unit="quan-1", name="E"),
+}
+
+
+def expected(actor_kind: str, level: str) -> bool:
+    return (level == "ward" and actor_kind == "ward officer, own ward") or (
+        level == "district" and actor_kind == "district officer"
+    )
+
+
+@pytest.mark.parametrize(
+    "action, actor_kind", list(itertools.product(sorted(STEPS), sorted(ACTORS)))
+)
+async def test_permission_matrix(action, actor_kind, resident, engine, dispatcher, clock):
+    step = STEPS[action]
+    code = await submit_idea(resident)  # an entry of Phường Bến Nghé
+    other = await submit_idea(resident)
+    async with engine.begin() as conn:
+        entry = await repo.entry_by_code(conn, code)
+        await repo.update_entry(conn, entry["id"], status=step.sources[0])
+        review = Review(conn, dispatcher.ref, Outbox(dispatcher.translator, clock.now), clock.now)
+        note = other if action == "duplicate" else "Ghi chú của cán bộ"
+        # Any existing chat will do as the actor's account: permissions come from the role.
+        actor = replace(ACTORS[actor_kind], user_id=entry["user_id"])
+        outcome = await review.run(actor, action, entry["id"], note)
+        after = await repo.entry_by_id(conn, entry["id"])
+    allowed = expected(actor_kind, step.level)
+    assert outcome.ok is allowed
+    assert after["status"] == (step.target if allowed else step.sources[0])
+    sentence = describe(Translator(dispatcher.settings.locales_dir, "vi"), dispatcher.ref, outcome)
+    assert sentence and "{" not in sentence
