@@ -60,10 +60,19 @@ def _alembic_config(connection) -> Config:
     return cfg
 
 
-async def migrate(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to `revision`, the newest by default (idempotent)."""
     async with engine.begin() as conn:
-        await conn.run_sync(lambda sync_conn: command.upgrade(_alembic_config(sync_conn), "head"))
+        await conn.run_sync(
+            lambda sync_conn: command.upgrade(_alembic_config(sync_conn), revision)
+        )
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(
+            lambda sync_conn: command.downgrade(_alembic_config(sync_conn), revision)
+        )
 
 
 async def current_revision(conn: AsyncConnection) -> str | None:

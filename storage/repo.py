@@ -65,6 +65,7 @@ async def create_user(
         last_update_id=0,
         subscribed=False,
         role="resident",
+        interests={},
         updated_at=now,
     )
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"]))

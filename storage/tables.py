@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -58,6 +59,10 @@ users = Table(
     # "resident", or the role of the chat's active officer binding (routing only; services
     # check the officers table itself before any action).
     Column("role", String(24), nullable=False, default="resident"),
+    # Announcements: which wards and fields interest the resident (empty: all of them), and
+    # since when the platform says the person blocked the bot (never sent to again).
+    Column("interests", JSON, nullable=False, default=dict),
+    Column("blocked_at", UTCDateTime(), nullable=True),
     Column("state", String(64), nullable=False, default="new"),
     Column("data", JSON, nullable=False, default=dict),
     Column("last_update_id", BigInteger, nullable=False, default=0),
@@ -181,3 +186,62 @@ outbox = Table(
     Column("status", String(16), nullable=False, default="pending"),
 )
 Index("ix_outbox_pending", outbox.c.channel, outbox.c.status, outbox.c.id)
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("slug", String(64), primary_key=True),
+    Column("title_vi", String(300), nullable=False),
+    Column("title_en", String(300), nullable=False),
+    Column("description_vi", Text, nullable=False),
+    Column("description_en", Text, nullable=False),
+    Column("kinds", JSON, nullable=False),
+    Column("fields", JSON, nullable=False),  # empty: every field
+    Column("units", JSON, nullable=False),  # empty: every ward
+    Column("opens", Date, nullable=False),
+    Column("closes", Date, nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+broadcasts = Table(
+    "broadcasts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sender_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("photo", String(512), nullable=True),
+    Column("audience", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # scheduled, sending, done, cancelled
+    Column("send_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=True),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("reported", Integer, nullable=False, default=0),  # last progress step told (0–4)
+)
+Index("ix_broadcasts_status", broadcasts.c.status, broadcasts.c.send_at)
+
+# One row per recipient of a broadcast: what a restart resumes from.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("broadcast_id", Integer, ForeignKey("broadcasts.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("lang", String(8), nullable=True),
+    Column("status", String(16), nullable=False),  # pending, sending, sent, failed, blocked
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("updated_at", UTCDateTime(), nullable=True),
+)
+Index("ix_deliveries_pending", deliveries.c.broadcast_id, deliveries.c.status)
+
+# Every reminder sent, under a key that names what it is about; the unique key is the claim
+# that keeps two runs (or two processes) from sending the same reminder.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("sent_at", UTCDateTime(), nullable=False),
+)

@@ -8,6 +8,6 @@ connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("Run migrations through `sangkien migrate`, which supplies the connection.")
 
-context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+context.configure(connection=connection, target_metadata=metadata)
 with context.begin_transaction():
     context.run_migrations()

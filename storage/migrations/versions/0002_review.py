@@ -57,40 +57,45 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False, server_default="pending"),
     )
     op.create_index("ix_outbox_pending", "outbox", ["channel", "status", "id"])
-    with op.batch_alter_table("entries") as batch:
-        batch.add_column(sa.Column("queue_since", TZ))
-        batch.add_column(sa.Column("due_at", TZ))
-        batch.add_column(sa.Column("paused_at", TZ))
+    # Plain ADD COLUMN, never a table rebuild: on SQLite a rebuild drops the old table, and
+    # with foreign keys on that would set every entry's author to NULL.
+    op.add_column("entries", sa.Column("queue_since", TZ))
+    op.add_column("entries", sa.Column("due_at", TZ))
+    op.add_column("entries", sa.Column("paused_at", TZ))
     op.create_index("ix_entries_status_queue", "entries", ["status", "queue_since"])
-    with op.batch_alter_table("history") as batch:
-        batch.add_column(
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with a REFERENCES clause in place, but Alembic would only do it
+        # by rebuilding the table.
+        op.execute(
+            "ALTER TABLE history ADD COLUMN officer_id INTEGER "
+            "REFERENCES officers (id) ON DELETE SET NULL"
+        )
+    else:
+        op.add_column(
+            "history",
             sa.Column(
                 "officer_id",
                 sa.Integer,
                 sa.ForeignKey("officers.id", name="fk_history_officer", ondelete="SET NULL"),
-            )
+            ),
         )
-        batch.add_column(sa.Column("actor_name", sa.String(200)))
+    op.add_column("history", sa.Column("actor_name", sa.String(200)))
     op.create_index("ix_history_officer", "history", ["officer_id"])
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("role", sa.String(24), nullable=False, server_default="resident")
-        )
+    op.add_column(
+        "users", sa.Column("role", sa.String(24), nullable=False, server_default="resident")
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("role")
+    op.drop_column("users", "role")
     op.drop_index("ix_history_officer", "history")
-    with op.batch_alter_table("history") as batch:
-        batch.drop_constraint("fk_history_officer", type_="foreignkey")
-        batch.drop_column("actor_name")
-        batch.drop_column("officer_id")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_history_officer", "history", type_="foreignkey")
+    op.drop_column("history", "actor_name")
+    op.drop_column("history", "officer_id")
     op.drop_index("ix_entries_status_queue", "entries")
-    with op.batch_alter_table("entries") as batch:
-        batch.drop_column("paused_at")
-        batch.drop_column("due_at")
-        batch.drop_column("queue_since")
+    for column in ("paused_at", "due_at", "queue_since"):
+        op.drop_column("entries", column)
     op.drop_table("outbox")
     op.drop_table("invites")
     op.drop_table("officers")
