@@ -20,6 +20,7 @@ from bot.flood import FloodGate
 from bot.i18n import N_, Translator
 from bot.model import Attachment, Event, Option, Reply
 from bot.reference import Reference
+from bot.services.campaigns import CampaignCache
 from bot.text import clean, fold
 from storage import outbox, repo
 
@@ -54,6 +55,7 @@ class Dispatcher:
         self.ref = reference or Reference(settings)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.flood = FloodGate(settings.flood_burst, settings.flood_rate)
+        self.campaigns = CampaignCache(engine, self.ref, settings.campaigns_file)
         self._route = route
         self._locks: dict[str, asyncio.Lock] = {}
         # Channels with messages waiting in the outbox, so adapters deliver right after a step.
@@ -86,6 +88,7 @@ class Dispatcher:
 
     async def _handle(self, event: Event) -> list[Reply]:
         now = self.clock()
+        await self.campaigns.ensure(now)
         async with self.engine.begin() as conn:
             user = await repo.load_user(conn, event.channel, event.user)
             if user is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,9 @@ class Campaign:
     kinds: tuple[str, ...]
     opens: date
     closes: date
+    fields: tuple[str, ...] = ()  # empty: every field
+    units: tuple[str, ...] = ()  # empty: every ward
+    closed_at: datetime | None = None  # closed early by an operator
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_vi
@@ -50,7 +53,14 @@ class Campaign:
         return self.description_en if lang == "en" else self.description_vi
 
     def is_open(self, today: date) -> bool:
-        return self.opens <= today <= self.closes
+        return self.closed_at is None and self.opens <= today <= self.closes
+
+    @classmethod
+    def from_mapping(cls, raw: dict) -> Campaign:
+        known = {f: raw[f] for f in cls.__dataclass_fields__ if f in raw}
+        for key in ("kinds", "fields", "units"):
+            known[key] = tuple(known.get(key) or ())
+        return cls(**known)
 
 
 def _load(path: Path) -> dict:
@@ -78,10 +88,9 @@ class Reference:
         self.award_fields = [Named(**f) for f in catalog["award_field"]]
         self.entry_types = [Named(**f) for f in catalog["entry_type"]]
         self.ip_statuses = [Named(**f) for f in catalog["ip_status"]]
-        self.campaigns = [
-            Campaign(**{**c, "kinds": tuple(c["kinds"])})
-            for c in _load(settings.campaigns_file)["campaign"]
-        ]
+        # Seeded from the data file; the database's campaigns replace these once loaded.
+        seeds = read_campaign_file(settings.campaigns_file)
+        self.campaigns = [Campaign.from_mapping(c) for c in seeds]
         self._ward_keys = self._build_ward_keys()
         self.calendar = WorkingCalendar.from_file(settings.holidays_file)
         self.tz = ZoneInfo(settings.timezone)
@@ -114,6 +123,28 @@ class Reference:
 
     def campaign(self, slug: str | None) -> Campaign | None:
         return next((c for c in self.campaigns if c.slug == slug), None)
+
+    def wards_for(self, campaign: Campaign | None) -> list[Unit]:
+        if campaign is None or not campaign.units:
+            return self.wards
+        return [u for u in self.wards if u.slug in campaign.units]
+
+
+def read_campaign_file(path: Path) -> list[dict]:
+    """Campaigns from a TOML file (`[[campaign]]` tables), checked for what the bot needs."""
+    raw = _load(path).get("campaign", [])
+    required = ("slug", "title_vi", "description_vi", "kinds", "opens", "closes")
+    for item in raw:
+        missing = [key for key in required if key not in item]
+        if missing:
+            raise ValueError(f"campaign {item.get('slug', '?')}: missing {', '.join(missing)}")
+        if not set(item["kinds"]) <= {"idea", "award"} or not item["kinds"]:
+            raise ValueError(f"campaign {item['slug']}: kinds must be idea and/or award")
+        if item["closes"] < item["opens"]:
+            raise ValueError(f"campaign {item['slug']}: closes before it opens")
+        item.setdefault("title_en", item["title_vi"])
+        item.setdefault("description_en", item["description_vi"])
+    return raw
 
 
 def _strip_ward_word(key: str) -> str:

@@ -1,0 +1,86 @@
+"""Campaigns: seeded from the data file, added from TOML files or by communications officers,
+closed by operators, and read by every step from a cache that refreshes itself."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.reference import Campaign, Reference, read_campaign_file
+from bot.text import fold
+from storage import campaigns as campaign_repo
+
+CAMPAIGN_FIELDS = ("slug", "title_vi", "title_en", "description_vi", "description_en", "kinds",
+                   "fields", "units", "opens", "closes")
+
+
+class CampaignError(ValueError):
+    pass
+
+
+def slug_for(title: str, today: date) -> str:
+    words = re.sub(r"[^a-z0-9 ]", "", fold(title)).split()[:6]
+    return "-".join(words + [str(today.year)])[:60] or f"chien-dich-{today.year}"
+
+
+def _values(raw: dict, ref: Reference, now: datetime) -> dict:
+    values = {key: raw.get(key) for key in CAMPAIGN_FIELDS}
+    values["title_en"] = values["title_en"] or values["title_vi"]
+    values["description_en"] = values["description_en"] or values["description_vi"]
+    values["kinds"] = list(values["kinds"])
+    values["fields"] = list(values["fields"] or [])
+    values["units"] = list(values["units"] or [])
+    unknown = [u for u in values["units"] if u not in ref.unit_by_slug]
+    if unknown:
+        raise CampaignError(f"campaign {values['slug']}: unknown units {', '.join(unknown)}")
+    known_fields = {f.slug for f in ref.idea_fields + ref.award_fields}
+    if not set(values["fields"]) <= known_fields:
+        raise CampaignError(f"campaign {values['slug']}: unknown fields")
+    return {**values, "created_at": now}
+
+
+async def add(conn: AsyncConnection, ref: Reference, raw: dict, now: datetime) -> str:
+    if await campaign_repo.exists(conn, raw["slug"]):
+        raise CampaignError(f"a campaign {raw['slug']!r} exists already")
+    await campaign_repo.insert_campaign(conn, _values(raw, ref, now))
+    return raw["slug"]
+
+
+async def add_file(conn: AsyncConnection, ref: Reference, path: Path, now: datetime) -> list:
+    try:
+        items = read_campaign_file(path)
+    except (OSError, ValueError) as error:
+        raise CampaignError(str(error)) from None
+    return [await add(conn, ref, item, now) for item in items]
+
+
+async def seed(conn: AsyncConnection, ref: Reference, path: Path, now: datetime) -> None:
+    """A fresh install starts with the campaigns of the data file."""
+    if await campaign_repo.count(conn) == 0:
+        for item in read_campaign_file(path):
+            await campaign_repo.insert_campaign(conn, _values(item, ref, now))
+
+
+class CampaignCache:
+    """Campaigns change a few times a year; every step reads them from memory, refreshed from
+    the database at most every `ttl` seconds (and at once after a change in this process)."""
+
+    def __init__(self, engine: AsyncEngine, ref: Reference, path: Path, ttl: float = 30.0):
+        self.engine, self.ref, self.path, self.ttl = engine, ref, path, ttl
+        self._loaded_at: float | None = None
+
+    def invalidate(self) -> None:
+        self._loaded_at = None
+
+    async def ensure(self, now: datetime) -> None:
+        if self._loaded_at is not None and time.monotonic() - self._loaded_at < self.ttl:
+            return
+        async with self.engine.begin() as conn:
+            await seed(conn, self.ref, self.path, now)
+            rows = await campaign_repo.all_campaigns(conn)
+        self.ref.campaigns = [Campaign.from_mapping(row) for row in rows]
+        self._loaded_at = time.monotonic()
