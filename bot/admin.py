@@ -106,3 +106,118 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
         if h["note"]:
             lines.append(f"    “{h['note']}”")
     return True, "\n".join(lines)
+
+
+async def campaigns_add(settings: Settings, path: str) -> tuple[bool, str]:
+    from pathlib import Path
+
+    from bot.services import campaigns as campaign_service
+
+    ref, t = Reference(settings), _translator(settings)
+    engine = await _engine(settings)
+    try:
+        async with engine.begin() as conn:
+            await campaign_service.seed(conn, ref, settings.campaigns_file, datetime.now(UTC))
+            slugs = await campaign_service.add_file(conn, ref, Path(path), datetime.now(UTC))
+    except campaign_service.CampaignError as error:
+        return False, str(error)
+    finally:
+        await engine.dispose()
+    return True, t._("Campaigns added: {slugs}").format(slugs=", ".join(slugs) or "—")
+
+
+async def campaigns_list(settings: Settings) -> str:
+    from bot.reference import Campaign
+    from bot.services.campaigns import seed
+    from storage import campaigns as campaign_repo
+
+    ref, t = Reference(settings), _translator(settings)
+    engine = await _engine(settings)
+    now = datetime.now(UTC)
+    try:
+        async with engine.begin() as conn:
+            await seed(conn, ref, settings.campaigns_file, now)
+            rows = await campaign_repo.all_campaigns(conn)
+    finally:
+        await engine.dispose()
+    today = now.astimezone(ref.tz).date()
+    lines = []
+    for row in rows:
+        campaign = Campaign.from_mapping(row)
+        state = t._("open") if campaign.is_open(today) else t._("closed")
+        lines.append(f"{campaign.slug:<28} {state:<10} {t.date(campaign.opens)} – "
+                     f"{t.date(campaign.closes)}  {campaign.title(t.lang)}")
+    return "\n".join(lines)
+
+
+async def campaigns_close(settings: Settings, slug: str) -> tuple[bool, str]:
+    from storage import campaigns as campaign_repo
+
+    t = _translator(settings)
+    engine = await _engine(settings)
+    try:
+        async with engine.begin() as conn:
+            done = await campaign_repo.close(conn, slug, datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    if done:
+        return True, t._("Campaign {slug} is closed; drafts for it are kept.").format(slug=slug)
+    return False, t._("No open campaign is called {slug}.").format(slug=slug)
+
+
+def campaign_link(settings: Settings, slug: str, bot: str | None = None) -> str:
+    username = (bot or settings.telegram_bot_username or "").lstrip("@")
+    if not username:
+        raise ValueError("set TELEGRAM_BOT_USERNAME (or --bot) to make the deep link")
+    return f"https://t.me/{username}?start=c_{slug}"
+
+
+def campaign_qr(settings: Settings, slug: str, out: str, bot: str | None = None) -> str:
+    """A QR code PNG of the campaign's deep link, big enough to print on an A4 poster."""
+    import segno
+
+    link = campaign_link(settings, slug, bot)
+    segno.make(link, error="m").save(out, scale=12, border=4)
+    return link
+
+
+async def run_due(settings: Settings, now: datetime) -> str:
+    """Run every job as if it were `now`; messages wait in the outbox for `sangkien run`."""
+    from bot.broadcaster import Broadcaster
+    from bot.dispatcher import Dispatcher
+    from bot.services.reminders import Jobs
+
+    engine = await _engine(settings)
+    try:
+        dispatcher = Dispatcher(settings, engine, clock=lambda: now)
+        counts = await Jobs(dispatcher).run_due(now)
+        started = await Broadcaster(dispatcher, _no_channel).start_due()
+    finally:
+        await engine.dispose()
+    lines = [f"{name}: {n}" for name, n in counts.items()]
+    lines.append(f"broadcasts started: {started}")
+    return "\n".join(lines)
+
+
+async def _no_channel(channel, external_id, reply):
+    return "retry"
+
+
+async def broadcast_status(settings: Settings, broadcast_id: int) -> tuple[bool, str]:
+    from storage import broadcasts as broadcast_repo
+
+    t = _translator(settings)
+    engine = await _engine(settings)
+    try:
+        async with engine.connect() as conn:
+            broadcast = await broadcast_repo.get(conn, broadcast_id)
+            counts = await broadcast_repo.counts(conn, broadcast_id) if broadcast else {}
+    finally:
+        await engine.dispose()
+    if broadcast is None:
+        return False, t._("No announcement has the number {id}.").format(id=broadcast_id)
+    total = sum(counts.values())
+    parts = [f"#{broadcast_id} {broadcast['status']}", f"total {total}"]
+    parts += [f"{status} {counts.get(status, 0)}"
+              for status in ("pending", "sent", "failed", "blocked", "cancelled")]
+    return True, "  ".join(parts)

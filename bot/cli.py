@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.config import Settings, load_settings
 from bot.dispatcher import Dispatcher
@@ -35,24 +37,53 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--all", action="store_true", help="include revoked ones")
     rev = osub.add_parser("revoke", help="stop an officer from acting")
     rev.add_argument("id", type=int)
+    camps = sub.add_parser("campaigns", help="add, list and close campaigns; QR codes")
+    csub = camps.add_subparsers(dest="campaigns_command", required=True)
+    add = csub.add_parser("add", help="add the campaigns of a TOML file ([[campaign]] tables)")
+    add.add_argument("file")
+    csub.add_parser("list", help="every campaign with its dates")
+    close = csub.add_parser("close", help="stop a campaign taking entries")
+    close.add_argument("slug")
+    qr = csub.add_parser("qr", help="write a QR code PNG of the campaign's deep link")
+    qr.add_argument("slug")
+    qr.add_argument("--out", help="PNG file (default: <slug>.png)")
+    qr.add_argument("--bot", help="bot username (default: TELEGRAM_BOT_USERNAME)")
+    jobs = sub.add_parser("jobs", help="run the scheduled jobs")
+    jsub = jobs.add_subparsers(dest="jobs_command", required=True)
+    due = jsub.add_parser("run-due", help="run everything due at a time (default: now)")
+    due.add_argument("--now", help="ISO time, e.g. 2026-12-01T08:00:00+07:00")
+    bc = sub.add_parser("broadcast", help="announcements")
+    bsub = bc.add_subparsers(dest="broadcast_command", required=True)
+    status = bsub.add_parser("status", help="delivery counts of an announcement")
+    status.add_argument("id", type=int)
     audit = sub.add_parser("audit", help="an entry's history, or an officer's actions")
     audit.add_argument("code", nargs="?", help="tracking code")
     audit.add_argument("--officer", type=int, help="officer number (see `officers list`)")
     return parser
 
 
-async def prepare(settings: Settings):
+class SettableClock:
+    """The console's clock: real time until a `{"clock": …}` line sets it."""
+
+    def __init__(self) -> None:
+        self.fixed: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.fixed or datetime.now(UTC)
+
+
+async def prepare(settings: Settings, clock=None):
     """Build catalogs and bring the database schema up to date; return engine and dispatcher."""
     compile_catalogs(settings.locales_dir)
     engine = create_engine(settings.database_url)
     await migrate(engine)
-    return engine, Dispatcher(settings, engine)
+    return engine, Dispatcher(settings, engine, clock=clock)
 
 
 async def _chat(settings: Settings, args) -> None:
     from bot.channels import console
 
-    engine, dispatcher = await prepare(settings)
+    engine, dispatcher = await prepare(settings, clock=SettableClock())
     try:
         if args.json:
             await console.run_json(dispatcher, str(args.user), args.name)
@@ -89,6 +120,30 @@ def _officers(settings: Settings, args) -> int:
     return 0
 
 
+def _campaigns(settings: Settings, args) -> int:
+    from bot import admin
+
+    command = args.campaigns_command
+    if command == "list":
+        print(asyncio.run(admin.campaigns_list(settings)))
+        return 0
+    if command == "qr":
+        out = args.out or f"{args.slug}.png"
+        try:
+            link = admin.campaign_qr(settings, args.slug, out, args.bot)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
+        print(f"{out}: {link}")
+        return 0
+    if command == "add":
+        ok, text = asyncio.run(admin.campaigns_add(settings, args.file))
+    else:
+        ok, text = asyncio.run(admin.campaigns_close(settings, args.slug))
+    print(text, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -104,6 +159,25 @@ def main(argv: list[str] | None = None) -> int:
         print("ok")
     elif args.command == "officers":
         return _officers(settings, args)
+    elif args.command == "jobs":
+        from bot import admin
+
+        try:
+            now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+        except ValueError:
+            print(f"not an ISO time: {args.now}", file=sys.stderr)
+            return 2
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=ZoneInfo(settings.timezone))
+        print(asyncio.run(admin.run_due(settings, now)))
+    elif args.command == "broadcast":
+        from bot import admin
+
+        ok, text = asyncio.run(admin.broadcast_status(settings, args.id))
+        print(text, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 1
+    elif args.command == "campaigns":
+        return _campaigns(settings, args)
     elif args.command == "audit":
         from bot import admin
 

@@ -30,6 +30,7 @@ class Context:
     replies: list[Reply] = field(default_factory=list)
     user_changes: dict[str, Any] = field(default_factory=dict)
     forget_user: bool = False
+    campaigns_changed: bool = False
 
     def __post_init__(self) -> None:
         self.state: str = self.user["state"]

@@ -97,6 +97,8 @@ class Dispatcher:
                 )
             if event.update_id is not None and user["last_update_id"] >= event.update_id:
                 raise _AlreadyProcessed
+            # Writing to the bot again means the person unblocked it.
+            unblocked = user.get("blocked_at") is not None
             ctx = Context(
                 settings=self.settings,
                 ref=self.ref,
@@ -115,9 +117,13 @@ class Dispatcher:
                 await repo.delete_user(conn, user["id"])
             else:
                 values = {"state": ctx.state, "data": ctx.data, "updated_at": now}
+                if unblocked:
+                    values["blocked_at"] = None
                 values.update(ctx.user_changes)
                 if not await repo.save_user(conn, user["id"], values, event.update_id):
                     raise _AlreadyProcessed
+        if ctx.campaigns_changed:
+            self.campaigns.invalidate()
         return ctx.replies
 
 
@@ -143,6 +149,9 @@ class Dispatcher:
                 await outbox.mark(conn, results["sent"], "sent", self.clock())
                 await outbox.mark(conn, results["blocked"], "blocked", self.clock())
                 await outbox.release(conn, results["retry"])
+                for row in rows:
+                    if row["id"] in results["blocked"]:
+                        await repo.mark_blocked(conn, channel, row["external_id"], self.clock())
             delivered += len(results["sent"])
             if results["retry"]:
                 return delivered

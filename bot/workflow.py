@@ -33,4 +33,5 @@ ROLE_LABELS = {
     "district_officer": N_("district officer (Home Affairs Office)"),
     "communications": N_("communications officer (Culture and Information Office)"),
     "admin": N_("administrator"),
+    "system": N_("the system (deadline passed)"),
 }

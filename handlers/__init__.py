@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.i18n import N_
-from handlers import answer, entries, flow, help, menu, review, settings, start
+from handlers import answer, campaigns, entries, flow, help, menu, review, settings, start
 
 COMMAND_ALIASES = {
     "start": "start",
@@ -24,6 +24,9 @@ COMMAND_ALIASES = {
     "dangky": "register", "register": "register",
     "hangdoi": "queue", "queue": "queue",
     "hoso": "file", "file": "file",
+    "chiendichmoi": "new_campaign", "newcampaign": "new_campaign",
+    "thongbao": "new_broadcast", "announce": "new_broadcast",
+    "dunglai": "stop", "stop": "stop",
 }
 
 # The Telegram command menu, in the order shown; descriptions are translated per language.
@@ -37,6 +40,7 @@ COMMAND_MENU = [
     ("caidat", N_("Settings: language, announcements, erase my data")),
     ("trogiup", N_("Help")),
     ("huy", N_("Cancel the form you are filling in")),
+    ("dunglai", N_("Stop announcements")),
 ]
 
 STATES = {
@@ -58,8 +62,12 @@ async def _officer_route(ctx: Context) -> bool:
         await review.show_queue(ctx)
     elif name == "file":
         await review.file_by_code(ctx, event.command_args)
+    elif name in ("new_campaign", "new_broadcast"):
+        await _officer_form(ctx, "campaign" if name == "new_campaign" else "broadcast")
     elif event.command is None and (event.choice or "").startswith("q:"):
         await review.on_button(ctx, event.choice)
+    elif event.command is None and (event.choice or "").startswith("bc:cancel:"):
+        await broadcast_cancel(ctx, event.choice)
     elif event.command is None and ctx.state.startswith("review:"):
         await review.handle_note(ctx)
     else:
@@ -77,7 +85,10 @@ async def route(ctx: Context) -> None:
     if _is_officer_only(event):
         ctx.say(ctx._(review.OFFICERS_ONLY))
         return
-    if not start.has_consented(ctx):
+    if COMMAND_ALIASES.get(event.command or "") == "stop":
+        await settings.stop_announcements(ctx)
+        return
+    if not ctx.is_officer and not start.has_consented(ctx):
         await start.handle_unconsented(ctx)
         return
     if event.command is not None:
@@ -90,6 +101,9 @@ async def route(ctx: Context) -> None:
     if choice.startswith("menu:"):
         await menu.choose(ctx, choice)
         return
+    if choice.startswith(campaigns.PREFIX):
+        await campaigns.choose(ctx, choice)
+        return
     if choice.startswith(settings.LANG):
         await settings.handle(ctx)
         return
@@ -100,16 +114,43 @@ async def route(ctx: Context) -> None:
     await handler(ctx)
 
 
+async def _officer_form(ctx: Context, kind: str) -> None:
+    if ctx.user.get("role") not in ("communications", "admin"):
+        ctx.say(ctx._("Only the communications office and administrators can do this."))
+        return
+    await flow.begin(ctx, kind)
+
+
+async def broadcast_cancel(ctx: Context, value: str) -> None:
+    from bot.services import broadcasts
+    from bot.services.review import actor_for, describe
+
+    broadcast_id = value.rsplit(":", 1)[1]
+    if not broadcast_id.isdigit():
+        ctx.say(ctx._("That button is not valid any more. Send /hangdoi for your queue."))
+        return
+    outcome = await broadcasts.cancel(ctx.conn, await actor_for(ctx.conn, ctx.user),
+                                      int(broadcast_id), ctx.now)
+    ctx.say(describe(ctx.t, ctx.ref, outcome))
+
+
+OFFICER_ONLY_COMMANDS = ("queue", "file", "new_campaign", "new_broadcast")
+
+
 def _is_officer_only(event) -> bool:
     if event.command is not None:
-        return COMMAND_ALIASES.get(event.command) in ("queue", "file")
-    return (event.choice or "").startswith("q:")
+        return COMMAND_ALIASES.get(event.command) in OFFICER_ONLY_COMMANDS
+    return (event.choice or "").startswith(("q:", "bc:"))
 
 
 async def _command(ctx: Context, name: str | None) -> None:
     in_form = ctx.state.startswith("flow:")
     if name == "start":
-        menu.show(ctx, ctx._("Welcome back to Sáng kiến."))
+        slug = campaigns.deep_link(ctx.event.command_args)
+        if slug:
+            campaigns.show_card(ctx, slug)
+        else:
+            menu.show(ctx, ctx._("Welcome back to Sáng kiến."))
     elif name in ("idea", "award", "campaigns", "settings", "mine", "menu"):
         await menu.choose(ctx, f"menu:{name if name != 'menu' else 'main'}")
     elif name == "lookup":
@@ -123,11 +164,11 @@ async def _command(ctx: Context, name: str | None) -> None:
         else:
             menu.show(ctx, ctx._("There is nothing to cancel."))
     elif name == "help" and in_form:
-        flow.reprompt(ctx, ctx._(help.HELP_TEXT))
+        await flow.reprompt(ctx, ctx._(help.HELP_TEXT))
     elif name == "help":
         help.show(ctx)
     elif in_form:
-        flow.reprompt(ctx, f"{_unknown(ctx)}\n\n{ctx._(help.HELP_TEXT)}")
+        await flow.reprompt(ctx, f"{_unknown(ctx)}\n\n{ctx._(help.HELP_TEXT)}")
     else:
         help.show(ctx, _unknown(ctx))
 

@@ -139,7 +139,8 @@ class WardField(ChoiceField):
 
     def accept(self, ctx: Context) -> Answer | Retry | Stay:
         if ctx.event.text and ctx.event.choice is None:
-            matches = ctx.ref.match_wards(ctx.event.text)
+            allowed = {slug for slug, _name in self.choices(ctx)}
+            matches = [u for u in ctx.ref.match_wards(ctx.event.text) if u.slug in allowed]
             if len(matches) == 1:
                 return Answer(matches[0].slug)
             if len(matches) > 1:
@@ -281,3 +282,96 @@ class FilesField(Field):
             return ctx._("none")
         names = ", ".join(f.get("name") or ctx._("photo") for f in files)
         return f"{len(files)} ({names})"
+
+
+def parse_date(text: str):
+    """A date as people here write it: 31/12/2026, 31-12-2026, 31.12.2026 or 2026-12-31."""
+    import re
+    from datetime import date
+
+    text = text.strip()
+    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
+    try:
+        if match:
+            day, month, year = map(int, match.groups())
+            return date(year, month, day)
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if match:
+            year, month, day = map(int, match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class DateField(Field):
+    """A calendar date; `not_before` names an earlier answer it may not precede."""
+
+    not_before: str | None = None
+    kind = "text"
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        if ctx.event.text is None or ctx.event.choice is not None:
+            return self.wrong_kind(ctx)
+        day = parse_date(ctx.event.text)
+        if day is None:
+            return Retry(ctx._("Please write the date as day/month/year, for example "
+                               "31/12/2026."))
+        earlier = ctx.data["draft"]["answers"].get(self.not_before) if self.not_before else None
+        if earlier and day.isoformat() < earlier:
+            return Retry(ctx._("This date is before {date}; please check it.").format(
+                date=ctx.t.date(parse_date(earlier))))
+        return Answer(day.isoformat())
+
+    def render(self, ctx: Context, value: Any) -> str:
+        return ctx.t.date(parse_date(value))
+
+
+@dataclass(frozen=True)
+class MomentField(Field):
+    """A moment in the future, local time (`31/12/2026 08:00`); Skip means now."""
+
+    kind = "text"
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        from datetime import datetime, time
+
+        if ctx.event.text is None or ctx.event.choice is not None:
+            return self.wrong_kind(ctx)
+        date_part, _, time_part = ctx.event.text.strip().partition(" ")
+        day = parse_date(date_part)
+        try:
+            hour, minute = (int(x) for x in (time_part.strip() or "08:00").replace("h", ":")
+                            .split(":")[:2])
+            moment = datetime.combine(day, time(hour, minute), tzinfo=ctx.ref.tz) if day else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            return Retry(ctx._("Please write the day and time as day/month/year hour:minute, "
+                               "for example 31/12/2026 08:00, or press Skip to send now."))
+        if moment <= ctx.now:
+            return Retry(ctx._("That moment has passed; please give a later one."))
+        return Answer(moment.isoformat())
+
+    def render(self, ctx: Context, value: Any) -> str:
+        from datetime import datetime
+
+        return ctx.t.datetime(datetime.fromisoformat(value))
+
+
+@dataclass(frozen=True)
+class PhotoField(Field):
+    """One photo, optional."""
+
+    kind = "files"
+
+    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+        attachment = ctx.event.attachment
+        if attachment is None or attachment.kind != "photo":
+            return Retry(ctx._("Please send a photo, or press Skip."))
+        problem = attachment_problem(ctx, attachment)
+        return Retry(problem) if problem else Answer(attachment.as_dict())
+
+    def render(self, ctx: Context, value: Any) -> str:
+        return ctx._("a photo")

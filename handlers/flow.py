@@ -14,7 +14,7 @@ from bot.services import entries as entry_service
 from handlers import menu
 from handlers.common import BACK, CANCEL, SKIP, STALE_OPTION, is_offered, nav
 from handlers.fields import Answer, Field, Retry, Stay
-from handlers.forms import FORM_TITLES, FORMS
+from handlers.forms import ENTRY_FORMS, FORM_TITLES, FORMS
 from storage import repo
 
 CONFIRM = "form:confirm"
@@ -45,26 +45,34 @@ def _next_missing(ctx: Context) -> Field | None:
     return next((f for f in _form(ctx) if f.applies(answers) and f.name not in answers), None)
 
 
-async def begin(ctx: Context, kind: str) -> None:
+async def begin(ctx: Context, kind: str, campaign: str | None = None) -> None:
     draft = ctx.data.get("draft")
     if draft:
         ctx.goto("flow:replace")
         ctx.data["replace_with"] = kind
         ctx.say(
             ctx._("You have an unfinished {what}. Continue it, or discard it and start anew?")
-            .format(what=ctx._(menu.DRAFT_NAMES[draft["kind"]])),
+            .format(what=ctx.tr(menu.DRAFT_NAMES[draft["kind"]])),
             [Option("menu:resume", ctx._("Continue it")),
              Option(DISCARD_YES, ctx._("Discard it and start anew"))],
         )
         return
+    if kind not in ENTRY_FORMS:
+        ctx.data["draft"] = {"kind": kind, "answers": {}, "trail": [], "files": [],
+                             "started": ctx.now.isoformat()}
+        await _ask_next(ctx)
+        return
     campaigns = ctx.ref.open_campaigns(ctx.today, kind)
+    if campaign is not None:
+        campaigns = [c for c in campaigns if c.slug == campaign]
     if not campaigns:
         menu.show(ctx, ctx._(NO_CAMPAIGN))
         return
     answers: dict[str, Any] = {}
     if len(campaigns) == 1:
         answers["campaign"] = campaigns[0].slug
-    ctx.data["draft"] = {"kind": kind, "answers": answers, "trail": [], "files": []}
+    ctx.data["draft"] = {"kind": kind, "answers": answers, "trail": [], "files": [],
+                         "started": ctx.now.isoformat()}
     await _ask_next(ctx)
 
 
@@ -79,21 +87,21 @@ async def _ask_next(ctx: Context, prefix: str | None = None) -> None:
     field = _next_missing(ctx)
     if field is None:
         _draft(ctx).pop("editing", None)
-        show_summary(ctx, prefix)
+        await show_summary(ctx, prefix)
     else:
         ctx.goto(f"flow:{field.name}")
         field.ask(ctx, prefix)
 
 
-def reprompt(ctx: Context, prefix: str | None = None) -> None:
+async def reprompt(ctx: Context, prefix: str | None = None) -> None:
     """Ask the current question again (after help, a wrong kind of message, a stale button)."""
     step = ctx.state.split(":", 1)[1]
     if step == "summary":
-        show_summary(ctx, prefix)
+        await show_summary(ctx, prefix)
     elif step in ("cancel", "replace", "editpick") or _field(ctx, step) is None:
         field = _next_missing(ctx)
         if field is None:
-            show_summary(ctx, prefix)
+            await show_summary(ctx, prefix)
         else:
             ctx.goto(f"flow:{field.name}")
             field.ask(ctx, prefix)
@@ -101,12 +109,15 @@ def reprompt(ctx: Context, prefix: str | None = None) -> None:
         _field(ctx, step).ask(ctx, prefix)
 
 
-def show_summary(ctx: Context, prefix: str | None = None) -> None:
+async def show_summary(ctx: Context, prefix: str | None = None) -> None:
     draft = _draft(ctx)
     lines = [ctx._("Please check {what}:").format(what=ctx.tr(FORM_TITLES[draft["kind"]]))]
     for field in _form(ctx):
         if field.applies(draft["answers"]) and field.name in draft["answers"]:
             lines.append(f"• {ctx._(field.label)}: {_shown(ctx, field)}")
+    note = await _summary_note(ctx, draft)
+    if note:
+        lines += ["", note]
     lines.append("")
     lines.append(ctx._("Send it now, or change an answer first?"))
     text = "\n".join(lines)
@@ -118,6 +129,20 @@ def show_summary(ctx: Context, prefix: str | None = None) -> None:
         [Option(CONFIRM, ctx._("Send")), Option(EDIT, ctx._("Change an answer"))]
         + nav(ctx),
     )
+
+
+async def _summary_note(ctx: Context, draft: dict) -> str | None:
+    if draft["kind"] != "broadcast":
+        return None
+    from bot.services import broadcasts
+
+    count = await broadcasts.count(ctx.conn, _audience(draft["answers"]))
+    return ctx._("It will reach {count} recipient(s).").format(count=count)
+
+
+def _audience(answers: dict) -> dict:
+    return {"kind": answers.get("audience", "all"), "ward": answers.get("ward"),
+            "field": answers.get("field"), "unit": answers.get("unit")}
 
 
 def _shown(ctx: Context, field: Field) -> str:
@@ -168,7 +193,7 @@ async def _on_cancel_answer(ctx: Context) -> None:
         menu.show(ctx, ctx._("The form has been cancelled and its answers deleted."))
     elif choice == DISCARD_NO:
         ctx.goto(ctx.data.pop("resume_step", "flow:summary"))
-        reprompt(ctx)
+        await reprompt(ctx)
     else:
         ctx.say(
             ctx._("Please answer: cancel this form or continue?"),
@@ -190,7 +215,7 @@ async def _back(ctx: Context, step: str) -> None:
     draft = _draft(ctx)
     if draft.get("editing"):
         draft.pop("editing")
-        show_summary(ctx)
+        await show_summary(ctx)
         return
     trail = draft["trail"]
     if not trail:
@@ -246,14 +271,14 @@ async def _on_summary(ctx: Context) -> None:
             [Option(f"edit:{f.name}", ctx._(f.label)) for f in fields] + nav(ctx, cancel=False),
         )
     else:
-        show_summary(ctx, ctx._("Please choose Send, or Change an answer."))
+        await show_summary(ctx, ctx._("Please choose Send, or Change an answer."))
 
 
 async def _on_edit_pick(ctx: Context) -> None:
     choice = ctx.event.choice or ""
     field = _field(ctx, choice[5:]) if choice.startswith("edit:") else None
     if field is None:
-        show_summary(ctx, ctx._("Please choose the answer to change from the list."))
+        await show_summary(ctx, ctx._("Please choose the answer to change from the list."))
         return
     draft = _draft(ctx)
     draft["editing"] = field.name
@@ -267,17 +292,22 @@ async def _on_edit_pick(ctx: Context) -> None:
 
 async def _confirm(ctx: Context) -> None:
     draft = _draft(ctx)
+    if _next_missing(ctx) is not None:
+        await _ask_next(ctx)
+        return
+    if draft["kind"] == "campaign":
+        await _create_campaign(ctx, draft)
+        return
+    if draft["kind"] == "broadcast":
+        await _create_broadcast(ctx, draft)
+        return
     campaign = ctx.ref.campaign(draft["answers"].get("campaign"))
     if campaign is None or not campaign.is_open(ctx.today):
-        show_summary(
+        await show_summary(
             ctx,
             ctx._("This campaign closed on {date} and takes no new entries. Your form is kept.")
             .format(date=ctx.t.date(campaign.closes) if campaign else "—"),
         )
-        return
-    missing = _next_missing(ctx)
-    if missing is not None:
-        await _ask_next(ctx)
         return
     submitted = await entry_service.submit(
         ctx.conn,
@@ -306,3 +336,56 @@ async def _confirm(ctx: Context) -> None:
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+async def _create_campaign(ctx: Context, draft: dict) -> None:
+    from datetime import date
+
+    from bot.services import campaigns
+    from bot.services.review import actor_for
+
+    actor = await actor_for(ctx.conn, ctx.user)
+    if actor.role not in ("communications", "admin"):
+        ctx.data.pop("draft", None)
+        menu.show(ctx, ctx._("Only the communications office and administrators can create "
+                             "campaigns."))
+        return
+    answers = draft["answers"]
+    kinds = ["idea", "award"] if answers["kinds"] == "both" else [answers["kinds"]]
+    raw = {
+        "slug": campaigns.slug_for(answers["title_vi"], ctx.today),
+        "title_vi": answers["title_vi"], "title_en": answers.get("title_en"),
+        "description_vi": answers["description_vi"],
+        "description_en": answers.get("description_en"), "kinds": kinds,
+        "opens": date.fromisoformat(answers["opens"]),
+        "closes": date.fromisoformat(answers["closes"]),
+    }
+    try:
+        slug = await campaigns.add(ctx.conn, ctx.ref, raw, ctx.now)
+    except campaigns.CampaignError:
+        await show_summary(ctx, ctx._("A campaign with this title exists already; please change "
+                                      "the title."))
+        return
+    ctx.data.pop("draft", None)
+    ctx.campaigns_changed = True
+    link = ""
+    if ctx.settings.telegram_bot_username:
+        link = f"\nhttps://t.me/{ctx.settings.telegram_bot_username}?start=c_{slug}"
+    menu.show(ctx, ctx._("The campaign {slug} is created.").format(slug=slug) + link)
+
+
+async def _create_broadcast(ctx: Context, draft: dict) -> None:
+    from datetime import datetime
+
+    from bot.services import broadcasts
+    from bot.services.review import actor_for, describe
+
+    answers = draft["answers"]
+    send_at = datetime.fromisoformat(answers["send_at"]) if answers.get("send_at") else ctx.now
+    photo = (answers.get("photo") or {}).get("ref")
+    outcome = await broadcasts.create(
+        ctx.conn, await actor_for(ctx.conn, ctx.user), text=answers["text"], photo=photo,
+        audience=_audience(answers), send_at=send_at, now=ctx.now,
+    )
+    ctx.data.pop("draft", None)
+    menu.show(ctx, describe(ctx.t, ctx.ref, outcome))

@@ -9,10 +9,13 @@ from bot.context import Context
 from bot.i18n import N_
 from handlers.fields import (
     ChoiceField,
+    DateField,
     Field,
     FilesField,
+    MomentField,
     NameField,
     PhoneField,
+    PhotoField,
     TextField,
     WardField,
     YesNoField,
@@ -26,13 +29,22 @@ def _campaigns(kind: str):
     return choices
 
 
+def campaign_of(ctx: Context):
+    """The campaign the draft is for: it may restrict the wards and fields offered."""
+    return ctx.ref.campaign(ctx.data.get("draft", {}).get("answers", {}).get("campaign"))
+
+
 def _wards(ctx: Context) -> list[tuple[str, str]]:
-    return [(u.slug, u.name(ctx.lang)) for u in ctx.ref.wards]
+    return [(u.slug, u.name(ctx.lang)) for u in ctx.ref.wards_for(campaign_of(ctx))]
 
 
 def _named(group: str):
     def choices(ctx: Context) -> list[tuple[str, str]]:
-        return [(item.slug, item.name(ctx.lang)) for item in getattr(ctx.ref, group)]
+        items = getattr(ctx.ref, group)
+        campaign = campaign_of(ctx)
+        if campaign and campaign.fields and group in ("idea_fields", "award_fields"):
+            items = [i for i in items if i.slug in campaign.fields] or items
+        return [(item.slug, item.name(ctx.lang)) for item in items]
 
     return choices
 
@@ -147,5 +159,64 @@ AWARD: list[Field] = [
     SHOW_NAME,
 ]
 
-FORMS = {"idea": IDEA, "award": AWARD}
-FORM_TITLES = {"idea": N_("your idea"), "award": N_("your award registration")}
+
+def _kinds(ctx: Context) -> list[tuple[str, str]]:
+    return [("idea", ctx._("Ideas")), ("award", ctx._("Creative Award registrations")),
+            ("both", ctx._("Both"))]
+
+
+def _audiences(ctx: Context) -> list[tuple[str, str]]:
+    from bot.services.broadcasts import AUDIENCES
+
+    return [(key, ctx.tr(label)) for key, label in AUDIENCES.items()]
+
+
+def _units(ctx: Context) -> list[tuple[str, str]]:
+    return [("all", ctx._("All units"))] + [(u.slug, u.name(ctx.lang)) for u in ctx.ref.units]
+
+
+def _audience_is(kind: str):
+    return lambda answers: answers.get("audience") == kind
+
+
+# Communications officers create campaigns in chat (operators can also add a TOML file).
+CAMPAIGN: list[Field] = [
+    TextField("title_vi", N_("Title of the campaign in Vietnamese?"), N_("Title (Vietnamese)"),
+              max_len=300, min_len=5),
+    TextField("title_en", N_("Title in English? (press Skip to use the Vietnamese one)"),
+              N_("Title (English)"), optional=True, max_len=300),
+    TextField("description_vi", N_("Describe the campaign for residents, in Vietnamese."),
+              N_("Description (Vietnamese)"), max_len=2000, min_len=10),
+    TextField("description_en", N_("The description in English? (optional)"),
+              N_("Description (English)"), optional=True, max_len=2000),
+    ChoiceField("kinds", N_("What does the campaign accept?"), N_("Accepts"), choices=_kinds),
+    DateField("opens", N_("From which day does it accept entries? (day/month/year)"),
+              N_("Opens")),
+    DateField("closes", N_("Until which day? (day/month/year)"), N_("Closes"),
+              not_before="opens"),
+]
+
+BROADCAST: list[Field] = [
+    TextField("text", N_("Type the announcement (at most 3,500 characters)."),
+              N_("Announcement"), max_len=3500, min_len=5),
+    PhotoField("photo", N_("Add a photo? Send it now, or press Skip."), N_("Photo"),
+               optional=True),
+    ChoiceField("audience", N_("Who should receive it?"), N_("Audience"), choices=_audiences),
+    WardField("ward", N_("Which ward?"), N_("Ward"), choices=_wards,
+              when=_audience_is("ward")),
+    ChoiceField("field", N_("Which field?"), N_("Field"), choices=_named("idea_fields"),
+                when=_audience_is("field")),
+    ChoiceField("unit", N_("The officers of which unit?"), N_("Unit"), choices=_units,
+                when=_audience_is("officers")),
+    MomentField("send_at", N_("When should it be sent? Type day/month/year hour:minute, or "
+                              "press Skip to send it now."), N_("Send at"), optional=True),
+]
+
+FORMS = {"idea": IDEA, "award": AWARD, "campaign": CAMPAIGN, "broadcast": BROADCAST}
+ENTRY_FORMS = ("idea", "award")
+FORM_TITLES = {
+    "idea": N_("your idea"),
+    "award": N_("your award registration"),
+    "campaign": N_("the new campaign"),
+    "broadcast": N_("the announcement"),
+}

@@ -8,7 +8,8 @@ from bot.model import Option
 
 MENU_TEXT = N_("What would you like to do? Choose an option below.")
 
-DRAFT_NAMES = {"idea": N_("idea"), "award": N_("award registration")}
+DRAFT_NAMES = {"idea": N_("idea"), "award": N_("award registration"),
+               "campaign": N_("campaign"), "broadcast": N_("announcement")}
 
 
 def options(ctx: Context) -> list[Option]:
@@ -65,7 +66,9 @@ def show_campaigns(ctx: Context) -> None:
         show(ctx, ctx._("There is no open campaign at the moment."))
         return
     lines = [ctx._("Open campaigns:")]
+    cards = []
     for c in open_now:
+        cards.append(Option(f"camp:view:{c.slug}", c.title(ctx.lang)))
         lines.append(
             "\n• {title}\n  {dates}\n  {description}".format(
                 title=c.title(ctx.lang),
@@ -76,7 +79,7 @@ def show_campaigns(ctx: Context) -> None:
             )
         )
     ctx.goto("menu")
-    ctx.say("\n".join(lines), options(ctx))
+    ctx.say("\n".join(lines), cards + [Option("menu:main", ctx._("Main menu"))])
 
 
 async def handle(ctx: Context) -> None:

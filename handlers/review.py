@@ -136,7 +136,8 @@ async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None 
         status = render.status_label(ctx.t, h["to_status"])
         line = f"• {ctx.t.datetime(h['at'])} — {who}: {status}"
         if h["note"]:
-            line += f"\n  “{h['note']}”"
+            note = ctx.tr(h["note"]) if h["role"] == "system" else h["note"]
+            line += f"\n  “{note}”"
         lines.append(line)
     ctx.goto("review")
     ctx.say("\n".join(lines), action_options(ctx.t, actor, entry)[:-1])

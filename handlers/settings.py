@@ -12,6 +12,10 @@ LANG = "lang:"
 SUBSCRIBE = "set:subscribe"
 UNSUBSCRIBE = "set:unsubscribe"
 ERASE = "set:erase"
+WARDS = "set:wards"
+FIELDS = "set:fields"
+TOGGLE = "set:toggle:"
+INTERESTS_DONE = "set:interests-done"
 ERASE_YES = "set:erase-yes"
 
 
@@ -33,6 +37,9 @@ def show(ctx: Context, prefix: str | None = None) -> None:
         ctx._("Announcements: {state}").format(
             state=ctx._("on") if subscribed else ctx._("off")),
     ]
+    if subscribed:
+        lines.append(ctx._("Wards of interest: {wards}").format(wards=_chosen(ctx, "wards")))
+        lines.append(ctx._("Fields of interest: {fields}").format(fields=_chosen(ctx, "fields")))
     other = "en" if ctx.lang == "vi" else "vi"
     ctx.goto("settings")
     ctx.say(
@@ -41,6 +48,8 @@ def show(ctx: Context, prefix: str | None = None) -> None:
             Option(LANG + other, "English" if other == "en" else "Tiếng Việt"),
             Option(UNSUBSCRIBE, ctx._("Stop announcements")) if subscribed
             else Option(SUBSCRIBE, ctx._("Receive announcements")),
+            *([Option(WARDS, ctx._("Choose wards of interest")),
+               Option(FIELDS, ctx._("Choose fields of interest"))] if subscribed else []),
             Option(ERASE, ctx._("Erase my data")),
             Option(MAIN_MENU, ctx._("Main menu")),
         ],
@@ -58,6 +67,12 @@ async def handle(ctx: Context) -> None:
     elif choice == UNSUBSCRIBE:
         ctx.set_user(subscribed=False)
         show(ctx, ctx._("You will no longer receive announcements."))
+    elif choice in (WARDS, FIELDS):
+        _show_interests(ctx, "wards" if choice == WARDS else "fields")
+    elif choice.startswith(TOGGLE):
+        _toggle(ctx, choice[len(TOGGLE):])
+    elif choice == INTERESTS_DONE:
+        show(ctx, ctx._("Your interests are saved."))
     elif choice == ERASE:
         ctx.goto("settings:erase")
         ctx.say(
@@ -88,3 +103,49 @@ async def handle_erase(ctx: Context) -> None:
     else:
         show(ctx, ctx._("Nothing was erased."))
 
+
+
+def _catalogue(ctx: Context, group: str) -> list:
+    return ctx.ref.wards if group == "wards" else ctx.ref.idea_fields
+
+
+def _chosen(ctx: Context, group: str) -> str:
+    chosen = (ctx.user.get("interests") or {}).get(group) or []
+    names = [item.name(ctx.lang) for item in _catalogue(ctx, group) if item.slug in chosen]
+    return ", ".join(names) if names else ctx._("all")
+
+
+def _show_interests(ctx: Context, group: str) -> None:
+    chosen = (ctx.user.get("interests") or {}).get(group) or []
+    options = [
+        Option(f"{TOGGLE}{group}:{item.slug}",
+               ("✓ " if item.slug in chosen else "") + item.name(ctx.lang))
+        for item in _catalogue(ctx, group)
+    ]
+    ctx.goto("settings")
+    question = (ctx._("Which wards interest you? Press to tick or untick; none ticked means "
+                      "all.") if group == "wards" else
+                ctx._("Which fields interest you? Press to tick or untick; none ticked means "
+                      "all."))
+    ctx.say(question, options + [Option(INTERESTS_DONE, ctx._("Done"))])
+
+
+def _toggle(ctx: Context, value: str) -> None:
+    group, _, slug = value.partition(":")
+    if group not in ("wards", "fields") or slug not in {i.slug for i in _catalogue(ctx, group)}:
+        show(ctx, ctx._("Please choose an option from the list."))
+        return
+    interests = dict(ctx.user.get("interests") or {})
+    chosen = list(interests.get(group) or [])
+    chosen.remove(slug) if slug in chosen else chosen.append(slug)
+    interests[group] = chosen
+    ctx.set_user(interests=interests)
+    _show_interests(ctx, group)
+
+
+async def stop_announcements(ctx: Context) -> None:
+    """/dunglai: always stops announcements, whatever the conversation is doing."""
+    if ctx.user.get("subscribed"):
+        ctx.set_user(subscribed=False)
+    ctx.say(ctx._("You will no longer receive announcements. You can turn them on again in "
+                  "Settings."))

@@ -56,13 +56,20 @@ def has_consented(ctx: Context) -> bool:
 
 async def handle_unconsented(ctx: Context) -> None:
     """Everything before consent: only the notice, the choice and the language are possible."""
-    from handlers import menu
+    from handlers import campaigns, menu
 
     choice = ctx.event.choice
+    if ctx.event.command == "start" and campaigns.deep_link(ctx.event.command_args):
+        # Keep where the poster's QR code pointed, to open it right after consent.
+        ctx.data["after_consent"] = campaigns.deep_link(ctx.event.command_args)
     if choice == CONSENT_YES:
         ctx.set_user(consent_version=ctx.settings.privacy_version, consented_at=ctx.now)
         ctx.say(ctx._("Thank you. You can start now."))
-        menu.show(ctx)
+        slug = ctx.data.pop("after_consent", None)
+        if slug:
+            campaigns.show_card(ctx, slug)
+        else:
+            menu.show(ctx)
     elif choice == CONSENT_NO:
         ctx.goto("declined")
         ctx.say(

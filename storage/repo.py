@@ -93,6 +93,17 @@ async def set_role(conn: AsyncConnection, user_id: int, role: str) -> None:
     await conn.execute(update(users).where(users.c.id == user_id).values(role=role))
 
 
+async def mark_blocked(conn: AsyncConnection, channel: str, external_id: str,
+                       now: datetime) -> None:
+    """The platform says this person blocked the bot: nothing more is sent to them."""
+    await conn.execute(
+        update(users)
+        .where(users.c.channel == channel, users.c.external_id == external_id,
+               users.c.blocked_at.is_(None))
+        .values(blocked_at=now)
+    )
+
+
 async def delete_user(conn: AsyncConnection, user_id: int) -> None:
     await conn.execute(delete(users).where(users.c.id == user_id))
 

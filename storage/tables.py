@@ -69,6 +69,7 @@ users = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),
 )
+Index("ix_users_updated", users.c.updated_at)
 
 counters = Table(
     "counters",

@@ -124,6 +124,11 @@ async def run_json(
     async for line in _lines(stdin):
         if not line.strip():
             continue
+        clock = _clock_line(line)
+        if clock is not None:
+            await _advance_clock(dispatcher, clock, emit)
+            emit(json.dumps({"idle": True}))
+            continue
         try:
             event = event_from_json(line, user, name)
         except ValueError as error:
@@ -135,6 +140,48 @@ async def run_json(
         if CHANNEL in dispatcher.pending_channels:
             await dispatcher.deliver(CHANNEL, _json_sender(emit))
         emit(json.dumps({"idle": True}))
+
+
+def _clock_line(line: str) -> str | None:
+    if not line.lstrip().startswith("{") or '"clock"' not in line:
+        return None
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return obj.get("clock") if isinstance(obj, dict) and isinstance(obj.get("clock"), str) \
+        else None
+
+
+async def _advance_clock(dispatcher: Dispatcher, value: str, emit) -> None:
+    """`{"clock": "<ISO time>"}`: set the simulated time and run whatever is due then."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.broadcaster import Broadcaster
+    from bot.services.reminders import Jobs
+
+    try:
+        now = datetime.fromisoformat(value)
+    except ValueError:
+        emit(json.dumps({"error": f"'clock' must be an ISO time, not {value!r}"}))
+        return
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=ZoneInfo(dispatcher.settings.timezone))
+    if not hasattr(dispatcher.clock, "fixed"):
+        emit(json.dumps({"error": "this session's clock cannot be set"}))
+        return
+    dispatcher.clock.fixed = now
+    await Jobs(dispatcher).run_due(now)
+
+    async def send(channel: str, external_id: str, reply: Reply):
+        if channel != CHANNEL:
+            return "failed"
+        emit(reply_to_json(replace(reply, to=external_id), external_id))
+        return "sent"
+
+    await Broadcaster(dispatcher, send).run()
+    await dispatcher.deliver(CHANNEL, _json_sender(emit))
 
 
 def _json_sender(emit):

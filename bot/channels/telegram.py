@@ -193,13 +193,45 @@ class TelegramChannel:
         self._delivery = asyncio.create_task(loop())
 
     async def stop_delivery(self, application: Application) -> None:
-        task = getattr(self, "_delivery", None)
-        if task is not None:
-            task.cancel()
+        for name in ("_delivery", "_broadcasts"):
+            task = getattr(self, name, None)
+            if task is not None:
+                task.cancel()
+        scheduler = getattr(self, "_scheduler", None)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
     async def post_init(self, application: Application) -> None:
+        from bot.broadcaster import Broadcaster, run_forever
+        from bot.scheduler import build_scheduler
+
         await self.set_commands(application)
         await self.start_delivery(application)
+        bot = application.bot
+
+        async def send(channel: str, external_id: str, reply: Reply):
+            return await self.broadcast_send(bot, channel, external_id, reply)
+
+        self._broadcasts = asyncio.create_task(run_forever(Broadcaster(self.dispatcher, send)))
+        self._scheduler = build_scheduler(self.dispatcher)
+        self._scheduler.start()
+
+    async def broadcast_send(self, bot, channel: str, external_id: str, reply: Reply):
+        """One announcement to one chat; the worker records what this returns."""
+        if channel != CHANNEL:
+            return "failed"  # a console identity has no Telegram chat
+        try:
+            await send_reply(bot, int(external_id), reply)
+        except Forbidden:
+            return "blocked"
+        except RetryAfter as error:
+            wait = error.retry_after
+            return float(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
+        except BadRequest as error:
+            return "blocked" if "chat not found" in str(error).lower() else "failed"
+        except TelegramError:
+            return "retry"
+        return "sent"
 
     async def set_commands(self, application: Application) -> None:
         from handlers import COMMAND_MENU
@@ -224,7 +256,8 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(token or settings.telegram_token or "")
-        .rate_limiter(AIORateLimiter(max_retries=max_retries))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_overall_rate,
+                                     max_retries=max_retries))
         .post_init(channel.post_init)
         .post_shutdown(channel.stop_delivery)
     )

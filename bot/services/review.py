@@ -254,6 +254,42 @@ class Review:
         return Outcome(True, N_("Thank you. Your answer has been added to {code} and the "
                                 "officers have been told."), {"code": code}, entry)
 
+    # --- what the clock does ---------------------------------------------------------------
+    async def remind_author(self, entry: dict) -> None:
+        """The officers' question is still unanswered: recall it to the author."""
+        author = await repo.load_user_by_id(self.conn, entry["user_id"]) if entry["user_id"] \
+            else None
+        if author is None:
+            return
+        history = await repo.entry_history(self.conn, entry["id"])
+        question = next((h["note"] for h in reversed(history) if h["to_status"] == "needs_info"),
+                        "")
+
+        def render(t: Translator) -> Message:
+            text = t._("The officers are still waiting for your answer about {code} “{title}”: "
+                       "{question}").format(code=entry["code"], title=entry["title"],
+                                            question=question)
+            return Message(text, [Option(f"ans:{entry['code']}", t._("Answer"))])
+
+        self.outbox.add(author, render)
+
+    async def close_unanswered(self, entry_id: int) -> Outcome:
+        """No answer came in time: the entry is closed, and both sides are told."""
+        entry = await repo.entry_by_id(self.conn, entry_id)
+        if entry is None or not await repo.change_status(
+                self.conn, entry_id, ("needs_info",), "closed", self.now, paused_at=None):
+            return Outcome(False, N_("This entry no longer exists."))
+        note = N_("Closed: the requested information did not arrive in time.")
+        await repo.insert_history(
+            self.conn, entry_id, at=self.now, actor_id=None, role="system",
+            from_status="needs_info", to_status="closed", note=note,
+        )
+        entry = {**entry, "status": "closed"}
+        await self._notify_author(entry, None)
+        await self._notify_officers(entry, **self._queue_of(entry, "needs_info"),
+                                    headline=note)
+        return Outcome(True, note, {}, entry)
+
     async def announce_new(self, entry: dict) -> None:
         """A new entry: every officer of its unit, and the unit's group chat, hear of it."""
         await self._notify_officers(entry, unit=entry["unit"], role="ward_officer",

@@ -20,6 +20,7 @@ TZ = sa.DateTime(timezone=True)
 def upgrade() -> None:
     op.add_column("users", sa.Column("interests", sa.JSON, nullable=False, server_default="{}"))
     op.add_column("users", sa.Column("blocked_at", TZ))
+    op.create_index("ix_users_updated", "users", ["updated_at"])
     op.create_table(
         "campaigns",
         sa.Column("slug", sa.String(64), primary_key=True),
@@ -81,5 +82,6 @@ def downgrade() -> None:
     op.drop_index("ix_broadcasts_status", "broadcasts")
     op.drop_table("broadcasts")
     op.drop_table("campaigns")
+    op.drop_index("ix_users_updated", "users")
     op.drop_column("users", "blocked_at")
     op.drop_column("users", "interests")

@@ -1,0 +1,162 @@
+"""The broadcast worker: delivers announcements at the configured rate, one recipient at a time.
+
+Each delivery is recorded in the ledger as soon as it is sent, so a crash or a restart resumes
+with nobody lost and at most the one message in flight sent twice. Scheduled announcements wait
+out the quiet hours; RetryAfter from the platform pauses the worker for the time it asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from aiolimiter import AsyncLimiter
+
+from bot.i18n import N_, Translator
+from bot.model import Attachment, Option, Reply
+from bot.services import broadcasts as broadcast_service
+from bot.services.outbox import Message, Outbox
+from storage import broadcasts as broadcast_repo
+from storage import outbox as outbox_repo
+from storage import repo
+
+log = logging.getLogger(__name__)
+
+# "sent", "blocked", "failed" (permanent), "retry" (transient), or seconds to wait (RetryAfter).
+SendResult = str | float
+Send = Callable[[str, str, Reply], Awaitable[SendResult]]
+
+FOOTER = N_("You receive this because you asked for announcements. Send /dunglai to stop.")
+MAX_ATTEMPTS = 3
+
+
+class Broadcaster:
+    def __init__(self, dispatcher, send: Send, rate: float | None = None):
+        self.dispatcher = dispatcher
+        self.engine = dispatcher.engine
+        self.settings = dispatcher.settings
+        self.send = send
+        self.limiter = AsyncLimiter(rate or self.settings.broadcast_rate, 1)
+
+    def quiet(self, now: datetime) -> bool:
+        hour = now.astimezone(self.dispatcher.ref.tz).hour
+        start, end = self.settings.quiet_start, self.settings.quiet_end
+        return start <= hour or hour < end if start > end else start <= hour < end
+
+    async def start_due(self) -> int:
+        """Claim the announcements whose time has come (scheduled ones wait out quiet hours)
+        and write their ledgers; returns how many started."""
+        now = self.dispatcher.clock()
+        async with self.engine.begin() as conn:
+            due = await broadcast_repo.with_status(conn, "scheduled", due_by=now)
+        started = 0
+        for broadcast in due:
+            if broadcast["audience"].get("scheduled") and self.quiet(now):
+                continue
+            async with self.engine.begin() as conn:
+                if await broadcast_service.start(conn, broadcast, now) is not None:
+                    started += 1
+        return started
+
+    async def run(self) -> int:
+        """Start what is due, then deliver every announcement in progress."""
+        await self.start_due()
+        async with self.engine.begin() as conn:
+            sending = await broadcast_repo.with_status(conn, "sending")
+        delivered = 0
+        for broadcast in sending:
+            delivered += await self._deliver(broadcast)
+        return delivered
+
+    async def _deliver(self, broadcast: dict) -> int:
+        texts: dict[str | None, str] = {}
+        delivered = 0
+        while True:
+            async with self.engine.begin() as conn:
+                current = await broadcast_repo.get(conn, broadcast["id"])
+                rows = [] if current["status"] != "sending" else await broadcast_repo.next_pending(
+                    conn, broadcast["id"], 100)
+            if current["status"] != "sending":
+                return delivered
+            if not rows:
+                await self._finish(broadcast)
+                return delivered
+            for row in rows:
+                if row["lang"] not in texts:
+                    texts[row["lang"]] = self._text(broadcast, row["lang"])
+                status = await self._send_one(row, broadcast, texts[row["lang"]])
+                async with self.engine.begin() as conn:
+                    await broadcast_repo.mark(conn, broadcast["id"], row["user_id"], status,
+                                              self.dispatcher.clock())
+                    if status == "blocked":
+                        await broadcast_repo.mark_blocked_user(conn, row["user_id"],
+                                                               self.dispatcher.clock())
+                delivered += status == "sent"
+            await self._report(broadcast)
+
+    def _text(self, broadcast: dict, lang: str | None) -> str:
+        t = self.dispatcher.translator(lang)
+        return f"{broadcast['text']}\n\n— {t._(FOOTER)}"
+
+    async def _send_one(self, row: dict, broadcast: dict, text: str) -> str:
+        photos = [Attachment("photo", broadcast["photo"])] if broadcast["photo"] else []
+        reply = Reply(text=text, attachments=photos)
+        for _attempt in range(MAX_ATTEMPTS + 5):
+            await self.limiter.acquire()
+            result = await self.send(row["channel"], row["external_id"], reply)
+            if isinstance(result, float | int) and not isinstance(result, bool):
+                await asyncio.sleep(float(result))  # the platform's RetryAfter
+                continue
+            if result in ("sent", "blocked", "failed"):
+                return result
+        return "failed"
+
+    async def _finish(self, broadcast: dict) -> None:
+        now = self.dispatcher.clock()
+        async with self.engine.begin() as conn:
+            if await broadcast_repo.set_status(conn, broadcast["id"], ("sending",), "done",
+                                               finished_at=now):
+                await self._progress(conn, broadcast, final=True)
+
+    async def _report(self, broadcast: dict) -> None:
+        async with self.engine.begin() as conn:
+            await self._progress(conn, broadcast, final=False)
+
+    async def _progress(self, conn, broadcast: dict, final: bool) -> None:
+        """Tell the sender at each quarter, and at the end (a new message: not every channel
+        can edit one)."""
+        counts = await broadcast_repo.counts(conn, broadcast["id"])
+        total = sum(counts.values()) or 1
+        done = total - counts.get("pending", 0)
+        step = 4 if final else min(3, done * 4 // total)
+        current = await broadcast_repo.get(conn, broadcast["id"])
+        if step <= current["reported"] or broadcast["sender_id"] is None:
+            return
+        await broadcast_repo.set_reported(conn, broadcast["id"], step)
+        sender = await repo.load_user_by_id(conn, broadcast["sender_id"])
+        if sender is None:
+            return
+
+        def render(t: Translator) -> Message:
+            text = t._("Announcement #{id}: {done} of {total} handled — sent {sent}, blocked "
+                       "{blocked}, failed {failed}.").format(
+                id=broadcast["id"], done=done, total=total, sent=counts.get("sent", 0),
+                blocked=counts.get("blocked", 0), failed=counts.get("failed", 0))
+            options = [] if final else [Option(f"bc:cancel:{broadcast['id']}", t._("Cancel"))]
+            return Message(text, options)
+
+        box = Outbox(self.dispatcher.translator, self.dispatcher.clock())
+        box.add(sender, render)
+        await outbox_repo.put(conn, box.rows)
+        self.dispatcher.pending_channels.add(sender["channel"])
+
+
+async def run_forever(broadcaster: Broadcaster, every: float = 5.0) -> None:
+    while True:
+        try:
+            await broadcaster.run()
+        except Exception:  # a failed round must not stop the next one
+            log.exception("broadcast round failed")
+        await asyncio.sleep(every)

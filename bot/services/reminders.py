@@ -1,0 +1,248 @@
+"""Reminders. What is due is read from the database at each run, and each reminder is claimed
+under a unique key before it is queued, so a restart loses nothing and nothing fires twice, even
+with several processes. Every run may be late: each job catches up on what it missed."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from bot.i18n import Translator
+from bot.model import Option
+from bot.render import unit_name
+from bot.services import broadcasts as broadcast_service
+from bot.services.outbox import Message, Outbox
+from bot.services.review import DISTRICT_QUEUE, Review
+from storage import outbox as outbox_repo
+from storage import reminders as reminder_repo
+
+DRAFT_HOURS = (72, 24)  # the later first: a late run sends only the most recent one
+CAMPAIGN_DAYS = (1, 7)
+WARD_ACTIVE = ("submitted", "accepted")
+
+
+class Jobs:
+    def __init__(self, dispatcher):
+        self.d = dispatcher
+        self.ref = dispatcher.ref
+        self.settings = dispatcher.settings
+
+    async def run_due(self, now: datetime) -> dict[str, int]:
+        await self.d.campaigns.ensure(now)
+        return {
+            "drafts": await self.drafts(now),
+            "waiting_for_author": await self.waiting_for_author(now),
+            "digest": await self.digest(now),
+            "campaign_closing": await self.campaign_closing(now),
+            "milestones": await self.milestones(now),
+        }
+
+    async def _queue(self, conn, box: Outbox) -> int:
+        await outbox_repo.put(conn, box.rows)
+        self.d.pending_channels.update(row["channel"] for row in box.rows)
+        return len(box.rows)
+
+    def _local(self, now: datetime) -> datetime:
+        return now.astimezone(self.ref.tz)
+
+    def _after_digest_hour(self, now: datetime) -> bool:
+        return self._local(now).hour >= self.settings.digest_hour
+
+    # --- unfinished forms ------------------------------------------------------------------
+    async def drafts(self, now: datetime) -> int:
+        box = Outbox(self.d.translator, now)
+        async with self.d.engine.begin() as conn:
+            idle = await reminder_repo.idle_users(
+                conn, now - timedelta(hours=DRAFT_HOURS[-1]), now - timedelta(days=8))
+            for person in idle:
+                draft = (person["data"] or {}).get("draft")
+                if not draft or draft.get("kind") not in ("idea", "award"):
+                    continue
+                hours = (now - person["updated_at"]).total_seconds() / 3600
+                due = [h for h in DRAFT_HOURS if hours >= h]
+                claimed = [await reminder_repo.claim(
+                    conn, f"draft{h}:{person['id']}:{draft.get('started')}", now) for h in due]
+                if claimed and claimed[0]:
+                    box.add(person, self._draft_message(draft))
+            return await self._queue(conn, box)
+
+    @staticmethod
+    def _draft_message(draft: dict):
+        from handlers.menu import DRAFT_NAMES
+
+        def render(t: Translator) -> Message:
+            return Message(
+                t._("You have an unfinished {what}. Every answer you gave is kept; continue "
+                    "whenever you like.").format(what=t.tr(DRAFT_NAMES[draft["kind"]])),
+                [Option("menu:resume", t._("Continue"))])
+
+        return render
+
+    # --- questions the author has not answered -----------------------------------------------
+    async def waiting_for_author(self, now: datetime) -> int:
+        box = Outbox(self.d.translator, now)
+        remind = now - timedelta(days=self.settings.info_remind_days)
+        close = now - timedelta(days=self.settings.info_close_days)
+        async with self.d.engine.begin() as conn:
+            review = Review(conn, self.ref, box, now, self.settings.review_days,
+                            self.settings.unit_groups)
+            for entry in await reminder_repo.entries_waiting(conn, remind):
+                paused = entry["paused_at"].isoformat()
+                if entry["paused_at"] <= close:
+                    if await reminder_repo.claim(conn, f"infoclose:{entry['id']}:{paused}", now):
+                        await review.close_unanswered(entry["id"])
+                elif await reminder_repo.claim(conn, f"inforemind:{entry['id']}:{paused}", now):
+                    await review.remind_author(entry)
+            return await self._queue(conn, box)
+
+    # --- the officers' morning digest, and what is overdue for too long ------------------------
+    async def digest(self, now: datetime) -> int:
+        if not self._after_digest_hour(now):
+            return 0
+        box = Outbox(self.d.translator, now)
+        today = self._local(now).date()
+        end_of_tomorrow = datetime.combine(today + timedelta(days=1), time(23, 59, 59),
+                                           tzinfo=self.ref.tz)
+        async with self.d.engine.begin() as conn:
+            officers = await reminder_repo.active_officers(conn)
+            for officer in officers:
+                if officer["role"] not in ("ward_officer", "district_officer"):
+                    continue
+                if not await reminder_repo.claim(conn, f"digest:{officer['id']}:{today}", now):
+                    continue
+                ward = officer["role"] == "ward_officer"
+                items = await reminder_repo.entries_due(
+                    conn, WARD_ACTIVE if ward else DISTRICT_QUEUE[:-1], end_of_tomorrow,
+                    officer["unit"] if ward else None)
+                if items:
+                    box.add(officer, self._digest_message(items, now))
+            await self._escalate(conn, box, officers, now)
+            return await self._queue(conn, box)
+
+    def _digest_message(self, items: list[dict], now: datetime):
+        def render(t: Translator) -> Message:
+            overdue = [i for i in items if i["due_at"] < now]
+            lines = [t._("Good morning. In your queue: {overdue} overdue, {soon} due by "
+                         "tomorrow.").format(overdue=len(overdue), soon=len(items) - len(overdue))]
+            for item in items[:20]:
+                mark = "⚠ " if item["due_at"] < now else ""
+                lines.append(f"{mark}{item['code']} · {item['title'][:50]} · "
+                             f"{t.date(item['due_at'])}")
+            lines.append(t._("Send /hangdoi to open your queue."))
+            return Message("\n".join(lines))
+
+        return render
+
+    async def _escalate(self, conn, box: Outbox, officers: list[dict], now: datetime) -> None:
+        """Items overdue by more than `escalate_days` working days go to the district."""
+        late = []
+        for item in await reminder_repo.entries_due(conn, WARD_ACTIVE, now):
+            overdue = self.ref.calendar.working_days_between(
+                item["due_at"].astimezone(self.ref.tz), now)
+            if overdue > self.settings.escalate_days and await reminder_repo.claim(
+                    conn, f"escalate:{item['id']}:{item['due_at'].isoformat()}", now):
+                late.append((item, overdue))
+        if not late:
+            return
+
+        def render(t: Translator) -> Message:
+            lines = [t._("Items overdue by more than {days} working days in the wards:").format(
+                days=self.settings.escalate_days)]
+            for item, days in late:
+                lines.append(f"⚠ {item['code']} · {unit_name(self.ref, t, item['unit'])} · "
+                             + t._("{days} working days late").format(days=days))
+            return Message("\n".join(lines))
+
+        for officer in officers:
+            if officer["role"] == "district_officer":
+                box.add(officer, render)
+
+    # --- campaigns about to close -------------------------------------------------------------
+    async def campaign_closing(self, now: datetime) -> int:
+        if not self._after_digest_hour(now):
+            return 0
+        box = Outbox(self.d.translator, now)
+        today = self._local(now).date()
+        async with self.d.engine.begin() as conn:
+            for campaign in self.ref.open_campaigns(today):
+                left = (campaign.closes - today).days
+                due = [d for d in CAMPAIGN_DAYS if left <= d]
+                if not due:
+                    continue
+                for person in await self._campaign_audience(conn, campaign):
+                    keys = [f"camp{d}:{campaign.slug}:{person['id']}" for d in due]
+                    claimed = [await reminder_repo.claim(conn, key, now) for key in keys]
+                    if claimed[0]:
+                        box.add(person, self._closing_message(campaign, person))
+            return await self._queue(conn, box)
+
+    async def _campaign_audience(self, conn, campaign) -> list[dict]:
+        audience: dict[int, dict] = {}
+        base = {"kind": "all"}
+        async for chunk in broadcast_service.recipients(conn, base):
+            for person in chunk:
+                interests = person.get("interests") or {}
+                wards = set(interests.get("wards") or [])
+                if not wards or not campaign.units or wards & set(campaign.units):
+                    audience[person["id"]] = person
+        for person in await reminder_repo.users_with_drafts(conn):
+            draft = (person["data"] or {}).get("draft") or {}
+            if draft.get("answers", {}).get("campaign") == campaign.slug:
+                audience[person["id"]] = {**person, "draft": True}
+        return list(audience.values())
+
+    @staticmethod
+    def _closing_message(campaign, person: dict):
+        def render(t: Translator) -> Message:
+            text = t._("The campaign “{title}” closes on {date}.").format(
+                title=campaign.title(t.lang), date=t.date(campaign.closes))
+            options = []
+            if person.get("draft"):
+                text += " " + t._("Your unfinished form for it is kept: send it before then.")
+                options.append(Option("menu:resume", t._("Continue")))
+            return Message(text, options)
+
+        return render
+
+    # --- the plan's milestones ------------------------------------------------------------------
+    async def milestones(self, now: datetime) -> int:
+        if not self._after_digest_hour(now):
+            return 0
+        box = Outbox(self.d.translator, now)
+        today = self._local(now).date()
+        async with self.d.engine.begin() as conn:
+            officers = await reminder_repo.active_officers(conn)
+            for milestone in load_milestones(self.settings.milestones_file):
+                when = next_occurrence(milestone, today)
+                if when is None or (when - today).days > self.settings.milestone_days:
+                    continue
+                for officer in officers:
+                    if officer["role"] in milestone["roles"] and await reminder_repo.claim(
+                            conn, f"ms:{milestone['id']}:{when}:{officer['id']}", now):
+                        box.add(officer, _milestone_message(milestone, when))
+            return await self._queue(conn, box)
+
+
+def _milestone_message(milestone: dict, when: date):
+    def render(t: Translator) -> Message:
+        title = milestone["title_en"] if t.lang == "en" else milestone["title_vi"]
+        return Message(t._("Reminder, deadline {date}: {title}").format(
+            date=t.date(when), title=title))
+
+    return render
+
+
+def load_milestones(path: Path) -> list[dict]:
+    with path.open("rb") as fh:
+        return tomllib.load(fh).get("milestone", [])
+
+
+def next_occurrence(milestone: dict, today: date) -> date | None:
+    """The milestone's next date on or after today (a yearly one recurs by itself)."""
+    if "date" in milestone:
+        return milestone["date"] if milestone["date"] >= today else None
+    month, day = (int(x) for x in milestone["yearly"].split("-"))
+    this_year = date(today.year, month, day)
+    return this_year if this_year >= today else date(today.year + 1, month, day)
+

@@ -1,0 +1,117 @@
+"""Broadcasts and their delivery ledger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.repo import _row
+from storage.tables import broadcasts, deliveries, officers, users
+
+CHUNK = 5000
+
+
+async def create(conn: AsyncConnection, values: dict) -> int:
+    result = await conn.execute(insert(broadcasts).values(**values).returning(broadcasts.c.id))
+    return result.scalar_one()
+
+
+async def get(conn: AsyncConnection, broadcast_id: int) -> dict | None:
+    row = (await conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id))).first()
+    return _row(row)
+
+
+async def with_status(conn: AsyncConnection, status: str, due_by: datetime | None = None):
+    stmt = select(broadcasts).where(broadcasts.c.status == status).order_by(broadcasts.c.id)
+    if due_by is not None:
+        stmt = stmt.where(broadcasts.c.send_at <= due_by)
+    return [_row(r) for r in await conn.execute(stmt)]
+
+
+async def set_status(conn: AsyncConnection, broadcast_id: int, from_status: tuple[str, ...],
+                     to_status: str, **values) -> bool:
+    result = await conn.execute(
+        update(broadcasts)
+        .where(broadcasts.c.id == broadcast_id, broadcasts.c.status.in_(from_status))
+        .values(status=to_status, **values)
+    )
+    return result.rowcount == 1
+
+
+async def set_reported(conn: AsyncConnection, broadcast_id: int, step: int) -> None:
+    await conn.execute(
+        update(broadcasts).where(broadcasts.c.id == broadcast_id).values(reported=step)
+    )
+
+
+async def subscribers(conn: AsyncConnection) -> AsyncIterator[list[dict]]:
+    """Residents who asked for announcements and can still be reached, in chunks."""
+    stmt = (
+        select(users.c.id, users.c.channel, users.c.external_id, users.c.lang, users.c.interests)
+        .where(users.c.subscribed.is_(True), users.c.blocked_at.is_(None),
+               users.c.consent_version.is_not(None))
+        .order_by(users.c.id)
+    )
+    result = await conn.stream(stmt.execution_options(yield_per=CHUNK))
+    async for chunk in result.mappings().partitions(CHUNK):
+        yield [dict(r) for r in chunk]
+
+
+async def officer_chats(conn: AsyncConnection, unit: str | None) -> list[dict]:
+    stmt = (
+        select(users.c.id, users.c.channel, users.c.external_id, users.c.lang)
+        .join(officers, officers.c.user_id == users.c.id)
+        .where(officers.c.revoked_at.is_(None), users.c.blocked_at.is_(None))
+        .distinct()
+    )
+    if unit:
+        stmt = stmt.where(officers.c.unit == unit)
+    return [dict(r._mapping) for r in await conn.execute(stmt)]
+
+
+async def add_deliveries(conn: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        await conn.execute(insert(deliveries), rows)
+
+
+async def next_pending(conn: AsyncConnection, broadcast_id: int, limit: int) -> list[dict]:
+    result = await conn.execute(
+        select(deliveries)
+        .where(deliveries.c.broadcast_id == broadcast_id, deliveries.c.status == "pending")
+        .order_by(deliveries.c.user_id)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in result]
+
+
+async def mark(conn: AsyncConnection, broadcast_id: int, user_id: int, status: str,
+               now: datetime) -> None:
+    await conn.execute(
+        update(deliveries)
+        .where(and_(deliveries.c.broadcast_id == broadcast_id, deliveries.c.user_id == user_id))
+        .values(status=status, attempts=deliveries.c.attempts + 1, updated_at=now)
+    )
+
+
+async def cancel_pending(conn: AsyncConnection, broadcast_id: int) -> None:
+    await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.broadcast_id == broadcast_id, deliveries.c.status == "pending")
+        .values(status="cancelled")
+    )
+
+
+async def counts(conn: AsyncConnection, broadcast_id: int) -> dict[str, int]:
+    result = await conn.execute(
+        select(deliveries.c.status, func.count())
+        .where(deliveries.c.broadcast_id == broadcast_id)
+        .group_by(deliveries.c.status)
+    )
+    return {status: n for status, n in result}
+
+
+async def mark_blocked_user(conn: AsyncConnection, user_id: int, now: datetime) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(blocked_at=now))
