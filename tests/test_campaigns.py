@@ -1,0 +1,143 @@
+"""Campaigns: data, deep links, restrictions, closing, and creation by the communications office."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.services import campaigns as campaign_service
+from storage import campaigns as campaign_repo
+from storage import repo
+from tests.conftest import Resident
+from tests.flows import code_in
+from tests.officers import register_officer
+
+
+async def _add(dispatcher, **values) -> str:
+    raw = {
+        "slug": "nang-luong-xanh", "title_vi": "Sáng kiến năng lượng xanh",
+        "title_en": "Green energy ideas", "description_vi": "Ý tưởng tiết kiệm năng lượng.",
+        "description_en": "Energy-saving ideas.", "kinds": ["idea"],
+        "opens": date(2026, 11, 1), "closes": date(2026, 12, 31), **values,
+    }
+    async with dispatcher.engine.begin() as conn:
+        await campaign_service.seed(conn, dispatcher.ref, dispatcher.settings.campaigns_file,
+                                    dispatcher.clock())
+        await campaign_service.add(conn, dispatcher.ref, raw, dispatcher.clock())
+    dispatcher.campaigns.invalidate()
+    return raw["slug"]
+
+
+async def test_fresh_install_accepts_entries_in_the_open_2026_campaign(resident, engine):
+    await resident.press("menu:campaigns")
+    assert "2026 – 2030" in resident.text
+    assert "2021 – 2025" not in resident.text  # closed, kept for its history
+    async with engine.connect() as conn:
+        slugs = [c["slug"] for c in await campaign_repo.all_campaigns(conn)]
+    assert slugs == ["phong-trao-2021-2025", "phong-trao-2026-2030"]
+
+
+async def test_two_open_campaigns_make_the_form_ask_which(resident, dispatcher):
+    await _add(dispatcher)
+    await resident.press("menu:idea")
+    assert {"pick:nang-luong-xanh", "pick:phong-trao-2026-2030"} <= set(resident.values)
+    await resident.say("/huy")
+    await resident.press("form:discard")
+    await resident.say("/giaithuong")  # only the movement accepts award entries: not asked
+    assert "pick:research" in resident.values
+
+
+async def test_campaign_restricted_to_some_wards_and_fields(dispatcher, resident):
+    await _add(dispatcher, units=["tan-dinh", "da-kao"], fields=["thrift", "economy"])
+    await resident.say("/start c_nang-luong-xanh")
+    await resident.press("camp:idea:nang-luong-xanh")
+    wards = [v for v in resident.values if v.startswith("pick:")]
+    assert wards == ["pick:da-kao", "pick:tan-dinh"]
+    await resident.say("ben nghe")  # a real ward, but not in this campaign
+    assert "pick:da-kao" in resident.values
+    await resident.say("tan dinh")
+    assert [v for v in resident.values if v.startswith("pick:")] == ["pick:economy", "pick:thrift"]
+
+
+async def test_deep_link_before_consent_opens_the_campaign_after_it(dispatcher):
+    await _add(dispatcher)
+    person = Resident(dispatcher, user="8181")
+    await person.say("/start c_nang-luong-xanh")
+    assert "consent:yes" in person.values
+    await person.press("consent:yes")
+    assert "Sáng kiến năng lượng xanh" in person.text
+    assert "camp:idea:nang-luong-xanh" in person.values
+
+
+async def test_unknown_deep_link_gets_a_sentence_and_the_menu(resident):
+    await resident.say("/start c_khong-co")
+    assert "khong-co" in resident.text and "menu:idea" in resident.values
+
+
+async def test_closed_campaign_refuses_new_entries_and_keeps_drafts(dispatcher, resident, engine):
+    await _add(dispatcher)
+    await resident.say("/start c_nang-luong-xanh")
+    await resident.press("camp:idea:nang-luong-xanh")
+    await resident.say("ben nghe")
+    async with engine.begin() as conn:
+        assert await campaign_repo.close(conn, "nang-luong-xanh", dispatcher.clock())
+    dispatcher.campaigns.invalidate()
+    await resident.press("pick:economy")
+    await resident.say("Tiêu đề")
+    await resident.say("Mô tả đủ dài của ý tưởng.")
+    for _ in range(4):
+        await resident.press("nav:skip")
+    await resident.press("form:confirm")
+    assert "form:confirm" in resident.values  # refused, with the summary kept
+    async with engine.connect() as conn:
+        assert await repo.count_entries(conn) == 0
+        row = await repo.load_user(conn, "console", "1001")
+    assert row["data"]["draft"]["answers"]["title"] == "Tiêu đề"
+
+
+async def test_communications_officer_creates_a_campaign_in_chat(dispatcher, resident):
+    comms = await register_officer(dispatcher, "9105", "quan-1", "communications", "Phòng VHTT")
+    await comms.say("/chiendichmoi")
+    await comms.say("Ý tưởng cho mùa lễ hội cuối năm")
+    await comms.press("nav:skip")
+    await comms.say("Mời anh/chị góp ý tưởng tổ chức lễ hội an toàn, văn minh.")
+    await comms.press("nav:skip")
+    await comms.press("pick:idea")
+    await comms.say("1/12/2026")
+    await comms.say("30/11/2026")  # before it opens: refused
+    assert "nav:back" in comms.values
+    await comms.say("31/12/2026")
+    await comms.press("form:confirm")
+    slug = "y-tuong-cho-mua-le-hoi-2026"  # the first six words, and the year
+    assert slug in comms.text
+    resident.dispatcher.clock.now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    await resident.press("menu:campaigns")
+    assert "Ý tưởng cho mùa lễ hội cuối năm" in resident.text
+
+
+async def test_ward_officer_and_resident_cannot_create_campaigns(dispatcher, resident):
+    ward = await register_officer(dispatcher, "9106", "ben-nghe", "ward_officer", "Cán bộ")
+    await ward.say("/chiendichmoi")
+    assert "flow:" not in (await _state(dispatcher, "9106"))
+    await resident.say("/chiendichmoi")
+    assert "/dangky" in resident.text
+
+
+async def _state(dispatcher, user):
+    async with dispatcher.engine.connect() as conn:
+        return (await repo.load_user(conn, "console", user))["state"]
+
+
+async def test_entry_sent_through_a_campaign_is_stored_with_it(dispatcher, resident, engine):
+    await _add(dispatcher)
+    await resident.say("/start c_nang-luong-xanh")
+    await resident.press("camp:idea:nang-luong-xanh")
+    await resident.say("ben nghe")
+    await resident.press("pick:economy")
+    await resident.say("Tiêu đề")
+    await resident.say("Mô tả đủ dài của ý tưởng.")
+    for _ in range(4):
+        await resident.press("nav:skip")
+    await resident.press("form:confirm")
+    async with engine.connect() as conn:
+        entry = await repo.entry_by_code(conn, code_in(resident.text))
+    assert entry["campaign"] == "nang-luong-xanh"
