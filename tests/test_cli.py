@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -129,13 +130,11 @@ def test_console_clock_runs_what_is_due(sqlite_url):
     later = datetime.now(UTC) + timedelta(days=2)
     lines = "\n".join([
         "/start", '{"choose": "consent:yes"}', '{"choose": "menu:idea"}', "ben nghe",
-        '{"clock": "%s"}' % later.isoformat(),
-        '{"clock": "%s"}' % (later + timedelta(hours=1)).isoformat(),
+        json.dumps({"clock": later.isoformat()}),
+        json.dumps({"clock": (later + timedelta(hours=1)).isoformat()}),
         '{"clock": "không phải thời gian"}',
     ]) + "\n"
     out = _run(["chat", "--json"], stdin=lines, env=env).stdout.splitlines()
-    import json
-
     objs = [json.loads(line) for line in out]
     idle = [i for i, o in enumerate(objs) if o.get("idle")]
     first_clock = objs[idle[3] + 1: idle[4]]
