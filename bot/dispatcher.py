@@ -146,8 +146,7 @@ class Dispatcher:
                 )
                 results[await send(row["external_id"], reply)].append(row["id"])
             async with self.engine.begin() as conn:
-                await outbox.mark(conn, results["sent"], "sent", self.clock())
-                await outbox.mark(conn, results["blocked"], "blocked", self.clock())
+                await outbox.forget(conn, results["sent"] + results["blocked"])
                 await outbox.release(conn, results["retry"])
                 for row in rows:
                     if row["id"] in results["blocked"]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.repo import _row
@@ -45,11 +45,11 @@ async def claim(
     return [_row(r) for r in result]
 
 
-async def mark(conn: AsyncConnection, ids: list[int], status: str, now: datetime) -> None:
+async def forget(conn: AsyncConnection, ids: list[int]) -> None:
+    """Delivered (or undeliverable) messages are deleted: the outbox keeps no copy of what
+    officers were told about a resident, so erasing the resident's data leaves nothing here."""
     if ids:
-        await conn.execute(
-            update(outbox).where(outbox.c.id.in_(ids)).values(status=status, sent_at=now)
-        )
+        await conn.execute(delete(outbox).where(outbox.c.id.in_(ids)))
 
 
 async def pending_count(conn: AsyncConnection, channel: str | None = None) -> int:

@@ -279,7 +279,7 @@ async def test_new_entry_reaches_the_units_group_chat(settings, clock):
         await world.stop()
 
 
-async def test_blocked_officer_is_marked_in_the_outbox_and_not_retried(world):
+async def test_blocked_officer_is_marked_and_not_retried(world):
     await _register(world, OFFICER, "cau-kho", "ward_officer", "Cán bộ Kho")
     await _consent(world)
     world.api.fail(OFFICER, BLOCKED)
@@ -296,8 +296,10 @@ async def test_blocked_officer_is_marked_in_the_outbox_and_not_retried(world):
     assert await channel.deliver(world.app.bot) == 0
     from sqlalchemy import select
 
-    from storage.tables import outbox
+    from storage.tables import outbox, users
 
     async with world.engine.connect() as conn:
-        statuses = (await conn.execute(select(outbox.c.status))).scalars().all()
-    assert statuses == ["blocked"]
+        assert (await conn.execute(select(outbox.c.id))).all() == []  # not kept for a retry
+        blocked = (await conn.execute(
+            select(users.c.external_id).where(users.c.blocked_at.is_not(None)))).scalars().all()
+    assert blocked == [str(OFFICER)]
