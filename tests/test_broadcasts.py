@@ -73,7 +73,10 @@ async def test_announcement_reaches_the_interested_subscribers_once(dispatcher, 
         assert len(got) == 1 and "/dunglai" in got[0].text
     assert not any("Hội thi" in r.text for r in tan_dinh.inbox + silent.inbox)
     await comms.deliver()  # progress reports wait in the outbox like every notification
-    assert any("#1" in r.text for r in comms.inbox)
+    final = dispatcher.translator("vi")._(
+        "Announcement #{id}: {done} of {total} handled — sent {sent}, blocked {blocked}, "
+        "failed {failed}.").format(id=1, done=2, total=2, sent=2, blocked=0, failed=0)
+    assert comms.inbox[-1].text == final
 
 
 async def test_dunglai_always_stops_announcements_and_keeps_the_form(dispatcher, engine):
