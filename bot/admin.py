@@ -192,6 +192,7 @@ async def run_due(settings: Settings, now: datetime) -> str:
         dispatcher = Dispatcher(settings, engine, clock=lambda: now)
         counts = await Jobs(dispatcher).run_due(now)
         started = await Broadcaster(dispatcher, _no_channel).start_due()
+        await dispatcher.close()
     finally:
         await engine.dispose()
     lines = [f"{name}: {n}" for name, n in counts.items()]

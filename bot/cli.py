@@ -90,6 +90,7 @@ async def _chat(settings: Settings, args) -> None:
         else:
             await console.run_human(dispatcher, str(args.user), args.name)
     finally:
+        await dispatcher.close()
         await engine.dispose()
 
 

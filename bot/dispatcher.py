@@ -23,6 +23,8 @@ from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
 from bot.text import clean, fold
 from storage import outbox, repo
+from storage.db import LazyTransaction, normalise_url
+from storage.fastpath import SessionWriter
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,31 @@ INTERNAL_ERROR = N_(
 
 class _AlreadyProcessed(Exception):
     pass
+
+
+class SessionCache:
+    """A bounded map of users rows (least recently used out first)."""
+
+    def __init__(self, size: int = 100_000):
+        from collections import OrderedDict
+
+        self.size = size
+        self._rows: OrderedDict = OrderedDict()
+
+    def get(self, key) -> dict | None:
+        row = self._rows.get(key)
+        if row is not None:
+            self._rows.move_to_end(key)
+        return row
+
+    def put(self, key, row: dict) -> None:
+        self._rows[key] = row
+        self._rows.move_to_end(key)
+        if len(self._rows) > self.size:
+            self._rows.popitem(last=False)
+
+    def pop(self, key, default=None):
+        return self._rows.pop(key, default)
 
 
 class Dispatcher:
@@ -58,6 +85,9 @@ class Dispatcher:
         self.campaigns = CampaignCache(engine, self.ref, settings.campaigns_file)
         self._route = route
         self._locks: dict[str, asyncio.Lock] = {}
+        # Each sender's row, as last written by this process (checked by a version on write).
+        self.sessions = SessionCache()
+        self.fast = SessionWriter(normalise_url(settings.database_url))
         # Channels with messages waiting in the outbox, so adapters deliver right after a step.
         self.pending_channels: set[str] = set()
 
@@ -89,43 +119,79 @@ class Dispatcher:
     async def _handle(self, event: Event) -> list[Reply]:
         now = self.clock()
         await self.campaigns.ensure(now)
+        key = (event.channel, event.user)
+        # A guard fails when the cached row was stale (another process or job wrote it): the
+        # step then runs again on the fresh row. Nothing of the failed run was kept.
+        for _attempt in range(3):
+            user = self.sessions.get(key) or await self._load(event, now)
+            if event.update_id is not None and user["last_update_id"] >= event.update_id:
+                raise _AlreadyProcessed
+            tx = LazyTransaction(self.engine)
+            ctx = Context(
+                settings=self.settings,
+                ref=self.ref,
+                conn=tx,
+                user=dict(user),
+                event=_resolve_option(event, user["data"] or {}),
+                now=now,
+                t=self.translator(user["lang"]),
+                translators=self.translator,
+            )
+            try:
+                await self._route(ctx)
+                saved = await self._save(ctx, tx, user, event.update_id, now)
+            except BaseException:
+                await tx.rollback()
+                raise
+            if saved:
+                if ctx.campaigns_changed:
+                    self.campaigns.invalidate()
+                return ctx.replies
+            self.sessions.pop(key, None)
+        raise RuntimeError(f"the row of {key} kept changing under the step")
+
+    async def _load(self, event: Event, now: datetime) -> dict:
         async with self.engine.begin() as conn:
             user = await repo.load_user(conn, event.channel, event.user)
             if user is None:
                 user = await repo.create_user(
                     conn, event.channel, event.user, self.settings.default_lang, now
                 )
-            if event.update_id is not None and user["last_update_id"] >= event.update_id:
-                raise _AlreadyProcessed
-            # Writing to the bot again means the person unblocked it.
-            unblocked = user.get("blocked_at") is not None
-            ctx = Context(
-                settings=self.settings,
-                ref=self.ref,
-                conn=conn,
-                user=user,
-                event=_resolve_option(event, user["data"] or {}),
-                now=now,
-                t=self.translator(user["lang"]),
-                translators=self.translator,
-            )
-            await self._route(ctx)
-            if ctx.outbox.rows:
-                await outbox.put(conn, ctx.outbox.rows)
-                self.pending_channels.update(row["channel"] for row in ctx.outbox.rows)
-            if ctx.forget_user:
-                await repo.delete_user(conn, user["id"])
-            else:
-                values = {"state": ctx.state, "data": ctx.data, "updated_at": now}
-                if unblocked:
-                    values["blocked_at"] = None
-                values.update(ctx.user_changes)
-                if not await repo.save_user(conn, user["id"], values, event.update_id):
-                    raise _AlreadyProcessed
-        if ctx.campaigns_changed:
-            self.campaigns.invalidate()
-        return ctx.replies
+        self.sessions.put((event.channel, event.user), user)
+        return user
 
+    async def _save(self, ctx: Context, tx: LazyTransaction, user: dict,
+                    update_id: int | None, now: datetime) -> bool:
+        """Commit the step: on the fast path when it touched nothing but its own row, else in
+        the step's transaction. False when a guard failed (the caller retries or drops it)."""
+        key = (user["channel"], user["external_id"])
+        if ctx.forget_user:
+            await repo.delete_user(tx, user["id"])
+            await tx.commit()
+            self.sessions.pop(key, None)
+            return True
+        values = {"state": ctx.state, "data": ctx.data, "updated_at": now}
+        values.update(ctx.user_changes)
+        if user.get("blocked_at") is not None:
+            values["blocked_at"] = None  # writing to the bot again means they unblocked it
+        if ctx.outbox.rows:
+            await outbox.put(tx, ctx.outbox.rows)
+        if tx.opened or ctx.user_changes or "blocked_at" in values:
+            if not await repo.save_user(tx, user["id"], values, update_id, user["version"]):
+                await tx.rollback()
+                return False
+            await tx.commit()
+        elif not await self.fast.save(user["id"], user["version"], values, update_id):
+            return False
+        self.pending_channels.update(row["channel"] for row in ctx.outbox.rows)
+        fresh = {**user, **ctx.user, **values, "version": user["version"] + 1}
+        if update_id is not None:
+            fresh["last_update_id"] = update_id
+        self.sessions.put(key, fresh)
+        return True
+
+    async def close(self) -> None:
+        await self.fast.close()
 
     async def deliver(self, channel: str, send: Callable[[str, Reply], Awaitable[str]]) -> int:
         """Send the outbox's pending messages for `channel`. `send` answers "sent", "blocked"

@@ -79,3 +79,44 @@ async def current_revision(conn: AsyncConnection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+
+class LazyTransaction:
+    """A transaction that begins at its first statement, so a step that needs no SQL beyond
+    its own row opens none. It offers what the repository functions use of a connection."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self._begin = None
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def dialect(self):
+        return self.engine.dialect
+
+    @property
+    def opened(self) -> bool:
+        return self._conn is not None
+
+    async def _open(self) -> AsyncConnection:
+        if self._conn is None:
+            self._begin = self.engine.begin()
+            self._conn = await self._begin.__aenter__()
+        return self._conn
+
+    async def execute(self, *args, **kwargs):
+        return await (await self._open()).execute(*args, **kwargs)
+
+    async def stream(self, *args, **kwargs):
+        return await (await self._open()).stream(*args, **kwargs)
+
+    async def commit(self) -> None:
+        if self._begin is not None:
+            begin, self._begin, self._conn = self._begin, None, None
+            await begin.__aexit__(None, None, None)
+
+    async def rollback(self) -> None:
+        if self._begin is not None:
+            begin, self._begin, self._conn = self._begin, None, None
+            error = RuntimeError("rolled back")
+            await begin.__aexit__(RuntimeError, error, None)

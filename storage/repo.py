@@ -66,6 +66,7 @@ async def create_user(
         subscribed=False,
         role="resident",
         interests={},
+        version=0,
         updated_at=now,
     )
     await conn.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"]))
@@ -75,22 +76,31 @@ async def create_user(
 
 
 async def save_user(
-    conn: AsyncConnection, user_id: int, values: dict[str, Any], update_id: int | None
+    conn: AsyncConnection,
+    user_id: int,
+    values: dict[str, Any],
+    update_id: int | None,
+    version: int | None = None,
 ) -> bool:
-    """Write the user's row; with an update id, only if that update is newer than the last one.
+    """Write the user's row, guarded: with an update id, only if that update is newer than the
+    last one (a redelivery is processed once); with a version, only if nobody wrote the row
+    since it was read (the dispatcher's cache may be stale).
 
-    Returns False when the update was already processed (a redelivery), so the caller rolls back.
-    """
+    Returns False when a guard fails, so the caller rolls back."""
     stmt = update(users).where(users.c.id == user_id)
     if update_id is not None:
         stmt = stmt.where(users.c.last_update_id < update_id)
         values = {**values, "last_update_id": update_id}
-    result = await conn.execute(stmt.values(**values))
+    if version is not None:
+        stmt = stmt.where(users.c.version == version)
+    result = await conn.execute(stmt.values(**values, version=users.c.version + 1))
     return result.rowcount == 1
 
 
 async def set_role(conn: AsyncConnection, user_id: int, role: str) -> None:
-    await conn.execute(update(users).where(users.c.id == user_id).values(role=role))
+    await conn.execute(
+        update(users).where(users.c.id == user_id).values(role=role, version=users.c.version + 1)
+    )
 
 
 async def mark_blocked(conn: AsyncConnection, channel: str, external_id: str,
@@ -100,7 +110,7 @@ async def mark_blocked(conn: AsyncConnection, channel: str, external_id: str,
         update(users)
         .where(users.c.channel == channel, users.c.external_id == external_id,
                users.c.blocked_at.is_(None))
-        .values(blocked_at=now)
+        .values(blocked_at=now, version=users.c.version + 1)
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 
@@ -66,6 +67,8 @@ users = Table(
     Column("state", String(64), nullable=False, default="new"),
     Column("data", JSON, nullable=False, default=dict),
     Column("last_update_id", BigInteger, nullable=False, default=0),
+    # Bumped by every write of the row: a process that cached it finds out it is stale.
+    Column("version", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),
 )
@@ -106,6 +109,10 @@ entries = Table(
 )
 Index("ix_entries_unit_status_created", entries.c.unit, entries.c.status, entries.c.created_at)
 Index("ix_entries_status_queue", entries.c.status, entries.c.queue_since)
+# A ward's open queue, oldest first, read without sorting the ward's whole backlog.
+WARD_QUEUE_SQL = "status IN ('submitted', 'accepted', 'needs_info')"
+Index("ix_entries_ward_queue", entries.c.unit, entries.c.queue_since, entries.c.id,
+      sqlite_where=text(WARD_QUEUE_SQL), postgresql_where=text(WARD_QUEUE_SQL))
 Index("ix_entries_user", entries.c.user_id)
 
 attachments = Table(

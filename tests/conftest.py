@@ -78,8 +78,10 @@ async def engine(settings):
 
 
 @pytest.fixture
-def dispatcher(settings, engine, clock) -> Dispatcher:
-    return Dispatcher(settings, engine, clock=clock)
+async def dispatcher(settings, engine, clock):
+    dispatcher = Dispatcher(settings, engine, clock=clock)
+    yield dispatcher
+    await dispatcher.close()
 
 
 MAILBOXES: dict[int, dict[str, list[Reply]]] = {}

@@ -484,3 +484,25 @@ async def test_the_name_the_chat_app_shows_is_offered_as_the_contact_name(dispat
     row = await _user_row(engine, "6006")
     assert row["data"]["draft"]["answers"]["contact_name"] == "Võ Thị Sáu"
     assert row["display_name"] is None  # the chat's name is not kept on its own
+
+
+async def test_two_processes_serving_one_resident_stay_coherent(settings, engine, clock):
+    """Behind a load balancer, consecutive messages may reach different processes, each with
+    its own cache of the resident's row: a stale one is noticed and the step runs again."""
+    first = Dispatcher(settings, engine, clock=clock)
+    second = Dispatcher(settings, engine, clock=clock)
+    via_first, via_second = Resident(first), Resident(second)
+    await via_first.consent()
+    await via_first.press("menu:idea")
+    await via_second.say("ben thanh")  # second process: its first look at this row
+    await via_first.say("3")  # first process, stale cache: still thinks the ward is asked
+    await via_second.say("Tiêu đề qua hai tiến trình")
+    await via_first.say("Mô tả được gửi tới tiến trình thứ nhất.")
+    row = await _user_row(engine)
+    answers = row["data"]["draft"]["answers"]
+    assert answers["ward"] == "ben-thanh" and answers["field"] == "admin-reform"
+    assert answers["title"] == "Tiêu đề qua hai tiến trình"
+    assert answers["description"] == "Mô tả được gửi tới tiến trình thứ nhất."
+    assert row["state"] == "flow:benefit"
+    for d in (first, second):
+        await d.close()

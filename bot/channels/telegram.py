@@ -7,6 +7,7 @@ is shown literally. Options become inline buttons, one per row.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from pathlib import Path
 
@@ -286,9 +287,13 @@ def run_polling(settings: Settings) -> int:
     asyncio.set_event_loop(loop)
     engine, dispatcher = loop.run_until_complete(prepare(settings))
     application = build_application(settings, dispatcher)
+    # What start-up built lives as long as the process: keep it out of the collector's way,
+    # so a full collection never pauses the event loop for long.
+    gc.freeze()
     try:
         application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
     finally:
+        loop.run_until_complete(dispatcher.close())
         loop.run_until_complete(engine.dispose())
         loop.close()
     return 0

@@ -57,7 +57,8 @@ async def invite(
 async def redeem(
     conn: AsyncConnection, *, user: dict, code: str, display_name: str | None, now: datetime
 ) -> Outcome:
-    """Bind the chat to the invite's unit and role, once, before the code expires."""
+    """Bind the chat to the invite's unit and role, once, before the code expires. The caller
+    records the role on the chat's own row, with the rest of its step."""
     found = await officer_repo.invite_by_hash(conn, _hash(code)) if code.strip() else None
     if found is None:
         return Outcome(False, N_("This registration code is not valid. Please check it with "
@@ -73,7 +74,6 @@ async def redeem(
     )
     if not await officer_repo.use_invite(conn, found["id"], officer_id, now):
         return Outcome(False, N_("This registration code has already been used."))
-    await repo.set_role(conn, user["id"], found["role"])
     return Outcome(True, N_("Welcome, {name}. You are registered as {role} of {unit}."),
                    {"name": name, "role": found["role"], "unit": found["unit"]})
 

@@ -1,0 +1,104 @@
+"""The hot path of a resident's step: one guarded UPDATE of the users row on a long-lived
+connection in autocommit mode, compiled once from the Core table.
+
+DESIGN.md measures what each way of reaching SQLite costs here: a pooled SQLAlchemy transaction
+with a read and a write is about 1 ms; one statement on a long-lived driver connection is a
+fraction of that. A plain step (an answer stored in the draft) needs nothing else, so it takes
+this path; a step that reads or writes anything more goes through SQLAlchemy in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, literal_column, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from storage.tables import users
+
+FIELDS = ("state", "data", "updated_at")
+
+
+def _statement(dialect, guard_update: bool):
+    stmt = update(users).where(
+        users.c.id == bindparam("uid"), users.c.version == bindparam("ver")
+    )
+    values: dict[str, Any] = {name: bindparam(name) for name in FIELDS}
+    if guard_update:
+        stmt = stmt.where(users.c.last_update_id < bindparam("upd"))
+        values["last_update_id"] = bindparam("upd")
+    bump = users.c.version + literal_column("1")
+    compiled = stmt.values(**values, version=bump).compile(dialect=dialect)
+    return str(compiled), list(compiled.positiontup)
+
+
+class SessionWriter:
+    """Writes a step's state, draft and time; False when a guard fails (stale or duplicate)."""
+
+    def __init__(self, url: str):
+        u = make_url(url)
+        self.sqlite = u.get_backend_name() == "sqlite"
+        self.url = u
+        dialect = (sqlite.dialect() if self.sqlite
+                   else postgresql.dialect(paramstyle="numeric_dollar"))
+        self._sql = {guard: _statement(dialect, guard) for guard in (False, True)}
+        self._conn: sqlite3.Connection | None = None
+        self._pool = None
+        # One thread owns the SQLite connection, so writes are serialised without a lock.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sangkien-steps")
+
+    def _sqlite_save(self, sql: str, params: list[Any]) -> bool:
+        """Runs on the writer's own thread: never on the event loop, which a busy database
+        could otherwise stall."""
+        if self._conn is None:
+            conn = sqlite3.connect(self.url.database, isolation_level=None, timeout=30,
+                                   check_same_thread=False)
+            for pragma in ("busy_timeout=30000", "foreign_keys=ON", "secure_delete=ON",
+                           "synchronous=NORMAL"):
+                conn.execute(f"PRAGMA {pragma}")
+            self._conn = conn
+        return self._conn.execute(sql, params).rowcount == 1
+
+    async def _pg(self):
+        if self._pool is None:
+            import asyncpg
+
+            self._pool = await asyncpg.create_pool(
+                self.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                min_size=1, max_size=4)
+        return self._pool
+
+    def _params(self, names: list[str], values: dict[str, Any]) -> list[Any]:
+        when: datetime = values["updated_at"].astimezone(UTC)
+        converted = {
+            **values,
+            "data": json.dumps(values["data"], ensure_ascii=False),
+            # SQLAlchemy's SQLite format (naive UTC); asyncpg takes the aware value as it is.
+            "updated_at": when.replace(tzinfo=None).isoformat(" ") if self.sqlite else when,
+        }
+        return [converted[name] for name in names]
+
+    async def save(self, user_id: int, version: int, values: dict[str, Any],
+                   update_id: int | None) -> bool:
+        sql, names = self._sql[update_id is not None]
+        params = self._params(names, {**values, "uid": user_id, "ver": version,
+                                      "upd": update_id})
+        if self.sqlite:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._thread, self._sqlite_save, sql, params)
+        status = await (await self._pg()).execute(sql, *params)
+        return status.endswith(" 1")
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await asyncio.get_running_loop().run_in_executor(self._thread, conn.close)
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
