@@ -76,7 +76,12 @@ class Context:
         """Reply to the sender. The options are remembered so that typing a number or a label
         later picks them; on a step that expects free text, only a label typed in full does."""
         options = options or []
-        self.replies.append(Reply(text=text, options=options, request_contact=request_contact))
+        # Telegram keeps a reply keyboard (the phone question's) until told otherwise.
+        remove = not options and not request_contact and bool(self.data.pop("keyboard", False))
+        if request_contact:
+            self.data["keyboard"] = True
+        self.replies.append(Reply(text=text, options=options, request_contact=request_contact,
+                                  remove_keyboard=remove))
         self.data["opts"] = [[o.value, o.label] for o in options]
         self.data["numbered"] = not free_text
 

@@ -176,7 +176,7 @@ class Dispatcher:
             values["blocked_at"] = None  # writing to the bot again means they unblocked it
         if ctx.outbox.rows:
             await outbox.put(tx, ctx.outbox.rows)
-        if tx.opened or ctx.user_changes or "blocked_at" in values:
+        if tx.opened or not self.fast.accepts(values):
             if not await repo.save_user(tx, user["id"], values, update_id, user["version"]):
                 await tx.rollback()
                 return False

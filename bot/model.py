@@ -65,4 +65,5 @@ class Reply:
     options: list[Option] = field(default_factory=list)
     to: str | None = None  # channel identity; None means the sender of the event
     request_contact: str | None = None  # label of a "share my phone number" button, if offered
+    remove_keyboard: bool = False  # take away the keyboard a previous request_contact showed
     attachments: list[Attachment] = field(default_factory=list)

@@ -33,7 +33,10 @@ def create_engine(url: str) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # Every use is an explicit transaction (committed or rolled back), so the pool's own
+        # rollback when a connection comes back is one thread hop for nothing.
+        engine = create_async_engine(url, connect_args={"timeout": 30},
+                                     pool_reset_on_return=None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=5, max_overflow=5)

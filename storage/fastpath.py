@@ -16,20 +16,22 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, literal_column, update
+from sqlalchemy import JSON, bindparam, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
 from storage.tables import users
 
-FIELDS = ("state", "data", "updated_at")
+# Columns a step may write on its own row; everything else goes through SQLAlchemy.
+WRITABLE = frozenset({"state", "data", "updated_at", "lang", "consent_version", "consented_at",
+                      "subscribed", "interests", "blocked_at", "role"})
 
 
-def _statement(dialect, guard_update: bool):
+def _statement(dialect, columns: tuple[str, ...], guard_update: bool):
     stmt = update(users).where(
         users.c.id == bindparam("uid"), users.c.version == bindparam("ver")
     )
-    values: dict[str, Any] = {name: bindparam(name) for name in FIELDS}
+    values: dict[str, Any] = {name: bindparam(name) for name in columns}
     if guard_update:
         stmt = stmt.where(users.c.last_update_id < bindparam("upd"))
         values["last_update_id"] = bindparam("upd")
@@ -47,7 +49,8 @@ class SessionWriter:
         self.url = u
         dialect = (sqlite.dialect() if self.sqlite
                    else postgresql.dialect(paramstyle="numeric_dollar"))
-        self._sql = {guard: _statement(dialect, guard) for guard in (False, True)}
+        self._dialect = dialect
+        self._sql: dict[tuple, tuple[str, list[str]]] = {}
         self._conn: sqlite3.Connection | None = None
         self._pool = None
         # One thread owns the SQLite connection, so writes are serialised without a lock.
@@ -74,19 +77,33 @@ class SessionWriter:
                 min_size=1, max_size=4)
         return self._pool
 
+    def accepts(self, values: dict[str, Any]) -> bool:
+        return values.keys() <= WRITABLE
+
+    def _convert(self, name: str, value: Any) -> Any:
+        """What SQLAlchemy's column types would have done to the value."""
+        if value is None or name in ("uid", "ver", "upd"):
+            return value
+        kind = users.c[name].type
+        if isinstance(kind, JSON):
+            return json.dumps(value, ensure_ascii=False)
+        if isinstance(value, datetime):
+            when = value.astimezone(UTC)
+            # SQLAlchemy's SQLite format is naive UTC text; asyncpg takes the aware value.
+            return when.replace(tzinfo=None).isoformat(" ") if self.sqlite else when
+        if isinstance(value, bool) and self.sqlite:
+            return int(value)
+        return value
+
     def _params(self, names: list[str], values: dict[str, Any]) -> list[Any]:
-        when: datetime = values["updated_at"].astimezone(UTC)
-        converted = {
-            **values,
-            "data": json.dumps(values["data"], ensure_ascii=False),
-            # SQLAlchemy's SQLite format (naive UTC); asyncpg takes the aware value as it is.
-            "updated_at": when.replace(tzinfo=None).isoformat(" ") if self.sqlite else when,
-        }
-        return [converted[name] for name in names]
+        return [self._convert(name, values[name]) for name in names]
 
     async def save(self, user_id: int, version: int, values: dict[str, Any],
                    update_id: int | None) -> bool:
-        sql, names = self._sql[update_id is not None]
+        shape = (tuple(sorted(values)), update_id is not None)
+        if shape not in self._sql:
+            self._sql[shape] = _statement(self._dialect, *shape)
+        sql, names = self._sql[shape]
         params = self._params(names, {**values, "uid": user_id, "ver": version,
                                       "upd": update_id})
         if self.sqlite:

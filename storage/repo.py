@@ -69,10 +69,10 @@ async def create_user(
         version=0,
         updated_at=now,
     )
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"]))
-    user = await load_user(conn, channel, external_id)
-    assert user is not None
-    return user
+    stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    created = _row((await conn.execute(stmt.returning(*users.c))).first())
+    # Nothing returned: another process created the row a moment ago.
+    return created or await load_user(conn, channel, external_id)
 
 
 async def save_user(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 from telegram import (
@@ -86,10 +87,17 @@ def _markup(reply: Reply):
         rows += [[KeyboardButton(o.label)] for o in reply.options]
         return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
     if reply.options:
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(o.label, callback_data=o.value)] for o in reply.options]
-        )
-    return ReplyKeyboardRemove()
+        return _inline(tuple((o.value, o.label) for o in reply.options))
+    return ReplyKeyboardRemove() if reply.remove_keyboard else None
+
+
+@lru_cache(maxsize=4096)
+def _inline(options: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
+    # The same lists (wards, fields, navigation) come back all the time, and python-telegram-bot
+    # objects are immutable: built once, they are shared.
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=value)] for value, label in options]
+    )
 
 
 async def send_reply(bot, chat_id: int, reply: Reply) -> None:

@@ -17,6 +17,7 @@ class Submitted:
     entry_id: int
     code: str
     unit: str
+    entry: dict  # the stored row, for the notifications that follow
 
 
 async def submit(
@@ -37,35 +38,35 @@ async def submit(
     core = {"ward", "field", "title", "description", "contact_name", "phone", "show_name"}
     field = answers.get("field") if kind == "idea" else answers.get("award_field")
     details = {k: v for k, v in answers.items() if k not in core | {"award_field", "files"}}
-    entry_id = await repo.insert_entry(
-        conn,
-        {
-            "code": code,
-            "kind": kind,
-            "user_id": user_id,
-            "unit": answers["ward"],
-            "campaign": draft.get("campaign"),
-            "field": field,
-            "title": answers["title"],
-            "description": answers["description"],
-            "details": details,
-            "contact_name": answers.get("contact_name"),
-            "contact_phone": answers.get("phone"),
-            "show_name": bool(answers.get("show_name")) and bool(answers.get("contact_name")),
-            "status": "submitted",
-            "lang": lang,
-            "created_at": now,
-            "updated_at": now,
-            "queue_since": now,
-            "due_at": due_at,
-        },
-    )
+    values = {
+        "code": code,
+        "kind": kind,
+        "user_id": user_id,
+        "unit": answers["ward"],
+        "campaign": draft.get("campaign"),
+        "field": field,
+        "title": answers["title"],
+        "description": answers["description"],
+        "details": details,
+        "contact_name": answers.get("contact_name"),
+        "contact_phone": answers.get("phone"),
+        "show_name": bool(answers.get("show_name")) and bool(answers.get("contact_name")),
+        "status": "submitted",
+        "lang": lang,
+        "created_at": now,
+        "updated_at": now,
+        "queue_since": now,
+        "due_at": due_at,
+        "paused_at": None,
+    }
+    entry_id = await repo.insert_entry(conn, values)
     await repo.insert_attachments(conn, entry_id, draft.get("files", []), now)
     await repo.insert_history(
         conn, entry_id, at=now, actor_id=user_id, role="resident", from_status=None,
         to_status="submitted",
     )
-    return Submitted(entry_id=entry_id, code=code, unit=answers["ward"])
+    return Submitted(entry_id=entry_id, code=code, unit=answers["ward"],
+                     entry={**values, "id": entry_id})
 
 
 async def erase_resident(conn: AsyncConnection, *, user_id: int, now: datetime) -> int:

@@ -290,10 +290,11 @@ class Review:
                                     headline=note)
         return Outcome(True, note, {}, entry)
 
-    async def announce_new(self, entry: dict) -> None:
+    async def announce_new(self, entry: dict, files: int) -> None:
         """A new entry: every officer of its unit, and the unit's group chat, hear of it."""
         await self._notify_officers(entry, unit=entry["unit"], role="ward_officer",
-                                    headline=N_("New entry in your queue:"), groups=True)
+                                    headline=N_("New entry in your queue:"), groups=True,
+                                    files=files)
 
     @staticmethod
     def _queue_of(entry: dict, status: str) -> dict:
@@ -378,13 +379,16 @@ class Review:
 
     async def _notify_officers(self, entry: dict, *, role: str | None, unit: str | None,
                                headline: str, extra_line: str | None = None,
-                               groups: bool = False) -> None:
-        files = len(await repo.entry_attachments(self.conn, entry["id"]))
+                               groups: bool = False, files: int | None = None) -> None:
         recipients = await officer_repo.recipients(self.conn, unit=unit, role=role)
         if groups and unit in self.group_chats:
             channel, _, chat = self.group_chats[unit].partition(":")
             recipients.append({"id": None, "channel": channel, "external_id": chat,
                                "lang": None, "role": "ward_officer", "unit": unit})
+        if not recipients:
+            return
+        if files is None:
+            files = len(await repo.entry_attachments(self.conn, entry["id"]))
         for officer in recipients:
             self._notify_officer(officer, entry, headline, files, extra_line)
 
