@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -30,6 +32,7 @@ Send = Callable[[str, str, Reply], Awaitable[SendResult]]
 
 FOOTER = N_("You receive this because you asked for announcements. Send /dunglai to stop.")
 MAX_ATTEMPTS = 3
+PER_CHAT_SECONDS = 1.0
 
 
 class Broadcaster:
@@ -39,6 +42,9 @@ class Broadcaster:
         self.settings = dispatcher.settings
         self.send = send
         self.limiter = AsyncLimiter(rate or self.settings.broadcast_rate, 1)
+        # When each chat last got a message, for the last second only (Telegram: at most one
+        # message a second to one chat); older entries are dropped, so memory stays flat.
+        self._recent: OrderedDict[str, float] = OrderedDict()
 
     def quiet(self, now: datetime) -> bool:
         hour = now.astimezone(self.dispatcher.ref.tz).hour
@@ -104,6 +110,7 @@ class Broadcaster:
         photos = [Attachment("photo", broadcast["photo"])] if broadcast["photo"] else []
         reply = Reply(text=text, attachments=photos)
         for _attempt in range(MAX_ATTEMPTS + 5):
+            await self._per_chat(row["external_id"])
             await self.limiter.acquire()
             result = await self.send(row["channel"], row["external_id"], reply)
             if isinstance(result, float | int) and not isinstance(result, bool):
@@ -112,6 +119,15 @@ class Broadcaster:
             if result in ("sent", "blocked", "failed"):
                 return result
         return "failed"
+
+    async def _per_chat(self, chat: str) -> None:
+        now = time.monotonic()
+        while self._recent and next(iter(self._recent.values())) < now - PER_CHAT_SECONDS:
+            self._recent.popitem(last=False)
+        last = self._recent.pop(chat, None)
+        if last is not None and now - last < PER_CHAT_SECONDS:
+            await asyncio.sleep(PER_CHAT_SECONDS - (now - last))
+        self._recent[chat] = time.monotonic()
 
     async def _finish(self, broadcast: dict) -> None:
         now = self.dispatcher.clock()

@@ -159,3 +159,24 @@ async def test_announcement_to_officers_of_one_unit(dispatcher):
     await _worker(dispatcher).run()
     assert any("giao ban" in r.text for r in lan.inbox)
     assert not any("giao ban" in r.text for r in other.inbox)
+
+
+async def test_one_chat_gets_at_most_one_message_a_second(dispatcher, clock):
+    import time
+
+    person = await _subscriber(dispatcher, "2601")
+    comms = await register_officer(dispatcher, "9209", "quan-1", "communications", "VHTT")
+    for n in range(2):
+        await _compose(comms, f"Thông báo nhanh số {n}.", "all")
+        await comms.press("form:confirm")
+    times = []
+    box = mailbox(dispatcher)
+
+    async def send(channel, external_id, reply):
+        times.append(time.monotonic())
+        box.setdefault(external_id, []).append(reply)
+        return "sent"
+
+    await Broadcaster(dispatcher, send, rate=100_000).run()
+    assert len([r for r in person.inbox if "Thông báo nhanh" in r.text]) == 2
+    assert times[1] - times[0] >= 0.99
