@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from bot.config import Settings
@@ -15,10 +16,15 @@ from storage import repo
 from storage.db import create_engine, migrate
 
 
-async def _engine(settings: Settings):
+@asynccontextmanager
+async def _database(settings: Settings):
+    """The database, migrated, for one command; disposed of afterwards."""
     engine = create_engine(settings.database_url)
-    await migrate(engine)
-    return engine
+    try:
+        await migrate(engine)
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def _translator(settings: Settings) -> Translator:
@@ -27,14 +33,11 @@ def _translator(settings: Settings) -> Translator:
 
 async def invite(settings: Settings, unit: str, role: str, name: str | None) -> str:
     ref, t = Reference(settings), _translator(settings)
-    engine = await _engine(settings)
-    try:
+    async with _database(settings) as engine:
         async with engine.begin() as conn:
             code, expires = await officer_service.invite(
                 conn, ref, unit=unit, role=role, name=name, now=datetime.now(UTC)
             )
-    finally:
-        await engine.dispose()
     return t._(
         "Registration code for {role} of {unit}: {code}\n"
         "The person sends /dangky {code} to the bot. It can be used once, until {date}."
@@ -44,12 +47,9 @@ async def invite(settings: Settings, unit: str, role: str, name: str | None) -> 
 
 async def list_officers(settings: Settings, include_revoked: bool) -> str:
     ref, t = Reference(settings), _translator(settings)
-    engine = await _engine(settings)
-    try:
+    async with _database(settings) as engine:
         async with engine.connect() as conn:
             rows = await officer_repo.list_officers(conn, include_revoked)
-    finally:
-        await engine.dispose()
     lines = []
     revoked_word = t._("revoked")
     for row in rows:
@@ -63,12 +63,9 @@ async def list_officers(settings: Settings, include_revoked: bool) -> str:
 
 async def revoke(settings: Settings, officer_id: int) -> tuple[bool, str]:
     t = _translator(settings)
-    engine = await _engine(settings)
-    try:
+    async with _database(settings) as engine:
         async with engine.begin() as conn:
             done = await officer_service.revoke(conn, officer_id, datetime.now(UTC))
-    finally:
-        await engine.dispose()
     if done:
         return True, t._("Officer {id} can no longer act.").format(id=officer_id)
     return False, t._("No active officer has the number {id}.").format(id=officer_id)
@@ -79,8 +76,7 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
     from bot.codes import CodeError, parse_code
 
     ref, t = Reference(settings), _translator(settings)
-    engine = await _engine(settings)
-    try:
+    async with _database(settings) as engine:
         async with engine.connect() as conn:
             if officer_id is not None:
                 rows = await officer_repo.actions_of(conn, officer_id)
@@ -95,8 +91,6 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
                     return False, t._("No entry has the code {code}.").format(code=code)
                 rows = [{**h, "code": code} for h in await repo.entry_history(conn, entry["id"])]
                 header = f"{code} — {entry['title']} ({unit_name(ref, t, entry['unit'])})"
-    finally:
-        await engine.dispose()
     lines = [header]
     for h in rows:
         who = h["actor_name"] or t.tr(ROLE_LABELS.get(h["role"], h["role"]))
@@ -114,15 +108,12 @@ async def campaigns_add(settings: Settings, path: str) -> tuple[bool, str]:
     from bot.services import campaigns as campaign_service
 
     ref, t = Reference(settings), _translator(settings)
-    engine = await _engine(settings)
     try:
-        async with engine.begin() as conn:
+        async with _database(settings) as engine, engine.begin() as conn:
             await campaign_service.seed(conn, ref, settings.campaigns_file, datetime.now(UTC))
             slugs = await campaign_service.add_file(conn, ref, Path(path), datetime.now(UTC))
     except campaign_service.CampaignError as error:
         return False, str(error)
-    finally:
-        await engine.dispose()
     return True, t._("Campaigns added: {slugs}").format(slugs=", ".join(slugs) or "—")
 
 
@@ -132,14 +123,10 @@ async def campaigns_list(settings: Settings) -> str:
     from storage import campaigns as campaign_repo
 
     ref, t = Reference(settings), _translator(settings)
-    engine = await _engine(settings)
     now = datetime.now(UTC)
-    try:
-        async with engine.begin() as conn:
-            await seed(conn, ref, settings.campaigns_file, now)
-            rows = await campaign_repo.all_campaigns(conn)
-    finally:
-        await engine.dispose()
+    async with _database(settings) as engine, engine.begin() as conn:
+        await seed(conn, ref, settings.campaigns_file, now)
+        rows = await campaign_repo.all_campaigns(conn)
     today = now.astimezone(ref.tz).date()
     lines = []
     for row in rows:
@@ -154,12 +141,9 @@ async def campaigns_close(settings: Settings, slug: str) -> tuple[bool, str]:
     from storage import campaigns as campaign_repo
 
     t = _translator(settings)
-    engine = await _engine(settings)
-    try:
+    async with _database(settings) as engine:
         async with engine.begin() as conn:
             done = await campaign_repo.close(conn, slug, datetime.now(UTC))
-    finally:
-        await engine.dispose()
     if done:
         return True, t._("Campaign {slug} is closed; drafts for it are kept.").format(slug=slug)
     return False, t._("No open campaign is called {slug}.").format(slug=slug)
@@ -187,14 +171,11 @@ async def run_due(settings: Settings, now: datetime) -> str:
     from bot.dispatcher import Dispatcher
     from bot.services.reminders import Jobs
 
-    engine = await _engine(settings)
-    try:
+    async with _database(settings) as engine:
         dispatcher = Dispatcher(settings, engine, clock=lambda: now)
         counts = await Jobs(dispatcher).run_due(now)
         started = await Broadcaster(dispatcher, _no_channel).start_due()
         await dispatcher.close()
-    finally:
-        await engine.dispose()
     lines = [f"{name}: {n}" for name, n in counts.items()]
     lines.append(f"broadcasts started: {started}")
     return "\n".join(lines)
@@ -208,13 +189,10 @@ async def broadcast_status(settings: Settings, broadcast_id: int) -> tuple[bool,
     from storage import broadcasts as broadcast_repo
 
     t = _translator(settings)
-    engine = await _engine(settings)
-    try:
+    async with _database(settings) as engine:
         async with engine.connect() as conn:
             broadcast = await broadcast_repo.get(conn, broadcast_id)
             counts = await broadcast_repo.counts(conn, broadcast_id) if broadcast else {}
-    finally:
-        await engine.dispose()
     if broadcast is None:
         return False, t._("No announcement has the number {id}.").format(id=broadcast_id)
     total = sum(counts.values())

@@ -37,3 +37,18 @@ async def submit_idea(resident, **kwargs) -> str:
     await fill_idea(resident, **kwargs)
     await resident.press("form:confirm")
     return code_in(resident.text)
+
+
+async def reach_title(resident, ward: str = "ben thanh") -> None:
+    """From the menu to the idea form's title question."""
+    await resident.press("menu:idea")
+    await resident.say(ward)
+    await resident.press("pick:economy")
+
+
+async def reach_files(resident, ward: str = "ben thanh") -> None:
+    """From the menu to the idea form's files question."""
+    await reach_title(resident, ward)
+    await resident.say("Tiêu đề")
+    await resident.say("Mô tả đủ dài của ý tưởng.")
+    await resident.press("nav:skip")  # no expected benefit

@@ -9,7 +9,7 @@ from bot.dispatcher import Dispatcher
 from storage import repo
 from storage.tables import attachments, entries, users
 from tests.conftest import Resident
-from tests.flows import code_in, fill_idea, submit_idea
+from tests.flows import code_in, fill_idea, reach_files, reach_title, submit_idea
 
 
 async def _user_row(engine, user="1001"):
@@ -129,9 +129,7 @@ async def test_typing_the_number_or_the_label_of_an_option_picks_it(resident):
 
 
 async def test_too_long_title_says_the_limit_and_keeps_the_draft(resident, engine):
-    await resident.press("menu:idea")
-    await resident.say("ben thanh")
-    await resident.press("pick:economy")
+    await reach_title(resident)
     await resident.say("T" * 151)
     assert "151" in resident.text and "150" in resident.text
     row = await _user_row(engine)
@@ -142,9 +140,7 @@ async def test_too_long_title_says_the_limit_and_keeps_the_draft(resident, engin
 
 
 async def test_sticker_where_text_is_expected_says_what_is_expected(resident, engine):
-    await resident.press("menu:idea")
-    await resident.say("ben thanh")
-    await resident.press("pick:economy")
+    await reach_title(resident)
     await resident.send_other("sticker")
     assert resident.last and resident.last[0].text
     assert (await _user_row(engine))["state"] == "flow:title"
@@ -153,9 +149,7 @@ async def test_sticker_where_text_is_expected_says_what_is_expected(resident, en
 
 
 async def test_back_returns_one_step_and_shows_the_previous_answer(resident, engine):
-    await resident.press("menu:idea")
-    await resident.say("ben thanh")
-    await resident.press("pick:economy")
+    await reach_title(resident)
     await resident.say("Tiêu đề thứ nhất")
     await resident.press("nav:back")
     assert "Tiêu đề thứ nhất" in resident.text
@@ -206,13 +200,7 @@ async def test_giving_a_name_while_editing_asks_whether_it_may_be_shown(resident
 
 
 async def test_photos_and_documents_with_limits(resident, engine):
-    await resident.press("menu:idea")
-    for answer in ("ben thanh",):
-        await resident.say(answer)
-    await resident.press("pick:economy")
-    await resident.say("Tiêu đề")
-    await resident.say("Mô tả đủ dài của ý tưởng.")
-    await resident.press("nav:skip")
+    await reach_files(resident)
     await resident.send_photo(size=50 * 1024 * 1024)
     assert "10" in resident.text  # the limit in MB
     await resident.send_document("virus.exe", "application/x-msdownload")
@@ -227,12 +215,7 @@ async def test_photos_and_documents_with_limits(resident, engine):
 
 
 async def test_sixth_file_is_never_taken(resident, engine):
-    await resident.press("menu:idea")
-    await resident.say("ben thanh")
-    await resident.press("pick:economy")
-    await resident.say("Tiêu đề")
-    await resident.say("Mô tả đủ dài của ý tưởng.")
-    await resident.press("nav:skip")
+    await reach_files(resident)
     for n in range(5):
         await resident.send_photo(ref=f"p{n}")
     assert (await _user_row(engine))["state"] == "flow:contact_name"
@@ -242,12 +225,7 @@ async def test_sixth_file_is_never_taken(resident, engine):
 
 
 async def test_files_are_stored_with_the_entry(resident, engine):
-    await resident.press("menu:idea")
-    await resident.say("ben thanh")
-    await resident.press("pick:economy")
-    await resident.say("Tiêu đề")
-    await resident.say("Mô tả đủ dài của ý tưởng.")
-    await resident.press("nav:skip")
+    await reach_files(resident)
     await resident.send_photo(ref="p1")
     await resident.press("nav:done")
     await resident.press("nav:skip")
@@ -268,12 +246,7 @@ async def test_old_eleven_digit_mobile_number_is_remapped(resident, engine):
 
 
 async def test_invalid_phone_is_refused_and_the_form_waits(resident, engine):
-    await resident.press("menu:idea")
-    await resident.say("ben thanh")
-    await resident.press("pick:economy")
-    await resident.say("Tiêu đề")
-    await resident.say("Mô tả đủ dài của ý tưởng.")
-    await resident.press("nav:skip")
+    await reach_files(resident)
     await resident.press("nav:skip")
     await resident.say("Lê Hoa")
     await resident.say("12345")
@@ -373,9 +346,7 @@ async def test_unknown_command_gets_help_and_keeps_the_form(resident, engine):
 
 
 async def test_html_and_markdown_are_kept_literally(resident, engine):
-    await resident.press("menu:idea")
-    await resident.say("ben thanh")
-    await resident.press("pick:economy")
+    await reach_title(resident)
     await resident.say("<b>Đậm</b> *nghiêng* [link](http://x)")
     await resident.say("Mô tả <script>alert(1)</script> đủ dài.")
     row = await _user_row(engine)
