@@ -15,7 +15,6 @@ from handlers import menu
 from handlers.common import BACK, CANCEL, SKIP, STALE_OPTION, is_offered, nav
 from handlers.fields import Answer, Field, Retry, Stay
 from handlers.forms import ENTRY_FORMS, FORM_TITLES, FORMS
-from storage import repo
 
 CONFIRM = "form:confirm"
 EDIT = "form:edit"
@@ -320,7 +319,7 @@ async def _confirm(ctx: Context) -> None:
             ctx.now.astimezone(ctx.ref.tz), ctx.settings.review_days
         ),
     )
-    await ctx.review().announce_new(await repo.entry_by_id(ctx.conn, submitted.entry_id))
+    await ctx.review().announce_new(submitted.entry, files=len(draft.get("files", [])))
     ctx.data.pop("draft", None)
     unit = ctx.ref.unit_by_slug.get(submitted.unit)
     receipt = ctx._(
