@@ -41,7 +41,10 @@ class Broadcaster:
         self.engine = dispatcher.engine
         self.settings = dispatcher.settings
         self.send = send
-        self.limiter = AsyncLimiter(rate or self.settings.broadcast_rate, 1)
+        rate = rate or self.settings.broadcast_rate
+        # A tenth of a second's worth at a time: the rate holds within each second instead of
+        # letting a whole second's messages go at once.
+        self.limiter = AsyncLimiter(max(1.0, rate / 10), 0.1)
         # When each chat last got a message, for the last second only (Telegram: at most one
         # message a second to one chat); older entries are dropped, so memory stays flat.
         self._recent: OrderedDict[str, float] = OrderedDict()
@@ -78,6 +81,9 @@ class Broadcaster:
 
     async def _deliver(self, broadcast: dict) -> int:
         texts: dict[str | None, str] = {}
+        async with self.engine.begin() as conn:
+            counts = await broadcast_repo.counts(conn, broadcast["id"])
+        total, done = sum(counts.values()), sum(counts.values()) - counts.get("pending", 0)
         delivered = 0
         while True:
             async with self.engine.begin() as conn:
@@ -89,18 +95,25 @@ class Broadcaster:
             if not rows:
                 await self._finish(broadcast)
                 return delivered
-            for row in rows:
-                if row["lang"] not in texts:
-                    texts[row["lang"]] = self._text(broadcast, row["lang"])
-                status = await self._send_one(row, broadcast, texts[row["lang"]])
-                async with self.engine.begin() as conn:
-                    await broadcast_repo.mark(conn, broadcast["id"], row["user_id"], status,
-                                              self.dispatcher.clock())
-                    if status == "blocked":
-                        await broadcast_repo.mark_blocked_user(conn, row["user_id"],
-                                                               self.dispatcher.clock())
-                delivered += status == "sent"
-            await self._report(broadcast)
+            # One connection for the batch, one commit per message: a crash can resend at most
+            # the message in flight.
+            async with self.engine.connect() as conn:
+                for row in rows:
+                    if row["lang"] not in texts:
+                        texts[row["lang"]] = self._text(broadcast, row["lang"])
+                    status = await self._send_one(row, broadcast, texts[row["lang"]])
+                    async with conn.begin():
+                        await self._record(conn, broadcast, row, status)
+                    delivered += status == "sent"
+            done += len(rows)
+            if total and done * 4 // total > current["reported"]:
+                await self._report(broadcast)  # counted in the database at each quarter only
+
+    async def _record(self, conn, broadcast: dict, row: dict, status: str) -> None:
+        now = self.dispatcher.clock()
+        await broadcast_repo.mark(conn, broadcast["id"], row["user_id"], status, now)
+        if status == "blocked":
+            await broadcast_repo.mark_blocked_user(conn, row["user_id"], now)
 
     def _text(self, broadcast: dict, lang: str | None) -> str:
         t = self.dispatcher.translator(lang)

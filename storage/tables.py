@@ -243,7 +243,8 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime(), nullable=True),
 )
-Index("ix_deliveries_pending", deliveries.c.broadcast_id, deliveries.c.status)
+Index("ix_deliveries_pending", deliveries.c.broadcast_id, deliveries.c.status,
+      deliveries.c.user_id)
 
 # Every reminder sent, under a key that names what it is about; the unique key is the claim
 # that keeps two runs (or two processes) from sending the same reminder.

@@ -67,7 +67,9 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("updated_at", TZ),
     )
-    op.create_index("ix_deliveries_pending", "deliveries", ["broadcast_id", "status"])
+    op.create_index(
+        "ix_deliveries_pending", "deliveries", ["broadcast_id", "status", "user_id"]
+    )
     op.create_table(
         "reminders",
         sa.Column("key", sa.String(200), primary_key=True),

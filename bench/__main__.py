@@ -1,0 +1,84 @@
+"""`python -m bench [--quick] [--json] [--only step,scale]`, run from the project directory.
+
+Parts are modules that register themselves with `bench.core.part`; to add one (the broadcast
+part, say), write bench/broadcast.py with a `@part("broadcast", "…")` coroutine and add its
+module name to PART_MODULES below.
+
+Where a step's time goes: `python -m bench.profile_step [--backend postgresql]`; a broadcast
+message's: `python -m bench.profile_broadcast [--backend postgresql]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+import time
+import traceback
+
+from bench.core import PARTS, Options, Section
+from bench.report import emit
+
+# The registry of parts, in the order they run.
+PART_MODULES = (
+    "bench.step",
+    "bench.scale",
+    "bench.broadcast",
+    "bench.crashref",  # full run only
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--only", help="comma-separated parts: " + ", ".join(_names()))
+    return parser
+
+
+def _names() -> list[str]:
+    for module in PART_MODULES:
+        importlib.import_module(module)
+    return list(PARTS)
+
+
+async def _run_part(name: str, opts: Options) -> Section:
+    p = PARTS[name]
+    print(f"[bench] {name}: {p.title} …", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    try:
+        section = await p.run(opts)
+    except Exception as error:  # one failing part must not hide the others' figures
+        traceback.print_exc()
+        section = Section(name, p.title, notes=[f"FAILED: {type(error).__name__}: {error}"])
+        section.data["error"] = f"{type(error).__name__}: {error}"
+    section.seconds = time.perf_counter() - started
+    print(f"[bench] {name}: {section.seconds:.1f} s", file=sys.stderr, flush=True)
+    return section
+
+
+async def _main(names: list[str], opts: Options) -> list[Section]:
+    return [await _run_part(name, opts) for name in names]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    known = _names()
+    names = known if not args.only else [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        print(f"unknown part(s): {', '.join(unknown)}; known: {', '.join(known)}",
+              file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    mode = "quick" if args.quick else "full"
+    sections = asyncio.run(_main(names, Options(quick=args.quick)))
+    emit(sections, mode, args.json)
+    return 1 if any("error" in s.data for s in sections) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

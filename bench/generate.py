@@ -1,0 +1,184 @@
+"""A district after five years: residents and entries across the 10 wards, most of them closed,
+the rest in the wards' and the district's queues. Cached: a SQLite file under CACHE_DIR and the
+PostgreSQL database `bench_scale`, both keyed by size, schema revision and generator version."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench import CACHE_DIR
+from bench.db import PG_SCALE_DB, ensure_pg_database, pg_url, reset_pg, settings_for
+from bot.codes import PREFIXES, make_code
+from bot.reference import Reference
+from storage.db import _alembic_config, create_engine, migrate
+from storage.tables import counters, entries, users
+
+GENERATOR_VERSION = 2
+BATCH = 10_000
+YEARS = 5
+RECENT_DAYS = 120  # younger entries may still be open
+CLOSED = [("closed", 40), ("rejected", 18), ("recognised", 17), ("duplicate", 5),
+          ("withdrawn", 6), ("not_awarded", 7), ("awarded", 4), ("applied", 3)]
+OPEN_WARD = [("submitted", 45), ("accepted", 40), ("needs_info", 15)]
+OPEN_DISTRICT = [("forwarded", 60), ("shortlisted", 30), ("nominated", 10)]
+TOPICS = ["Đèn đường tiết kiệm điện", "Thu gom dầu ăn đã qua sử dụng", "Bản đồ số chỗ đỗ xe",
+          "Sổ tay điện tử khu phố", "Vườn rau trên sân thượng", "Camera an ninh tổ dân phố",
+          "Tủ sách cộng đồng", "Ứng dụng đặt lịch hành chính", "Phân loại rác tại nguồn"]
+DESCRIPTION = ("Mô tả vấn đề đặt ra tại khu phố, giải pháp đề xuất, cách triển khai, "
+               "kinh phí dự kiến và lợi ích mang lại cho người dân trên địa bàn phường.")
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config(None)).get_current_head() or "none"
+
+
+def cache_key(n_entries: int, n_users: int) -> str:
+    return f"{n_entries}e-{n_users}u-{head_revision()}-g{GENERATOR_VERSION}"
+
+
+def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
+    return rng.choices([w for w, _ in weighted], [n for _, n in weighted])[0]
+
+
+class District:
+    """Draws entries in chronological order, numbering their codes per kind and year."""
+
+    def __init__(self, ref: Reference, n_users: int, now: datetime, seed: int = 20261125):
+        self.rng = random.Random(seed)
+        self.wards = [u.slug for u in ref.wards]
+        self.idea_fields = [f.slug for f in ref.idea_fields]
+        self.award_fields = [f.slug for f in ref.award_fields]
+        self.campaign = ref.campaigns[0].slug if ref.campaigns else None
+        self.n_users, self.now = n_users, now
+        self.start = now - timedelta(days=365 * YEARS)
+        self.seq: dict[tuple[str, int], int] = {}
+
+    def status(self, created: datetime) -> str:
+        rng, age = self.rng, (self.now - created).days
+        if age < RECENT_DAYS and rng.random() < 0.6 or rng.random() < 0.002:
+            return _pick(rng, OPEN_WARD if rng.random() < 0.85 else OPEN_DISTRICT)
+        return _pick(rng, CLOSED)
+
+    def entry(self, n: int, created: datetime, first_user: int) -> dict:
+        rng = self.rng
+        kind = "idea" if rng.random() < 0.85 else "award"
+        key = (kind, created.year)
+        self.seq[key] = seq = self.seq.get(key, 0) + 1
+        status = self.status(created)
+        delay = timedelta(hours=rng.randint(0, 72) if status != "submitted" else 0)
+        since = min(created + delay, self.now)
+        named = rng.random() < 0.6
+        return {
+            "code": make_code(kind, created.year, seq), "kind": kind,
+            "user_id": first_user + rng.randrange(self.n_users), "unit": rng.choice(self.wards),
+            "campaign": self.campaign,
+            "field": rng.choice(self.idea_fields if kind == "idea" else self.award_fields),
+            "title": f"{rng.choice(TOPICS)} ({n})", "description": DESCRIPTION, "details": {},
+            "contact_name": "Nguyễn Thị Lan" if named else None,
+            "contact_phone": "+84903123456" if named else None, "show_name": named,
+            "status": status, "lang": "vi" if rng.random() < 0.9 else "en",
+            "created_at": created, "updated_at": since, "queue_since": since,
+            "due_at": since + timedelta(days=7),
+            "paused_at": since + timedelta(days=1) if status == "needs_info" else None,
+        }
+
+    def batches(self, n: int, first_user: int) -> Iterator[list[dict]]:
+        span = (self.now - self.start).total_seconds()
+        offsets = sorted(self.rng.random() for _ in range(n))
+        for begin in range(0, n, BATCH):
+            yield [self.entry(i, self.start + timedelta(seconds=offsets[i] * span), first_user)
+                   for i in range(begin, min(n, begin + BATCH))]
+
+    def counter_rows(self) -> list[dict]:
+        return [{"name": f"{PREFIXES[kind]}{year % 100:02d}", "value": value}
+                for (kind, year), value in self.seq.items()]
+
+
+def resident(n: int, now: datetime) -> dict:
+    return {"channel": "telegram", "external_id": str(200_000_000 + n), "lang": "vi",
+            "consent_version": "2026-11", "consented_at": now - timedelta(days=n % 1800),
+            "display_name": f"Cư dân {n}", "subscribed": n % 3 == 0, "role": "resident",
+            "state": "menu", "data": {}, "last_update_id": n, "updated_at": now}
+
+
+async def fill(engine: AsyncEngine, n_entries: int, n_users: int) -> None:
+    now = datetime.now(UTC)
+    for begin in range(0, n_users, BATCH):
+        rows = [resident(n, now) for n in range(begin, min(n_users, begin + BATCH))]
+        async with engine.begin() as conn:
+            await conn.execute(insert(users), rows)
+    async with engine.connect() as conn:
+        first_user = (await conn.execute(select(func.min(users.c.id)))).scalar_one()
+    district = District(Reference(settings_for("sqlite://")), n_users, now)
+    for rows in district.batches(n_entries, first_user):
+        async with engine.begin() as conn:
+            await conn.execute(insert(entries), rows)
+    async with engine.begin() as conn:
+        await conn.execute(insert(counters), district.counter_rows())
+
+
+def _remember(name: str, seconds: float) -> None:
+    (CACHE_DIR / f"{name}.seconds").write_text(f"{seconds:.1f}")
+
+
+def generation_seconds(name: str) -> float | None:
+    """How long the cached database `name` took to generate, when it was."""
+    try:
+        return float((CACHE_DIR / f"{name}.seconds").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+async def ensure_sqlite(n_entries: int, n_users: int) -> tuple[str, float | None, str]:
+    """(URL of the cached SQLite file, seconds spent generating it now or None, cache name)."""
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path = CACHE_DIR / f"scale-{cache_key(n_entries, n_users)}.db"
+    if path.exists():
+        return f"sqlite:///{path}", None, path.name
+    partial = path.with_suffix(".partial")
+    for leftover in CACHE_DIR.glob(partial.name + "*"):
+        leftover.unlink()
+    started = time.perf_counter()
+    engine = create_engine(f"sqlite:///{partial}")
+    try:
+        await migrate(engine)
+        await fill(engine, n_entries, n_users)
+    finally:
+        await engine.dispose()  # the last connection closing folds the WAL into the file
+    partial.rename(path)
+    seconds = time.perf_counter() - started
+    _remember(path.name, seconds)
+    return f"sqlite:///{path}", seconds, path.name
+
+
+async def ensure_pg(n_entries: int, n_users: int) -> tuple[str, float | None, str]:
+    """Like ensure_sqlite, for database bench_scale: regenerated unless its marker matches."""
+    marker = CACHE_DIR / f"pg-{PG_SCALE_DB}.key"
+    key = cache_key(n_entries, n_users)
+    await ensure_pg_database(PG_SCALE_DB)
+    if marker.exists() and marker.read_text() == key:
+        return pg_url(PG_SCALE_DB), None, marker.name
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    marker.unlink(missing_ok=True)
+    started = time.perf_counter()
+    url = await reset_pg(PG_SCALE_DB)
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        await fill(engine, n_entries, n_users)
+        async with engine.begin() as conn:  # as autovacuum would have done by now
+            await conn.exec_driver_sql("ANALYZE")
+    finally:
+        await engine.dispose()
+    marker.write_text(key)
+    seconds = time.perf_counter() - started
+    _remember(marker.name, seconds)
+    return url, seconds, marker.name
+
