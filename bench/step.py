@@ -107,8 +107,10 @@ def _gc_report(section: Section, probe: dict) -> None:
         ["objects", "median ms", "max ms", "after gc.freeze() ms"],
         [[fmt(probe["objects"]), fmt(median, 1), fmt(passes[-1], 1),
           fmt(max(probe["after_freeze_ms"]), 3)]]))
-    section.targets.append(Target("full GC pass over a bot's heap (median of 5)",
-                                  round(median, 2), PAUSE_MS, "ms", "<"))
+    # `sangkien run` freezes what start-up built (gc.freeze()), so that is the pause it can meet;
+    # the unfrozen figure above shows why it does.
+    section.targets.append(Target("full GC pass after start-up's gc.freeze() (worst of 3)",
+                                  round(max(probe["after_freeze_ms"]), 3), PAUSE_MS, "ms", "<"))
 
 
 LABELS = {

@@ -42,16 +42,22 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=5, max_overflow=5)
 
 
+# WAL lets readers work while a step commits; secure_delete overwrites erased personal data.
+# No connection checkpoints the WAL on commit (a step would pay for it): the step writer does it
+# in the background (storage.fastpath), and SQLite does it when the last connection closes.
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    "busy_timeout=30000",
+    "secure_delete=ON",
+    "wal_autocheckpoint=0",
+)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets readers work while a step commits; secure_delete overwrites erased personal data.
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "foreign_keys=ON",
-        "busy_timeout=30000",
-        "secure_delete=ON",
-    ):
+    for pragma in SQLITE_PRAGMAS:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 

@@ -20,7 +20,10 @@ from sqlalchemy import JSON, bindparam, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
+from storage.db import SQLITE_PRAGMAS
 from storage.tables import users
+
+CHECKPOINT_SECONDS = 2.0
 
 # Columns a step may write on its own row; everything else goes through SQLAlchemy.
 WRITABLE = frozenset({"state", "data", "updated_at", "lang", "consent_version", "consented_at",
@@ -53,6 +56,7 @@ class SessionWriter:
         self._sql: dict[tuple, tuple[str, list[str]]] = {}
         self._conn: sqlite3.Connection | None = None
         self._pool = None
+        self._checkpointer: asyncio.Task | None = None
         # One thread owns the SQLite connection, so writes are serialised without a lock.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sangkien-steps")
 
@@ -62,11 +66,25 @@ class SessionWriter:
         if self._conn is None:
             conn = sqlite3.connect(self.url.database, isolation_level=None, timeout=30,
                                    check_same_thread=False)
-            for pragma in ("busy_timeout=30000", "foreign_keys=ON", "secure_delete=ON",
-                           "synchronous=NORMAL"):
+            for pragma in SQLITE_PRAGMAS:
                 conn.execute(f"PRAGMA {pragma}")
             self._conn = conn
         return self._conn.execute(sql, params).rowcount == 1
+
+    def _sqlite_checkpoint(self) -> None:
+        if self._conn is not None:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    async def _checkpoints(self) -> None:
+        """Copy the WAL back into the database every few seconds, on the writer's thread:
+        never inside a step, and never on the event loop."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(CHECKPOINT_SECONDS)
+            try:
+                await loop.run_in_executor(self._thread, self._sqlite_checkpoint)
+            except sqlite3.Error:
+                pass  # busy now; the next round will do it
 
     async def _pg(self):
         if self._pool is None:
@@ -108,11 +126,16 @@ class SessionWriter:
                                       "upd": update_id})
         if self.sqlite:
             loop = asyncio.get_running_loop()
+            if self._checkpointer is None:
+                self._checkpointer = loop.create_task(self._checkpoints())
             return await loop.run_in_executor(self._thread, self._sqlite_save, sql, params)
         status = await (await self._pg()).execute(sql, *params)
         return status.endswith(" 1")
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.cancel()
+            self._checkpointer = None
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await asyncio.get_running_loop().run_in_executor(self._thread, conn.close)
