@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -242,7 +242,10 @@ async def update_entry(conn: AsyncConnection, entry_id: int, **values: Any) -> N
 
 
 def _queue_filter(unit: str | None, statuses: Iterable[str]):
-    conditions = [entries.c.status.in_(list(statuses))]
+    # The statuses are inlined, not bound: only with the literal list in the query can SQLite
+    # see that the partial index of open ward items applies.
+    inlined = [literal(status, literal_execute=True) for status in statuses]
+    conditions = [entries.c.status.in_(inlined)]
     if unit is not None:
         conditions.append(entries.c.unit == unit)
     return and_(*conditions)
