@@ -27,6 +27,16 @@ async def _add(dispatcher, **values) -> str:
     return raw["slug"]
 
 
+async def _finish_idea(resident) -> None:
+    """From the field question to confirming, skipping everything optional."""
+    await resident.press("pick:economy")
+    await resident.say("Tiêu đề")
+    await resident.say("Mô tả đủ dài của ý tưởng.")
+    for _ in range(4):
+        await resident.press("nav:skip")
+    await resident.press("form:confirm")
+
+
 async def test_fresh_install_accepts_entries_in_the_open_2026_campaign(resident, engine):
     await resident.press("menu:campaigns")
     assert "2026 – 2030" in resident.text
@@ -81,12 +91,7 @@ async def test_closed_campaign_refuses_new_entries_and_keeps_drafts(dispatcher, 
     async with engine.begin() as conn:
         assert await campaign_repo.close(conn, "nang-luong-xanh", dispatcher.clock())
     dispatcher.campaigns.invalidate()
-    await resident.press("pick:economy")
-    await resident.say("Tiêu đề")
-    await resident.say("Mô tả đủ dài của ý tưởng.")
-    for _ in range(4):
-        await resident.press("nav:skip")
-    await resident.press("form:confirm")
+    await _finish_idea(resident)
     assert "form:confirm" in resident.values  # refused, with the summary kept
     async with engine.connect() as conn:
         assert await repo.count_entries(conn) == 0
@@ -132,12 +137,7 @@ async def test_entry_sent_through_a_campaign_is_stored_with_it(dispatcher, resid
     await resident.say("/start c_nang-luong-xanh")
     await resident.press("camp:idea:nang-luong-xanh")
     await resident.say("ben nghe")
-    await resident.press("pick:economy")
-    await resident.say("Tiêu đề")
-    await resident.say("Mô tả đủ dài của ý tưởng.")
-    for _ in range(4):
-        await resident.press("nav:skip")
-    await resident.press("form:confirm")
+    await _finish_idea(resident)
     async with engine.connect() as conn:
         entry = await repo.entry_by_code(conn, code_in(resident.text))
     assert entry["campaign"] == "nang-luong-xanh"
