@@ -9,10 +9,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from telegram import (
+# Take python-telegram-bot's coming behaviour now (durations as timedelta, as RetryAfter's will
+# be in its next major version) instead of a deprecation warning at every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import (  # noqa: E402 - after the setting above
     BotCommand,
     BotCommandScopeDefault,
     InlineKeyboardButton,
