@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 # "sent", "blocked", "failed" (permanent), "retry" (transient), or seconds to wait (RetryAfter).
 SendResult = str | float
 Send = Callable[[str, str, Reply], Awaitable[SendResult]]
+# Shows progress to the sender by editing one message: (sender row, reply, the message's ref
+# from last time or None) → the ref to edit next time, or None where the channel cannot.
+Progress = Callable[[dict, Reply, str | None], Awaitable[str | None]]
 
 FOOTER = N_("You receive this because you asked for announcements. Send /dunglai to stop.")
 MAX_ATTEMPTS = 3
@@ -36,11 +39,13 @@ PER_CHAT_SECONDS = 1.0
 
 
 class Broadcaster:
-    def __init__(self, dispatcher, send: Send, rate: float | None = None):
+    def __init__(self, dispatcher, send: Send, rate: float | None = None,
+                 progress: Progress | None = None):
         self.dispatcher = dispatcher
         self.engine = dispatcher.engine
         self.settings = dispatcher.settings
         self.send = send
+        self.progress = progress
         rate = rate or self.settings.broadcast_rate
         # A tenth of a second's worth at a time: the rate holds within each second instead of
         # letting a whole second's messages go at once.
@@ -145,28 +150,30 @@ class Broadcaster:
     async def _finish(self, broadcast: dict) -> None:
         now = self.dispatcher.clock()
         async with self.engine.begin() as conn:
-            if await broadcast_repo.set_status(conn, broadcast["id"], ("sending",), "done",
-                                               finished_at=now):
-                await self._progress(conn, broadcast, final=True)
+            if not await broadcast_repo.set_status(conn, broadcast["id"], ("sending",), "done",
+                                                   finished_at=now):
+                return
+            report = await self._progress(conn, broadcast, final=True)
+        await self._tell(broadcast, report)
 
     async def _report(self, broadcast: dict) -> None:
         async with self.engine.begin() as conn:
-            await self._progress(conn, broadcast, final=False)
+            report = await self._progress(conn, broadcast, final=False)
+        await self._tell(broadcast, report)
 
-    async def _progress(self, conn, broadcast: dict, final: bool) -> None:
-        """Tell the sender at each quarter, and at the end (a new message: not every channel
-        can edit one)."""
+    async def _progress(self, conn, broadcast: dict, final: bool):
+        """The sender's progress report at each quarter and at the end, or None."""
         counts = await broadcast_repo.counts(conn, broadcast["id"])
         total = sum(counts.values()) or 1
         done = total - counts.get("pending", 0)
         step = 4 if final else min(3, done * 4 // total)
         current = await broadcast_repo.get(conn, broadcast["id"])
         if step <= current["reported"] or broadcast["sender_id"] is None:
-            return
+            return None
         await broadcast_repo.set_reported(conn, broadcast["id"], step)
         sender = await repo.load_user_by_id(conn, broadcast["sender_id"])
         if sender is None:
-            return
+            return None
 
         def render(t: Translator) -> Message:
             text = t._("Announcement #{id}: {done} of {total} handled — sent {sent}, blocked "
@@ -176,9 +183,27 @@ class Broadcaster:
             options = [] if final else [Option(f"bc:cancel:{broadcast['id']}", t._("Cancel"))]
             return Message(text, options)
 
-        box = Outbox(self.dispatcher.translator, self.dispatcher.clock())
-        box.add(sender, render)
-        await outbox_repo.put(conn, box.rows)
+        return sender, render, current.get("progress_ref")
+
+    async def _tell(self, broadcast: dict, report) -> None:
+        """Edit the sender's progress message where the channel can; else send a new one
+        through the outbox (Zalo and the console cannot edit)."""
+        if report is None:
+            return
+        sender, render, previous = report
+        if self.progress is not None:
+            message = render(self.dispatcher.translator(sender.get("lang")))
+            reply = Reply(text=message.text, options=message.options)
+            ref = await self.progress(sender, reply, previous)
+            if ref is not None:
+                if ref != previous:
+                    async with self.engine.begin() as conn:
+                        await broadcast_repo.set_progress_ref(conn, broadcast["id"], ref)
+                return
+        async with self.engine.begin() as conn:
+            box = Outbox(self.dispatcher.translator, self.dispatcher.clock())
+            box.add(sender, render)
+            await outbox_repo.put(conn, box.rows)
         self.dispatcher.pending_channels.add(sender["channel"])
 
 

@@ -47,6 +47,12 @@ async def set_reported(conn: AsyncConnection, broadcast_id: int, step: int) -> N
     )
 
 
+async def set_progress_ref(conn: AsyncConnection, broadcast_id: int, ref: str) -> None:
+    await conn.execute(
+        update(broadcasts).where(broadcasts.c.id == broadcast_id).values(progress_ref=ref)
+    )
+
+
 async def subscribers(conn: AsyncConnection) -> AsyncIterator[list[dict]]:
     """Residents who asked for announcements and can still be reached, in chunks."""
     stmt = (

@@ -226,6 +226,7 @@ broadcasts = Table(
     Column("started_at", UTCDateTime(), nullable=True),
     Column("finished_at", UTCDateTime(), nullable=True),
     Column("reported", Integer, nullable=False, default=0),  # last progress step told (0–4)
+    Column("progress_ref", String(64), nullable=True),  # the sender's progress message, to edit
 )
 Index("ix_broadcasts_status", broadcasts.c.status, broadcasts.c.send_at)
 

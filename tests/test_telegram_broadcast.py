@@ -94,3 +94,45 @@ async def test_worker_killed_midway_resumes_with_nobody_lost(big_world):
     assert duplicates <= crashes  # at most one per crash
     async with big_world.engine.connect() as conn:
         assert await broadcast_repo.counts(conn, 1) == {"sent": SUBSCRIBERS}
+
+
+async def test_sender_sees_progress_in_one_message_edited_in_place(settings, clock):
+    from tests.fakebotapi import FakeBotAPI, UpdateFactory
+
+    fast = replace(settings, telegram_overall_rate=1_000_000, broadcast_rate=1_000_000)
+    world = TelegramWorld(fast, clock, FakeBotAPI(), UpdateFactory())
+    await world.start()
+    sender_chat = 4242
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    base = {"channel": "telegram", "lang": "vi", "consent_version": "2026-11",
+            "consented_at": now, "role": "resident", "interests": {}, "state": "menu",
+            "data": {}, "last_update_id": 0, "updated_at": now}
+    try:
+        async with world.engine.begin() as conn:
+            sender_id = (await conn.execute(insert(users).values(
+                **base, external_id=str(sender_chat), subscribed=False).returning(users.c.id)
+            )).scalar_one()
+            await conn.execute(insert(users), [
+                {**base, "external_id": str(FIRST_CHAT + n), "subscribed": True}
+                for n in range(400)])
+            await broadcast_service.create(
+                conn, Actor(user_id=sender_id, role="communications"), text="Thông báo",
+                photo=None, audience={"kind": "all"}, send_at=clock.now, now=clock.now)
+        channel = world.app.bot_data["channel"]
+        bot = world.app.bot
+
+        async def send(ch, external_id, reply):
+            return await channel.broadcast_send(bot, ch, external_id, reply)
+
+        async def progress(sender, reply, previous):
+            return await channel.broadcast_progress(bot, sender, reply, previous)
+
+        await Broadcaster(channel.dispatcher, send, progress=progress).run()
+        to_sender = world.api.sent(sender_chat)
+        edits = [c for c in world.api.calls_named("editMessageText")
+                 if c["chat_id"] == sender_chat]
+        assert len(to_sender) == 1  # one message…
+        assert len(edits) == 3  # …edited at each later quarter and at the end
+        assert "400" in edits[-1]["text"] and "reply_markup" not in edits[-1]
+    finally:
+        await world.stop()

@@ -226,9 +226,31 @@ class TelegramChannel:
         async def send(channel: str, external_id: str, reply: Reply):
             return await self.broadcast_send(bot, channel, external_id, reply)
 
-        self._broadcasts = asyncio.create_task(run_forever(Broadcaster(self.dispatcher, send)))
+        async def progress(sender: dict, reply: Reply, previous: str | None):
+            return await self.broadcast_progress(bot, sender, reply, previous)
+
+        self._broadcasts = asyncio.create_task(
+            run_forever(Broadcaster(self.dispatcher, send, progress=progress)))
         self._scheduler = build_scheduler(self.dispatcher)
         self._scheduler.start()
+
+    async def broadcast_progress(self, bot, sender: dict, reply: Reply,
+                                 previous: str | None) -> str | None:
+        """Telegram can edit: the sender's progress is one message, updated in place."""
+        if sender["channel"] != CHANNEL:
+            return None
+        chat_id, markup = int(sender["external_id"]), _markup(reply)
+        try:
+            if previous is not None:
+                await bot.edit_message_text(chat_id=chat_id, message_id=int(previous),
+                                            text=reply.text, reply_markup=markup)
+                return previous
+            message = await bot.send_message(chat_id=chat_id, text=reply.text,
+                                             reply_markup=markup)
+            return str(message.message_id)
+        except TelegramError as error:
+            log.info("progress message for %s not shown: %s", chat_id, error)
+            return None
 
     async def broadcast_send(self, bot, channel: str, external_id: str, reply: Reply):
         """One announcement to one chat; the worker records what this returns."""
