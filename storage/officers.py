@@ -26,11 +26,7 @@ async def create_invite(
 
 async def invite_by_hash(conn: AsyncConnection, code_hash: str) -> dict | None:
     row = (await conn.execute(select(invites).where(invites.c.code_hash == code_hash))).first()
-    data = _row(row)
-    if data:
-        for key in ("expires_at", "used_at"):
-            data[key] = _utc(data[key])
-    return data
+    return _row(row)
 
 
 async def use_invite(conn: AsyncConnection, invite_id: int, officer_id: int, now: datetime) -> bool:
@@ -122,8 +118,3 @@ async def actions_of(conn: AsyncConnection, officer_id: int, limit: int = 200) -
     )
     return [_row(r) for r in result]
 
-
-def _utc(value):
-    from storage.repo import as_utc
-
-    return as_utc(value)

@@ -6,7 +6,7 @@ A resident's step is designed to cost one read and one guarded write of the `use
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, literal, select, update
@@ -16,26 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.tables import attachments, counters, entries, history, users
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 def _dialect_insert(conn: AsyncConnection, table):
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def _row(row) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    data = dict(row._mapping)
-    for key in ("updated_at", "created_at", "consented_at", "at", "queue_since", "due_at",
-                "paused_at", "revoked_at", "claimed_at", "sent_at"):
-        if key in data:
-            data[key] = as_utc(data[key])
-    return data
+    """A result row as a dict (timestamps come back aware, in UTC: see tables.UTCDateTime)."""
+    return None if row is None else dict(row._mapping)
 
 
 # --- users and their conversation -------------------------------------------------------------
@@ -267,11 +254,7 @@ async def queue_page(
         .limit(limit)
         .offset(offset)
     )
-    rows = [_row(r) for r in result]
-    for row in rows:
-        for key in ("queue_since", "due_at", "paused_at"):
-            row[key] = as_utc(row[key])
-    return rows
+    return [_row(r) for r in result]
 
 
 async def queue_count(conn: AsyncConnection, *, unit: str | None, statuses: Iterable[str]) -> int:
