@@ -167,14 +167,15 @@ class Jobs:
         async with self.d.engine.begin() as conn:
             for campaign in self.ref.open_campaigns(today):
                 left = (campaign.closes - today).days
-                due = [d for d in CAMPAIGN_DAYS if left <= d]
-                if not due:
+                # One claim per campaign and mark: the whole audience is told in this
+                # transaction, so a run that finds the mark claimed has nothing left to do.
+                # A late run sends only the nearer mark, and claims the earlier one with it.
+                claimed = [await reminder_repo.claim(conn, f"camp{d}:{campaign.slug}", now)
+                           for d in CAMPAIGN_DAYS if left <= d]
+                if not claimed or not claimed[0]:
                     continue
                 for person in await self._campaign_audience(conn, campaign):
-                    keys = [f"camp{d}:{campaign.slug}:{person['id']}" for d in due]
-                    claimed = [await reminder_repo.claim(conn, key, now) for key in keys]
-                    if claimed[0]:
-                        box.add(person, self._closing_message(campaign, person))
+                    box.add(person, self._closing_message(campaign, person))
             return await self._queue(conn, box)
 
     async def _campaign_audience(self, conn, campaign) -> list[dict]:
@@ -182,9 +183,7 @@ class Jobs:
         base = {"kind": "all"}
         async for chunk in broadcast_service.recipients(conn, base):
             for person in chunk:
-                interests = person.get("interests") or {}
-                wards = set(interests.get("wards") or [])
-                if not wards or not campaign.units or wards & set(campaign.units):
+                if _interested(person.get("interests") or {}, campaign):
                     audience[person["id"]] = person
         for person in await reminder_repo.users_with_drafts(conn):
             draft = (person["data"] or {}).get("draft") or {}
@@ -222,6 +221,15 @@ class Jobs:
                             conn, f"ms:{milestone['id']}:{when}:{officer['id']}", now):
                         box.add(officer, _milestone_message(milestone, when))
             return await self._queue(conn, box)
+
+
+def _interested(interests: dict, campaign) -> bool:
+    """No ticked ward or field means all of them; else they must meet the campaign's."""
+    for chosen, offered in ((interests.get("wards"), campaign.units),
+                            (interests.get("fields"), campaign.fields)):
+        if chosen and offered and not set(chosen) & set(offered):
+            return False
+    return True
 
 
 def _milestone_message(milestone: dict, when: date):
