@@ -26,7 +26,7 @@ class Context:
     event: Event
     now: datetime
     t: Translator
-    translators: Callable[[str | None], Translator] | None = None
+    translators: Callable[[str | None], Translator]  # the sentences of any language
     replies: list[Reply] = field(default_factory=list)
     user_changes: dict[str, Any] = field(default_factory=dict)
     forget_user: bool = False
@@ -35,7 +35,7 @@ class Context:
     def __post_init__(self) -> None:
         self.state: str = self.user["state"]
         self.data: dict[str, Any] = copy.deepcopy(self.user["data"] or {})
-        self.outbox = Outbox(self.translators or (lambda _lang: self.t), self.now)
+        self.outbox = Outbox(self.translators, self.now)
 
     def review(self):
         """The officers' workflow, bound to this step's transaction and outbox."""

@@ -85,6 +85,7 @@ class Dispatcher:
         self.campaigns = CampaignCache(engine, self.ref, settings.campaigns_file)
         self._route = route
         self._locks: dict[str, asyncio.Lock] = {}
+        self._translators: dict[str, Translator] = {}
         # Each sender's row, as last written by this process (checked by a version on write).
         self.sessions = SessionCache()
         self.fast = SessionWriter(normalise_url(settings.database_url))
@@ -92,9 +93,12 @@ class Dispatcher:
         self.pending_channels: set[str] = set()
 
     def translator(self, lang: str | None) -> Translator:
-        return Translator(
-            self.settings.locales_dir, lang or self.settings.default_lang, self.settings.timezone
-        )
+        """One translator per language, shared by every step (it holds no per-step state)."""
+        lang = lang or self.settings.default_lang
+        if lang not in self._translators:
+            self._translators[lang] = Translator(
+                self.settings.locales_dir, lang, self.settings.timezone)
+        return self._translators[lang]
 
     async def handle(self, event: Event) -> list[Reply]:
         key = f"{event.channel}:{event.user}"

@@ -23,7 +23,7 @@ def apply_language(ctx: Context, lang: str) -> bool:
     if lang not in LANGUAGES:
         return False
     ctx.set_user(lang=lang)
-    ctx.t = ctx.t.__class__(ctx.settings.locales_dir, lang, ctx.settings.timezone)
+    ctx.t = ctx.translators(lang)
     return True
 
 
