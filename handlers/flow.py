@@ -164,8 +164,10 @@ async def handle(ctx: Context) -> None:
         await _on_replace_answer(ctx)
     elif choice == CANCEL:
         ask_cancel(ctx)
+    elif choice == BACK and step == "editpick":
+        await show_summary(ctx)
     elif choice == BACK:
-        await _back(ctx, step)
+        await _back(ctx)
     elif step == "summary":
         await _on_summary(ctx)
     elif step == "editpick":
@@ -210,11 +212,10 @@ async def _on_replace_answer(ctx: Context) -> None:
         await resume(ctx)
 
 
-async def _back(ctx: Context, step: str) -> None:
+async def _back(ctx: Context) -> None:
     draft = _draft(ctx)
-    if draft.get("editing"):
-        draft.pop("editing")
-        await show_summary(ctx)
+    if draft.pop("editing", None):
+        await show_summary(ctx)  # the answer being changed stays as it was
         return
     trail = draft["trail"]
     if not trail:
@@ -281,7 +282,7 @@ async def _on_edit_pick(ctx: Context) -> None:
         return
     draft = _draft(ctx)
     draft["editing"] = field.name
-    old = draft["answers"].pop(field.name, None)
+    old = draft["answers"].get(field.name)  # kept until a new answer replaces it
     ctx.goto(f"flow:{field.name}")
     prefix = None
     if old is not None and field.name != "files":

@@ -477,3 +477,24 @@ async def test_two_processes_serving_one_resident_stay_coherent(settings, engine
     assert row["state"] == "flow:benefit"
     for d in (first, second):
         await d.close()
+
+
+async def test_back_while_changing_an_answer_keeps_it(resident, engine):
+    await fill_idea(resident)
+    await resident.press("form:edit")
+    await resident.press("edit:title")
+    await resident.press("nav:back")
+    assert "form:confirm" in resident.values
+    assert "Đèn đường tiết kiệm điện" in resident.text
+    await resident.press("form:confirm")
+    entry = await _entry(engine, code_in(resident.text))
+    assert entry["title"] == "Đèn đường tiết kiệm điện"
+
+
+async def test_back_from_the_list_of_answers_returns_to_the_summary(resident, engine):
+    await fill_idea(resident)
+    await resident.press("form:edit")
+    await resident.press("nav:back")
+    assert "form:confirm" in resident.values
+    row = await _user_row(engine)
+    assert row["data"]["draft"]["answers"]["show_name"] is True
