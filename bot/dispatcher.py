@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -84,7 +85,9 @@ class Dispatcher:
         self.flood = FloodGate(settings.flood_burst, settings.flood_rate)
         self.campaigns = CampaignCache(engine, self.ref, settings.campaigns_file)
         self._route = route
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One lock per sender while someone holds or awaits it; then it goes by itself.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
         self._translators: dict[str, Translator] = {}
         # Each sender's row, as last written by this process (checked by a version on write).
         self.sessions = SessionCache()
@@ -107,7 +110,9 @@ class Dispatcher:
             if warn:
                 return [Reply(text=self.translator(None)._(FLOOD_WARNING))]
             return []
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
         async with lock:
             try:
                 return await self._handle(_normalised(event))
@@ -116,9 +121,6 @@ class Dispatcher:
             except Exception:
                 log.exception("handler failed for %s (update %s)", key, event.update_id)
                 return [Reply(text=self.translator(None)._(INTERNAL_ERROR))]
-            finally:
-                if not lock.locked() and len(self._locks) > 10_000:
-                    self._locks.pop(key, None)
 
     async def _handle(self, event: Event) -> list[Reply]:
         now = self.clock()
