@@ -85,9 +85,10 @@ class Context:
         self.data["opts"] = [[o.value, o.label] for o in options]
         self.data["numbered"] = not free_text
 
-    def notify(self, to: str, text: str, options: list[Option] | None = None) -> None:
-        """Send to someone else (channel identity), after the transaction commits."""
-        self.replies.append(Reply(text=text, options=options or [], to=to))
+    def note(self, text: str) -> None:
+        """Reply without asking anything: the question being answered, and its options
+        (typed numbers, earlier buttons), stay as they were."""
+        self.replies.append(Reply(text=text))
 
     def goto(self, state: str) -> None:
         self.state = state

@@ -83,7 +83,7 @@ async def route(ctx: Context) -> None:
     if ctx.is_officer and await _officer_route(ctx):
         return
     if _is_officer_only(event):
-        ctx.say(ctx._(review.OFFICERS_ONLY))
+        ctx.note(ctx._(review.OFFICERS_ONLY))
         return
     if COMMAND_ALIASES.get(event.command or "") == "stop":
         await settings.stop_announcements(ctx)
@@ -116,7 +116,7 @@ async def route(ctx: Context) -> None:
 
 async def _officer_form(ctx: Context, kind: str) -> None:
     if ctx.user.get("role") not in ("communications", "admin"):
-        ctx.say(ctx._("Only the communications office and administrators can do this."))
+        ctx.note(ctx._("Only the communications office and administrators can do this."))
         return
     await flow.begin(ctx, kind)
 

@@ -37,8 +37,8 @@ OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangk
 async def register(ctx: Context) -> None:
     code = ctx.event.command_args
     if not code:
-        ctx.say(ctx._("Please send /dangky followed by your registration code, for example "
-                      "/dangky ABCDE-23456."))
+        ctx.note(ctx._("Please send /dangky followed by your registration code, for example "
+                       "/dangky ABCDE-23456."))
         return
     outcome = await officer_service.redeem(
         ctx.conn, user=ctx.user, code=code, display_name=ctx.event.display_name, now=ctx.now
@@ -48,7 +48,7 @@ async def register(ctx: Context) -> None:
     text = describe(ctx.t, ctx.ref, outcome)
     if outcome.ok:
         text += "\n\n" + ctx._(OFFICER_HELP)
-    ctx.say(text)
+    ctx.note(text)
 
 
 OFFICER_HELP = N_(
@@ -62,7 +62,7 @@ OFFICER_HELP = N_(
 async def _actor(ctx: Context) -> Actor | None:
     actor = await actor_for(ctx.conn, ctx.user)
     if actor.role == "resident":
-        ctx.say(ctx._(OFFICERS_ONLY))
+        ctx.note(ctx._(OFFICERS_ONLY))
         return None
     return actor
 

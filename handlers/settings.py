@@ -147,5 +147,5 @@ async def stop_announcements(ctx: Context) -> None:
     """/dunglai: always stops announcements, whatever the conversation is doing."""
     if ctx.user.get("subscribed"):
         ctx.set_user(subscribed=False)
-    ctx.say(ctx._("You will no longer receive announcements. You can turn them on again in "
+    ctx.note(ctx._("You will no longer receive announcements. You can turn them on again in "
                   "Settings."))

@@ -498,3 +498,14 @@ async def test_back_from_the_list_of_answers_returns_to_the_summary(resident, en
     assert "form:confirm" in resident.values
     row = await _user_row(engine)
     assert row["data"]["draft"]["answers"]["show_name"] is True
+
+
+async def test_commands_that_ask_nothing_leave_the_question_and_its_buttons(resident, engine):
+    await resident.press("menu:idea")
+    await resident.say("ben thanh")
+    field_question = resident.values
+    for command in ("/dunglai", "/hangdoi", "/dangky SAI-MA"):
+        await resident.say(command)
+        assert resident.text and not resident.values
+    await resident.press_anyway(field_question[0])  # the field question's first button
+    assert (await _user_row(engine))["state"] == "flow:title"
