@@ -48,7 +48,7 @@ async def begin(ctx: Context, kind: str, campaign: str | None = None) -> None:
     draft = ctx.data.get("draft")
     if draft:
         ctx.goto("flow:replace")
-        ctx.data["replace_with"] = kind
+        ctx.data["replace_with"] = {"kind": kind, "campaign": campaign}
         ctx.say(
             ctx._("You have an unfinished {what}. Continue it, or discard it and start anew?")
             .format(what=ctx.tr(menu.DRAFT_NAMES[draft["kind"]])),
@@ -204,10 +204,10 @@ async def _on_cancel_answer(ctx: Context) -> None:
 
 
 async def _on_replace_answer(ctx: Context) -> None:
-    kind = ctx.data.pop("replace_with", None)
-    if ctx.event.choice == DISCARD_YES and kind in FORMS:
+    wanted = ctx.data.pop("replace_with", None) or {}
+    if ctx.event.choice == DISCARD_YES and wanted.get("kind") in FORMS:
         ctx.data.pop("draft", None)
-        await begin(ctx, kind)
+        await begin(ctx, wanted["kind"], campaign=wanted.get("campaign"))
     else:
         await resume(ctx)
 

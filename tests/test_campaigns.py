@@ -141,3 +141,16 @@ async def test_entry_sent_through_a_campaign_is_stored_with_it(dispatcher, resid
     async with engine.connect() as conn:
         entry = await repo.entry_by_code(conn, code_in(resident.text))
     assert entry["campaign"] == "nang-luong-xanh"
+
+
+async def test_deep_link_campaign_survives_discarding_an_older_draft(dispatcher, resident):
+    await _add(dispatcher)
+    await resident.press("menu:idea")
+    await resident.press("pick:phong-trao-2026-2030")  # an older draft for the movement
+    await resident.say("/start c_nang-luong-xanh")
+    await resident.press("camp:idea:nang-luong-xanh")
+    await resident.press("form:discard")
+    assert "pick:nang-luong-xanh" not in resident.values  # not asked again: the poster said
+    async with dispatcher.engine.connect() as conn:
+        row = await repo.load_user(conn, "console", "1001")
+    assert row["data"]["draft"]["answers"]["campaign"] == "nang-luong-xanh"
