@@ -117,6 +117,7 @@ def world(tmp_path_factory):
     logging.getLogger().addHandler(errors)
     yield loop, dispatcher, errors
     logging.getLogger().removeHandler(errors)
+    loop.run_until_complete(dispatcher.close())
     loop.run_until_complete(engine.dispose())
     loop.close()
 
