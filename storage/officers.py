@@ -29,14 +29,20 @@ async def invite_by_hash(conn: AsyncConnection, code_hash: str) -> dict | None:
     return _row(row)
 
 
-async def use_invite(conn: AsyncConnection, invite_id: int, officer_id: int, now: datetime) -> bool:
-    """Mark the invite used, only if nobody used it first."""
+async def claim_invite(conn: AsyncConnection, invite_id: int, now: datetime) -> bool:
+    """Mark the invite used, only if nobody used it first (the guard is the claim)."""
     result = await conn.execute(
         update(invites)
         .where(invites.c.id == invite_id, invites.c.used_at.is_(None))
-        .values(used_at=now, officer_id=officer_id)
+        .values(used_at=now)
     )
     return result.rowcount == 1
+
+
+async def link_invite(conn: AsyncConnection, invite_id: int, officer_id: int) -> None:
+    await conn.execute(
+        update(invites).where(invites.c.id == invite_id).values(officer_id=officer_id)
+    )
 
 
 async def create_officer(

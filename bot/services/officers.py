@@ -68,12 +68,15 @@ async def redeem(
     if found["expires_at"] < now:
         return Outcome(False, N_("This registration code expired on {date}. Please ask for a "
                                  "new one."), {"date": found["expires_at"]})
+    # Claim the code before touching any binding: of two chats using it at once, the loser
+    # keeps whatever it had.
+    if not await officer_repo.claim_invite(conn, found["id"], now):
+        return Outcome(False, N_("This registration code has already been used."))
     name = found["name"] or display_name or f"#{user['id']}"
     officer_id = await officer_repo.create_officer(
         conn, user_id=user["id"], unit=found["unit"], role=found["role"], name=name, now=now
     )
-    if not await officer_repo.use_invite(conn, found["id"], officer_id, now):
-        return Outcome(False, N_("This registration code has already been used."))
+    await officer_repo.link_invite(conn, found["id"], officer_id)
     return Outcome(True, N_("Welcome, {name}. You are registered as {role} of {unit}."),
                    {"name": name, "role": found["role"], "unit": found["unit"]})
 
