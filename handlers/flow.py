@@ -316,9 +316,7 @@ async def _confirm(ctx: Context) -> None:
         lang=ctx.lang,
         now=ctx.now,
         year=ctx.today.year,
-        due_at=ctx.ref.calendar.add_working_days(
-            ctx.now.astimezone(ctx.ref.tz), ctx.settings.review_days
-        ),
+        due_at=ctx.review().due_from(ctx.now),
     )
     await ctx.review().announce_new(submitted.entry, files=len(draft.get("files", [])))
     ctx.data.pop("draft", None)

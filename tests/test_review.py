@@ -239,3 +239,14 @@ async def test_expired_or_used_code_is_refused(dispatcher, clock):
     assert "Cán bộ Muộn" not in third.text
     await third.say("/hangdoi")
     assert "/dangky" in third.text
+
+
+async def test_forwarding_a_new_entry_tells_the_author_once(resident, staff, engine):
+    code = await submit_idea(resident)
+    entry_id = (await _entry(engine, code))["id"]
+    before = len(resident.inbox)
+    await staff["lan"].press(f"q:forward:{entry_id}")
+    assert len(resident.inbox) == before + 1 and code in resident.inbox[-1].text
+    async with engine.connect() as conn:
+        steps = [h["to_status"] for h in await repo.entry_history(conn, entry_id)]
+    assert steps == ["submitted", "accepted", "forwarded"]  # the take stays in the history

@@ -74,12 +74,15 @@ class Review:
         """Forward to the district; a new entry is taken first, so the history shows both."""
         entry = await repo.entry_by_id(self.conn, entry_id)
         if entry is not None and entry["status"] == "submitted":
-            taken = await self.take(actor, entry_id)
+            # The author hears once, of the forward; the take is in the history.
+            taken = await self._apply(actor, STEPS["take"], entry_id, entry=entry,
+                                      tell_author=False)
             if not taken.ok:
                 return taken
+            entry = taken.entry
         return await self._apply(
-            actor, STEPS["forward"], entry_id, queue_since=self.now,
-            due_at=self._due(self.now),
+            actor, STEPS["forward"], entry_id, entry=entry, queue_since=self.now,
+            due_at=self.due_from(self.now),
         )
 
     async def recognise(self, actor: Actor, entry_id: int) -> Outcome:
@@ -212,8 +215,11 @@ class Review:
 
     # --- the four steps, shared -------------------------------------------------------------
     async def _apply(self, actor: Actor, step: Step, entry_id: int, note: str | None = None,
+                     *, entry: dict | None = None, tell_author: bool = True,
                      **extra: Any) -> Outcome:
-        entry = await repo.entry_by_id(self.conn, entry_id)
+        """`entry`, when the caller has just read or changed it, saves reading it again."""
+        if entry is None:
+            entry = await repo.entry_by_id(self.conn, entry_id)
         if entry is None:
             return Outcome(False, N_("This entry no longer exists."))
         refused = refusal(actor, step, entry)
@@ -232,7 +238,8 @@ class Review:
             officer_id=actor.officer_id, actor_name=actor.name,
         )
         entry = {**entry, "status": step.target, "updated_at": self.now, **extra}
-        await self._notify_author(entry, note)
+        if tell_author:
+            await self._notify_author(entry, note)
         if step.action == "forward":
             await self._notify_officers(entry, role="district_officer", unit=None,
                                         headline=N_("Forwarded to the district queue:"))
@@ -251,7 +258,8 @@ class Review:
             entry,
         )
 
-    def _due(self, start: datetime) -> datetime:
+    def due_from(self, start: datetime) -> datetime:
+        """When an item arriving at `start` is due: `review_days` working days later."""
         return self.ref.calendar.add_working_days(
             start.astimezone(self.ref.tz), self.review_days
         )
