@@ -63,9 +63,6 @@ class Translator:
         """Translate a sentence marked with N_ where it was defined (not extracted again here)."""
         return self._t.gettext(marked)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self._t.ngettext(singular, plural, n)
-
     def datetime(self, value: datetime) -> str:
         local = value.astimezone(self.tz)
         return f"{format_time(local, 'short', locale=self.lang)}, {self.date(local)}"

@@ -34,7 +34,6 @@ class Event:
     attachment: Attachment | None = None
     contact: str | None = None  # a shared phone number
     other: str | None = None  # a kind of message the bot does not take: sticker, voice, location…
-    lang_hint: str | None = None
     display_name: str | None = None
 
     @property

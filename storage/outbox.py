@@ -52,15 +52,6 @@ async def forget(conn: AsyncConnection, ids: list[int]) -> None:
         await conn.execute(delete(outbox).where(outbox.c.id.in_(ids)))
 
 
-async def pending_count(conn: AsyncConnection, channel: str | None = None) -> int:
-    from sqlalchemy import func
-
-    stmt = select(func.count()).select_from(outbox).where(outbox.c.status == "pending")
-    if channel:
-        stmt = stmt.where(outbox.c.channel == channel)
-    return (await conn.execute(stmt)).scalar_one()
-
-
 async def release(conn: AsyncConnection, ids: list[int]) -> None:
     """Give claimed messages back, to be tried again at the next delivery."""
     if ids:

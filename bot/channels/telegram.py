@@ -61,7 +61,6 @@ def event_from_update(update: Update) -> Event | None:
         "channel": CHANNEL,
         "user": str(user.id),
         "update_id": update.update_id,
-        "lang_hint": user.language_code,
         "display_name": user.full_name,
     }
     if update.callback_query is not None:

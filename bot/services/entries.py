@@ -14,7 +14,6 @@ from storage import repo
 
 @dataclass(frozen=True)
 class Submitted:
-    entry_id: int
     code: str
     unit: str
     entry: dict  # the stored row, for the notifications that follow
@@ -65,7 +64,7 @@ async def submit(
         conn, entry_id, at=now, actor_id=user_id, role="resident", from_status=None,
         to_status="submitted",
     )
-    return Submitted(entry_id=entry_id, code=code, unit=answers["ward"],
+    return Submitted(code=code, unit=answers["ward"],
                      entry={**values, "id": entry_id})
 
 

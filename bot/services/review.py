@@ -18,19 +18,16 @@ from bot.render import status_label
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary, re-exported
     ACTION_LABELS,
-    DISTRICT,
     DISTRICT_QUEUE,
     NOTE_PROMPTS,
     OFFICER_ROLES,
     STEPS,
-    WARD,
     WARD_QUEUE,
     Actor,
     Outcome,
     Step,
     action_options,
     actor_for,
-    available,
     describe,
     refusal,
 )
