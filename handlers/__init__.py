@@ -7,7 +7,6 @@ menu buttons (valid from any message), then whatever the current state expects.
 from __future__ import annotations
 
 from bot.context import Context
-from bot.i18n import N_
 from handlers import answer, campaigns, entries, flow, help, menu, review, settings, start
 
 COMMAND_ALIASES = {
@@ -29,19 +28,7 @@ COMMAND_ALIASES = {
     "dunglai": "stop", "stop": "stop",
 }
 
-# The Telegram command menu, in the order shown; descriptions are translated per language.
-COMMAND_MENU = [
-    ("menu", N_("Main menu")),
-    ("sangkien", N_("Send an idea")),
-    ("giaithuong", N_("Register for the HCMC Creative Award")),
-    ("tracuu", N_("Look up an entry by its code")),
-    ("hosocuatoi", N_("My entries")),
-    ("chiendich", N_("Open campaigns")),
-    ("caidat", N_("Settings: language, announcements, erase my data")),
-    ("trogiup", N_("Help")),
-    ("huy", N_("Cancel the form you are filling in")),
-    ("dunglai", N_("Stop announcements")),
-]
+COMMAND_MENU = help.COMMAND_MENU  # Telegram's command menu, as the help lists it
 
 STATES = {
     "menu": menu.handle,
@@ -164,11 +151,11 @@ async def _command(ctx: Context, name: str | None) -> None:
         else:
             menu.show(ctx, ctx._("There is nothing to cancel."))
     elif name == "help" and in_form:
-        await flow.reprompt(ctx, ctx._(help.HELP_TEXT))
+        await flow.reprompt(ctx, help.text(ctx))
     elif name == "help":
         help.show(ctx)
     elif in_form:
-        await flow.reprompt(ctx, f"{_unknown(ctx)}\n\n{ctx._(help.HELP_TEXT)}")
+        await flow.reprompt(ctx, f"{_unknown(ctx)}\n\n{help.text(ctx)}")
     else:
         help.show(ctx, _unknown(ctx))
 

@@ -509,3 +509,12 @@ async def test_commands_that_ask_nothing_leave_the_question_and_its_buttons(resi
         assert resident.text and not resident.values
     await resident.press_anyway(field_question[0])  # the field question's first button
     assert (await _user_row(engine))["state"] == "flow:title"
+
+
+async def test_help_lists_every_command_of_the_command_menu(resident):
+    from handlers.help import COMMAND_MENU
+
+    await resident.say("/trogiup")
+    for name, _description in COMMAND_MENU:
+        assert f"/{name} –" in resident.text
+    assert "/dunglai" in resident.text
