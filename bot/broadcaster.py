@@ -118,7 +118,7 @@ class Broadcaster:
         now = self.dispatcher.clock()
         await broadcast_repo.mark(conn, broadcast["id"], row["user_id"], status, now)
         if status == "blocked":
-            await broadcast_repo.mark_blocked_user(conn, row["user_id"], now)
+            await repo.mark_blocked(conn, now, user_id=row["user_id"])
 
     def _text(self, broadcast: dict, lang: str | None) -> str:
         t = self.dispatcher.translator(lang)

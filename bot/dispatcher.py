@@ -222,7 +222,8 @@ class Dispatcher:
                 await outbox.release(conn, results["retry"])
                 for row in rows:
                     if row["id"] in results["blocked"]:
-                        await repo.mark_blocked(conn, channel, row["external_id"], self.clock())
+                        await repo.mark_blocked(conn, self.clock(), channel=channel,
+                                                external_id=row["external_id"])
             delivered += len(results["sent"])
             if results["retry"]:
                 return delivered

@@ -140,7 +140,7 @@ async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None 
             line += f"\n  “{note}”"
         lines.append(line)
     ctx.goto("review")
-    ctx.say("\n".join(lines), action_options(ctx.t, actor, entry)[:-1])
+    ctx.say("\n".join(lines), action_options(ctx.t, actor, entry, details=False))
     if files:
         from bot.model import Attachment, Reply
 

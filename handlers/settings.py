@@ -58,8 +58,7 @@ def show(ctx: Context, prefix: str | None = None) -> None:
 
 async def handle(ctx: Context) -> None:
     choice = ctx.event.choice or ""
-    if choice.startswith(LANG):
-        apply_language(ctx, choice[len(LANG):])
+    if choice.startswith(LANG) and apply_language(ctx, choice[len(LANG):]):
         show(ctx, ctx._("From now on I will write to you in English."))
     elif choice == SUBSCRIBE:
         ctx.set_user(subscribed=True)

@@ -117,11 +117,3 @@ async def counts(conn: AsyncConnection, broadcast_id: int) -> dict[str, int]:
         .group_by(deliveries.c.status)
     )
     return {status: n for status, n in result}
-
-
-async def mark_blocked_user(conn: AsyncConnection, user_id: int, now: datetime) -> None:
-    await conn.execute(
-        update(users)
-        .where(users.c.id == user_id)
-        .values(blocked_at=now, version=users.c.version + 1)
-    )

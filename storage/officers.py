@@ -102,7 +102,7 @@ async def recipients(
             users.c.channel, users.c.external_id, users.c.lang,
         )
         .join(users, users.c.id == officers.c.user_id)
-        .where(officers.c.revoked_at.is_(None))
+        .where(officers.c.revoked_at.is_(None), users.c.blocked_at.is_(None))
         .order_by(officers.c.id)
     )
     if unit is not None:

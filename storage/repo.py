@@ -90,13 +90,15 @@ async def set_role(conn: AsyncConnection, user_id: int, role: str) -> None:
     )
 
 
-async def mark_blocked(conn: AsyncConnection, channel: str, external_id: str,
-                       now: datetime) -> None:
-    """The platform says this person blocked the bot: nothing more is sent to them."""
+async def mark_blocked(conn: AsyncConnection, now: datetime, *, user_id: int | None = None,
+                       channel: str | None = None, external_id: str | None = None) -> None:
+    """The platform says this person blocked the bot: nothing more is sent to them. The chat
+    is named by its row id or by its channel identity."""
+    who = (users.c.id == user_id if user_id is not None
+           else (users.c.channel == channel) & (users.c.external_id == external_id))
     await conn.execute(
         update(users)
-        .where(users.c.channel == channel, users.c.external_id == external_id,
-               users.c.blocked_at.is_(None))
+        .where(who, users.c.blocked_at.is_(None))
         .values(blocked_at=now, version=users.c.version + 1)
     )
 

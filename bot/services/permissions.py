@@ -22,6 +22,10 @@ WARD, DISTRICT = "ward", "district"
 OFFICER_ROLES = ("ward_officer", "district_officer", "communications", "admin")
 WARD_QUEUE = ("submitted", "accepted", "needs_info")
 DISTRICT_QUEUE = ("forwarded", "shortlisted", "nominated", "awarded")
+# The queue items whose due date runs: not those waiting for the author, nor awarded works
+# waiting to be put into practice.
+WARD_DUE = ("submitted", "accepted")
+DISTRICT_DUE = ("forwarded", "shortlisted", "nominated")
 
 
 @dataclass(frozen=True)
@@ -127,11 +131,14 @@ def available(actor: Actor, entry: dict) -> list[str]:
     return actions
 
 
-def action_options(t: Translator, actor: Actor, entry: dict) -> list[Option]:
+def action_options(t: Translator, actor: Actor, entry: dict,
+                   details: bool = True) -> list[Option]:
+    """The actor's buttons for the entry; `details` adds Xem chi tiết (not on the details)."""
     options = [
         Option(f"q:{a}:{entry['id']}", t.tr(ACTION_LABELS[a])) for a in available(actor, entry)
     ]
-    options.append(Option(f"q:view:{entry['id']}", t.tr(ACTION_LABELS["view"])))
+    if details:
+        options.append(Option(f"q:view:{entry['id']}", t.tr(ACTION_LABELS["view"])))
     return options
 
 

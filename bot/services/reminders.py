@@ -13,13 +13,13 @@ from bot.model import Option
 from bot.render import unit_name
 from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import Message, Outbox
-from bot.services.review import DISTRICT_QUEUE, Review
+from bot.services.permissions import DISTRICT_DUE, WARD_DUE
+from bot.services.review import Review
 from storage import outbox as outbox_repo
 from storage import reminders as reminder_repo
 
 DRAFT_HOURS = (72, 24)  # the later first: a late run sends only the most recent one
 CAMPAIGN_DAYS = (1, 7)
-WARD_ACTIVE = ("submitted", "accepted")
 
 
 class Jobs:
@@ -113,7 +113,7 @@ class Jobs:
                     continue
                 ward = officer["role"] == "ward_officer"
                 items = await reminder_repo.entries_due(
-                    conn, WARD_ACTIVE if ward else DISTRICT_QUEUE[:-1], end_of_tomorrow,
+                    conn, WARD_DUE if ward else DISTRICT_DUE, end_of_tomorrow,
                     officer["unit"] if ward else None)
                 if items:
                     box.add(officer, self._digest_message(items, now))
@@ -137,7 +137,7 @@ class Jobs:
     async def _escalate(self, conn, box: Outbox, officers: list[dict], now: datetime) -> None:
         """Items overdue by more than `escalate_days` working days go to the district."""
         late = []
-        for item in await reminder_repo.entries_due(conn, WARD_ACTIVE, now):
+        for item in await reminder_repo.entries_due(conn, WARD_DUE, now):
             overdue = self.ref.calendar.working_days_between(
                 item["due_at"].astimezone(self.ref.tz), now)
             if overdue > self.settings.escalate_days and await reminder_repo.claim(
