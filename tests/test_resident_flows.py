@@ -518,3 +518,11 @@ async def test_help_lists_every_command_of_the_command_menu(resident):
     for name, _description in COMMAND_MENU:
         assert f"/{name} –" in resident.text
     assert "/dunglai" in resident.text
+
+
+async def test_a_forged_language_button_changes_nothing(resident, engine):
+    await resident.press("menu:settings")
+    await resident.press_anyway("lang:fr")
+    assert (await _user_row(engine))["lang"] == "vi"
+    assert "English" not in resident.text.split("\n")[0]
+    assert "lang:en" in resident.values  # the settings again, to choose from
