@@ -3,6 +3,7 @@ closed by operators, and read by every step from a cache that refreshes itself."
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from datetime import date, datetime
@@ -72,15 +73,22 @@ class CampaignCache:
     def __init__(self, engine: AsyncEngine, ref: Reference, path: Path, ttl: float = 30.0):
         self.engine, self.ref, self.path, self.ttl = engine, ref, path, ttl
         self._loaded_at: float | None = None
+        self._lock = asyncio.Lock()
 
     def invalidate(self) -> None:
         self._loaded_at = None
 
+    def _fresh(self) -> bool:
+        return self._loaded_at is not None and time.monotonic() - self._loaded_at < self.ttl
+
     async def ensure(self, now: datetime) -> None:
-        if self._loaded_at is not None and time.monotonic() - self._loaded_at < self.ttl:
+        if self._fresh():
             return
-        async with self.engine.begin() as conn:
-            await seed(conn, self.ref, self.path, now)
-            rows = await campaign_repo.all_campaigns(conn)
-        self.ref.campaigns = [Campaign.from_mapping(row) for row in rows]
-        self._loaded_at = time.monotonic()
+        async with self._lock:  # one refresh at a time; the steps waiting on it reuse it
+            if self._fresh():
+                return
+            async with self.engine.begin() as conn:
+                await seed(conn, self.ref, self.path, now)
+                rows = await campaign_repo.all_campaigns(conn)
+            self.ref.campaigns = [Campaign.from_mapping(row) for row in rows]
+            self._loaded_at = time.monotonic()
