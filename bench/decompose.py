@@ -33,7 +33,7 @@ UPDATE_USER = ("UPDATE users SET state = ?, data = ?, updated_at = ?, last_updat
 
 
 def _event(uid: int, step: Step, update_id: int) -> Event:
-    base = Event(channel="telegram", user=str(uid), update_id=update_id, lang_hint="vi",
+    base = Event(channel="telegram", user=str(uid), update_id=update_id,
                  display_name="Lan")
     if step.kind == "press":
         return replace(base, choice=step.value)
