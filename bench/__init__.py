@@ -1,8 +1,16 @@
 """Benchmarks for the non-functional targets in DESIGN.md ("Non-functional targets").
 
-`python -m bench [--quick] [--json] [--only step,scale]`. Each part lives in its own module and
-registers itself in `bench.core.PARTS`; `bench.__main__.PART_MODULES` lists the modules to load,
-in the order they run. Nothing here is imported by the product or by the tests.
+`python -m bench [--quick] [--json] [--only step,scale] [--readme [RUN.json]]`. The shape:
+
+- bench/parts/: one module per part (step, scale, broadcast, crashref), each registered in
+  `bench.harness.core.PARTS`; `bench.__main__.PART_MODULES` lists them in the order they run;
+- bench/harness/: what the parts share (results, timing, report, scripted residents, databases);
+- bench/refbots/: the python-telegram-bot reference bots the product is compared with;
+- bench/tools/: diagnostic tools run by hand (profiles, decompositions, pauses measured apart);
+- bench/targets.py: the one table of targets and of the README's Performance figures.
+
+The fakes of Telegram's Bot API come from the project's `testing` package, as in the tests.
+Nothing here is imported by the product or by the tests.
 """
 
 from pathlib import Path

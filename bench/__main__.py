@@ -1,11 +1,11 @@
 """`python -m bench [--quick] [--json] [--only step,scale]`, run from the project directory.
 
-Parts are modules that register themselves with `bench.core.part`; to add one (the broadcast
+Parts are modules that register themselves with `bench.harness.core.part`; to add one (the broadcast
 part, say), write bench/broadcast.py with a `@part("broadcast", "…")` coroutine and add its
 module name to PART_MODULES below.
 
-Where a step's time goes: `python -m bench.profile_step [--backend postgresql]`; a broadcast
-message's: `python -m bench.profile_broadcast [--backend postgresql]`.
+Where a step's time goes: `python -m bench.tools.profile_step [--backend postgresql]`; a broadcast
+message's: `python -m bench.tools.profile_broadcast [--backend postgresql]`.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ import sys
 import time
 import traceback
 
-from bench.core import PARTS, Options, Section
-from bench.report import emit
+from bench.harness.core import PARTS, Options, Section
+from bench.harness.report import emit
 
 # The registry of parts, in the order they run.
 PART_MODULES = (
-    "bench.step",
-    "bench.scale",
-    "bench.broadcast",
-    "bench.crashref",  # full run only
+    "bench.parts.step",
+    "bench.parts.scale",
+    "bench.parts.broadcast",
+    "bench.parts.crashref",  # full run only
 )
 
 

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-CODE = re.compile(r"\b(SK|GT)-\d{2}-\d{5,}-[A-Z]\b")
-
-
-def code_in(text: str) -> str:
-    match = CODE.search(text)
-    assert match, f"no tracking code in {text!r}"
-    return match.group(0)
+from testing.codes import code_in
 
 
 async def fill_idea(resident, *, ward="ben nghe", title="Đèn đường tiết kiệm điện",

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.codes import parse_code
+from testing.loopback_api import LoopbackBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = [910001, 910002, 910003, 910004]
@@ -126,8 +127,6 @@ class Telegram:
     channel = "telegram"
 
     def __init__(self, env: dict):
-        from tests.loopback_api import LoopbackBotAPI
-
         self.api = LoopbackBotAPI().start()
         self.env = {**env, "TELEGRAM_BOT_TOKEN": "123:TEST",
                     "TELEGRAM_BASE_URL": self.api.base_url}

@@ -8,7 +8,7 @@ from telegram import Update
 from bot.channels.telegram import build_application
 from bot.dispatcher import Dispatcher
 from storage.db import create_engine, migrate
-from tests.fakebotapi import BAD_MARKUP, BLOCKED, FakeBotAPI, UpdateFactory, too_many
+from testing.fakebotapi import BAD_MARKUP, BLOCKED, FakeBotAPI, UpdateFactory, too_many
 from tests.flows import code_in
 
 LAN = 424242

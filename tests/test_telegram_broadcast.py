@@ -16,7 +16,7 @@ from bot.services import broadcasts as broadcast_service
 from bot.services.review import Actor
 from storage import broadcasts as broadcast_repo
 from storage.tables import users
-from tests.fakebotapi import BLOCKED, too_many
+from testing.fakebotapi import BLOCKED, FakeBotAPI, UpdateFactory, too_many
 from tests.test_telegram import TelegramWorld
 
 SUBSCRIBERS = 3000
@@ -25,8 +25,6 @@ FIRST_CHAT = 5_000_000
 
 @pytest.fixture
 async def big_world(settings, clock):
-    from tests.fakebotapi import FakeBotAPI, UpdateFactory
-
     fast = replace(settings, telegram_overall_rate=1_000_000, broadcast_rate=1_000_000)
     world = TelegramWorld(fast, clock, FakeBotAPI(), UpdateFactory())
     await world.start()
@@ -97,8 +95,6 @@ async def test_worker_killed_midway_resumes_with_nobody_lost(big_world):
 
 
 async def test_sender_sees_progress_in_one_message_edited_in_place(settings, clock):
-    from tests.fakebotapi import FakeBotAPI, UpdateFactory
-
     fast = replace(settings, telegram_overall_rate=1_000_000, broadcast_rate=1_000_000)
     world = TelegramWorld(fast, clock, FakeBotAPI(), UpdateFactory())
     await world.start()

@@ -12,14 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import Application
 
-from bench import bots
-from bench.core import LoopMonitor, Run
-from bench.script import STEPS_PER_RESIDENT, FlowScript, Step, as_update, decode, keyboard_labels
-from bench.script import last_sent as last_message
+from bench.harness.core import LoopMonitor, Run
+from bench.harness.script import (
+    STEPS_PER_RESIDENT,
+    FlowScript,
+    Step,
+    as_update,
+    decode,
+    keyboard_labels,
+)
+from bench.harness.script import last_sent as last_message
+from bench.refbots import bots
 from bot.config import Settings
 from storage import repo
-from tests.fakebotapi import FakeBotAPI, UpdateFactory
-from tests.flows import CODE
+from testing.codes import CODE
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
 
 
 class BenchError(RuntimeError):
@@ -29,7 +36,7 @@ class BenchError(RuntimeError):
 async def drive(app: Application, updates: list[Update]) -> Run:
     """Feed the updates one by one. What existed before (the harness's updates, the imported
     modules) is frozen out of the garbage collector first, so that the loop gaps seen are the
-    step's own; a full collection of a bot's heap is measured apart (bench.gcpause)."""
+    step's own; a full collection of a bot's heap is measured apart (bench.tools.gcpause)."""
     run = Run()
     gc.collect()
     gc.freeze()

@@ -18,10 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench import bots
-from bench.core import Run, time_calls
-from bench.drive import Subject, drive, ours_subject, sent_messages, walk_one
-from bench.script import STEPS_PER_RESIDENT, FlowScript, Step
+from bench.harness.core import Run, time_calls
+from bench.harness.drive import Subject, drive, ours_subject, sent_messages, walk_one
+from bench.harness.script import STEPS_PER_RESIDENT, FlowScript, Step
+from bench.refbots import bots
 from bot.dispatcher import Dispatcher
 from bot.model import Event
 from storage import repo

@@ -1,9 +1,10 @@
 """Part "crashref" (full run only): reference (b) killed at random moments.
 
-The ConversationHandler + PicklePersistence bot of the step part (bench.ptbflow), run as its own
-process the way python-telegram-bot's examples run it (bench.refbot: `run_polling()`), against
-the loopback Bot API of tests/loopback_api.py, and killed with SIGKILL at random moments and
-restarted on the same pickle file, as tests/test_crash.py does to the product.
+The ConversationHandler + PicklePersistence bot of the step part (bench.refbots.ptbflow), run as
+its own process the way python-telegram-bot's examples run it (bench.refbots.refbot:
+`run_polling()`), against the loopback Bot API of testing/loopback_api.py, and killed with
+SIGKILL at random moments and restarted on the same pickle file, as tests/test_crash.py does to
+the product.
 
 Scripted residents behave like people: each looks at the last message the bot sent them (the
 question on their screen) and answers it; an answer that gets no reply is sent again once, and
@@ -29,8 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import ROOT
-from bench.core import Options, Section, Table, fmt, part
-from bench.ptbflow import FIELDS, WARDS
+from bench.harness.core import Options, Section, Table, fmt, part
+from bench.refbots.ptbflow import FIELDS, WARDS
+from testing.loopback_api import LoopbackBotAPI
 
 MIN_KILLS = 25
 RESIDENTS = 4
@@ -41,7 +43,8 @@ START_WAIT_S = 30.0
 FINAL_S = 3.0  # after the last kill, the residents go on this long before a clean stop
 SEED = 20261126
 SUBMITTED, CONSENT = 12, 1
-# The question on a resident's screen, told by the start of the bot's message (bench.ptbflow).
+# The question on a resident's screen, told by the start of the bot's message
+# (bench.refbots.ptbflow).
 QUESTIONS = [
     ("Xin chào anh/chị! Đây là Sáng kiến", 1), ("Anh/chị muốn thực hiện chức năng nào", 2),
     ("Hồ sơ của anh/chị liên quan đến phường nào", 3),
@@ -106,8 +109,6 @@ class RefBot:
     """The reference bot's process, on a loopback Bot API."""
 
     def __init__(self, workdir: Path):
-        from tests.loopback_api import LoopbackBotAPI
-
         self.api = LoopbackBotAPI().start()
         self.pickle_file = workdir / "conversationbot.pickle"
         self.log = (workdir / "refbot.log").open("ab")
@@ -120,7 +121,8 @@ class RefBot:
         """Start it and wait until it polls and has taken what Telegram kept for it."""
         started, polls = time.monotonic(), self.polls()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.refbot", self.api.base_url, str(self.pickle_file)],
+            [sys.executable, "-m", "bench.refbots.refbot", self.api.base_url,
+             str(self.pickle_file)],
             cwd=ROOT, stdout=self.log, stderr=self.log)
         while self.polls() == polls:
             if self.proc.poll() is not None or time.monotonic() - started > START_WAIT_S:
@@ -275,7 +277,8 @@ def _figures(tally: Tally, saved: dict) -> dict:
 
 def _table(f: dict) -> Table:
     return Table(
-        f"{RESIDENTS} residents writing ideas (12 updates each) through python -m bench.refbot, "
+        f"{RESIDENTS} residents writing ideas (12 updates each) through "
+        "python -m bench.refbots.refbot, "
         f"SIGKILLed {f['kills']} times ({ALIVE_S[0]}–{ALIVE_S[1]} s apart) and restarted on the "
         f"same pickle; {FINAL_S:.0f} s more, then a clean stop (SIGTERM)",
         ["figure", "reference (b)", "ours (tests/test_crash.py)"],

@@ -8,7 +8,7 @@ import platform
 import sys
 from typing import Any
 
-from bench.core import Section, Table, Target, fmt
+from bench.harness.core import Section, Table, Target, fmt
 
 
 def machine() -> dict[str, Any]:

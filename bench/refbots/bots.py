@@ -1,9 +1,9 @@
 """The three bots the step part compares, each a real python-telegram-bot Application on the
-in-process fake Bot API of tests/fakebotapi.py:
+in-process fake Bot API of testing/fakebotapi.py:
 
 - ours: `bot.channels.telegram.build_application` with the product's dispatcher;
 - echo: python-telegram-bot's echo bot, the floor;
-- conversation: the same flow as python-telegram-bot's examples write it (bench.ptbflow).
+- conversation: the same flow as python-telegram-bot's examples write it (bench.refbots.ptbflow).
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from telegram.ext import (
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
+    PicklePersistence,
     filters,
 )
 
-from bench.ptbflow import conversation_handler
+from bench.refbots.ptbflow import conversation_handler
 from bot.channels.telegram import build_application
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
-from tests.fakebotapi import FakeBotAPI
+from testing.fakebotapi import FakeBotAPI
 
 TOKEN = "123:TEST"
 
@@ -72,8 +73,6 @@ async def echo() -> tuple[Application, FakeBotAPI]:
 
 
 async def conversation(pickle_file: Path) -> tuple[Application, FakeBotAPI]:
-    from telegram.ext import PicklePersistence
-
     api = FakeBotAPI()
     app = (
         ApplicationBuilder()

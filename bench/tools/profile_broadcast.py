@@ -1,4 +1,4 @@
-"""Where the broadcast worker's time goes: `python -m bench.profile_broadcast [--backend
+"""Where the broadcast worker's time goes: `python -m bench.tools.profile_broadcast [--backend
 sqlite|postgresql] [--recipients 10000] [--top 25]`.
 
 Prints, per message delivered by `Broadcaster.run()` at rate=2000 on the fake Bot API: the SQL
@@ -6,21 +6,23 @@ statements (by kind) and aiosqlite thread hops; the wall time spent in the send 
 the channel + the fake API), waiting for the worker's limiter, and everywhere else (the ledger's
 transactions); the same worker with a send that does nothing (the database's share alone) and
 PTB's send alone in a loop; the ledger write alone, as today and in cheaper ways
-(bench.ledger_variants), and the per-batch queries half-way through the ledger; then a cProfile
-of the whole delivery, self time grouped by library (bench.profile_step's groups)."""
+(bench.tools.ledger_variants), and the per-batch queries half-way through the ledger; then a
+cProfile of the whole delivery, self time grouped by library (bench.tools.profile_step's groups)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import cProfile
+import pstats
+import tempfile
 import time
 from collections import defaultdict
 
-from bench import ledger_variants
-from bench.bcastworld import Worker, new_broadcast, populate
-from bench.db import PG_STEP_DB, prepare_catalogs, reset_pg
-from bench.profile_step import Counters, _count, _print_profile
+from bench.harness.bcastworld import Worker, new_broadcast, populate
+from bench.harness.db import PG_STEP_DB, prepare_catalogs, reset_pg
+from bench.tools import ledger_variants
+from bench.tools.profile_step import Counters, _count, _group, _print_profile
 from bot.model import Reply
 from storage.db import create_engine
 
@@ -122,8 +124,6 @@ async def _url(backend: str, tmp: str) -> str:
 
 
 async def main(backend: str, recipients: int, top: int) -> None:
-    import tempfile
-
     prepare_catalogs()
     with tempfile.TemporaryDirectory(prefix="sangkien-bench-") as tmp:
         url = await _url(backend, tmp)
@@ -163,10 +163,6 @@ async def main(backend: str, recipients: int, top: int) -> None:
 
 
 def grouped(profile: cProfile.Profile) -> dict[str, float]:
-    import pstats
-
-    from bench.profile_step import _group
-
     out: dict[str, float] = defaultdict(float)
     for (path, _line, name), value in pstats.Stats(profile).stats.items():
         out[_group(path, name)] += value[2]
@@ -174,7 +170,7 @@ def grouped(profile: cProfile.Profile) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.profile_broadcast")
+    parser = argparse.ArgumentParser(prog="python -m bench.tools.profile_broadcast")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--top", type=int, default=25)

@@ -1,4 +1,4 @@
-"""Where a step's time goes: `python -m bench.profile_step [--backend sqlite|postgresql]
+"""Where a step's time goes: `python -m bench.tools.profile_step [--backend sqlite|postgresql]
 [--users 200] [--top 25]`.
 
 Prints, for the scripted idea flow through the real Application: per step, its p50, the SQL
@@ -20,13 +20,13 @@ import aiosqlite.core
 from sqlalchemy import event
 from telegram import Update
 
-from bench.core import percentile
-from bench.db import fresh_database, prepare_catalogs, settings_for
-from bench.decompose import db_variants, layers
-from bench.drive import ours_subject, walk_one
-from bench.script import STEPS_PER_RESIDENT, FlowScript
+from bench.harness.core import percentile
+from bench.harness.db import fresh_database, prepare_catalogs, settings_for
+from bench.harness.drive import ours_subject, walk_one
+from bench.harness.script import STEPS_PER_RESIDENT, FlowScript
+from bench.tools.decompose import db_variants, layers
 from bot.reference import Reference
-from tests.fakebotapi import UpdateFactory
+from testing.fakebotapi import UpdateFactory
 
 STEP_NAMES = ["/start", "consent", "menu:idea", "ward", "field", "title", "description",
               "skip benefit", "skip files", "skip name", "phone: 'skip' typed", "confirm"]
@@ -186,7 +186,7 @@ async def main(backend: str, users: int, top: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.profile_step")
+    parser = argparse.ArgumentParser(prog="python -m bench.tools.profile_step")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--top", type=int, default=25)

@@ -1,9 +1,9 @@
 """Reference (b) as a process of its own, the way python-telegram-bot's examples run it:
-`python -m bench.refbot BASE_URL PICKLE_FILE`.
+`python -m bench.refbots.refbot BASE_URL PICKLE_FILE`.
 
-The ConversationHandler flow of bench.ptbflow on an Application with PicklePersistence (its
+The ConversationHandler flow of bench.refbots.ptbflow on an Application with PicklePersistence (its
 defaults: one file, written every 60 s and at shutdown) and `run_polling()`, against a Bot API
-at BASE_URL (tests/loopback_api.py in the crashref part). SIGTERM stops it cleanly (the pickle is
+at BASE_URL (testing/loopback_api.py in the crashref part). SIGTERM stops it cleanly (the pickle is
 written); SIGKILL does not."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 from telegram.ext import ApplicationBuilder, PicklePersistence
 
-from bench.ptbflow import conversation_handler
+from bench.refbots.ptbflow import conversation_handler
 
 TOKEN = "123:TEST"
 

@@ -12,12 +12,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench import bots
-from bench.core import LoopMonitor, Table, fmt
-from bench.db import settings_for
-from bench.script import FlowScript, decode
+from bench.harness.core import LoopMonitor, Table, fmt
+from bench.harness.db import settings_for
+from bench.harness.script import FlowScript, decode
+from bench.refbots import bots
 from bot.reference import Reference
-from tests.fakebotapi import UpdateFactory
+from testing.fakebotapi import UpdateFactory
 
 COUNTS = (1_000, 2_000, 5_000)
 BUDGET_S = 240.0  # a measurement predicted to pause longer than this is extrapolated instead

@@ -2,15 +2,16 @@
 product's worker (`bot.broadcaster.Broadcaster`) delivering it through the real Telegram
 Application on the in-process fake Bot API.
 
-`python -m bench.bcastworld URL --rate R [--traced [--window N]]` runs the worker once over the
-broadcast already in URL's database and prints one JSON line: the memory figures need a fresh
-interpreter per size, so that one size's heap does not contaminate the next one's.
+`python -m bench.harness.bcastworld URL --rate R [--traced [--window N]]` runs the worker once
+over the broadcast already in URL's database and prints one JSON line: the memory figures need a
+fresh interpreter per size, so that one size's heap does not contaminate the next one's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import sys
 import time
@@ -22,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.harness.db import settings_for
 from bot.broadcaster import Broadcaster
 from bot.channels.telegram import build_application
 from bot.dispatcher import Dispatcher
@@ -29,7 +31,7 @@ from bot.services import broadcasts as broadcast_service
 from bot.services.review import Actor
 from storage.db import create_engine, migrate
 from storage.tables import broadcasts, deliveries, outbox, users
-from tests.fakebotapi import FakeBotAPI
+from testing.fakebotapi import FakeBotAPI
 
 FIRST_CHAT = 5_000_000
 BATCH = 5_000
@@ -114,8 +116,6 @@ class Worker:
     is the Telegram channel's own `broadcast_send`."""
 
     def __init__(self, url: str, rate: float, keep_times: bool = False):
-        from bench.db import settings_for
-
         self.settings = replace(settings_for(url), telegram_overall_rate=1_000_000,
                                 broadcast_rate=rate)
         self.engine = create_engine(url)
@@ -177,8 +177,6 @@ async def measure_once(url: str, rate: float, traced: bool = False,
     Untraced: timed, with the peak RSS above the RSS before the run (VmHWM is reset first).
     Traced: under tracemalloc from the start of the ledger phase to the end, or, with `window`,
     until `window` messages are delivered, when the worker is cancelled."""
-    import gc
-
     async with Worker(url, rate) as worker:
         gc.collect()
         rss_before = _status_kb("VmRSS")
@@ -242,7 +240,7 @@ async def real_rate(url: str, rate: float, seconds: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.bcastworld")
+    parser = argparse.ArgumentParser(prog="python -m bench.harness.bcastworld")
     parser.add_argument("url")
     parser.add_argument("--rate", type=float, default=2000)
     parser.add_argument("--traced", action="store_true", help="under tracemalloc")

@@ -1,6 +1,6 @@
 """The broadcast worker's ledger write (one `deliveries` row marked after each send), done as the
 product does it and in cheaper ways, without sending anything: what each way costs per message.
-Used by bench.profile_broadcast; nothing here changes the product."""
+Used by bench.tools.profile_broadcast; nothing here changes the product."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from telegram import Update
 
 from bot.reference import Reference
-from tests.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
 
 STEPS_PER_RESIDENT = 12
 TITLE = "Đèn đường tiết kiệm điện số {n}"

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import CACHE_DIR
-from bench.db import PG_SCALE_DB, ensure_pg_database, pg_url, reset_pg, settings_for
+from bench.harness.db import PG_SCALE_DB, ensure_pg_database, pg_url, reset_pg, settings_for
 from bot.codes import PREFIXES, make_code
 from bot.reference import Reference
 from storage.db import _alembic_config, create_engine, migrate

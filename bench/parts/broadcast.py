@@ -1,5 +1,5 @@
 """Part "broadcast": the product's broadcast worker (`bot.broadcaster.Broadcaster.run`) through
-the real Telegram Application on the in-process fake Bot API (bench.bcastworld).
+the real Telegram Application on the in-process fake Bot API (bench.harness.bcastworld).
 
 (a) N subscribers at rate=2000 with PTB's overall limiter lifted: the ledger phase (one row per
     recipient) and the delivery phase (send, then record) timed apart, and the worker's memory
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import ROOT
-from bench.bcastworld import new_broadcast, populate, real_rate
-from bench.core import Options, Section, Table, Target, fmt, part
-from bench.db import PG_STEP_DB, pg_available, prepare_catalogs, reset_pg
+from bench.harness.bcastworld import new_broadcast, populate, real_rate
+from bench.harness.core import Options, Section, Table, Target, fmt, part
+from bench.harness.db import PG_STEP_DB, pg_available, prepare_catalogs, reset_pg
 from storage.db import create_engine
 
 FAST_RATE = 2000.0
@@ -76,8 +76,8 @@ async def _requeue(store: Store) -> None:
 
 
 async def _worker(store: Store, traced: bool = False, window: int | None = None) -> dict:
-    """One run of the worker in a fresh interpreter (python -m bench.bcastworld)."""
-    args = [sys.executable, "-m", "bench.bcastworld", store.url, "--rate", str(FAST_RATE)]
+    """One run of the worker in a fresh interpreter (python -m bench.harness.bcastworld)."""
+    args = [sys.executable, "-m", "bench.harness.bcastworld", store.url, "--rate", str(FAST_RATE)]
     if traced:
         args += ["--traced"] + (["--window", str(window)] if window else [])
     proc = await asyncio.create_subprocess_exec(*args, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
@@ -203,7 +203,8 @@ def _report_fast(section: Section, results: dict, opts: Options) -> None:
         f"Application already built); at {large:,} recipients the trace covers the whole ledger "
         f"phase and the first {trace_window(opts):,} messages only (tracemalloc slows the worker "
         "about 2.6×), the RSS figure covers the whole run.",
-        "Where a message's time goes: python -m bench.profile_broadcast [--backend postgresql].",
+        "Where a message's time goes: python -m bench.tools.profile_broadcast "
+        "[--backend postgresql].",
     ]
     if opts.quick:
         section.notes.append(f"--quick: {small:,} and {large:,} recipients instead of 1,000 and "

@@ -10,10 +10,10 @@ import statistics
 
 from sqlalchemy import func, select
 
-from bench import startup
-from bench.core import Options, Run, Section, Table, Target, fmt, part, time_calls
-from bench.db import pg_available, prepare_catalogs, settings_for
-from bench.generate import ensure_pg, ensure_sqlite, generation_seconds
+from bench.harness import startup
+from bench.harness.core import Options, Run, Section, Table, Target, fmt, part, time_calls
+from bench.harness.db import pg_available, prepare_catalogs, settings_for
+from bench.harness.generate import ensure_pg, ensure_sqlite, generation_seconds
 from bot.reference import Reference
 from bot.services.review import WARD_QUEUE
 from handlers.review import PAGE_SIZE

@@ -15,7 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench import ROOT
-from tests.fakebotapi import BOT_USER
+from testing.fakebotapi import BOT_USER
 
 TOKEN = "123:TEST"
 TIMEOUT_S = 60.0

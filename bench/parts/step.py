@@ -9,13 +9,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import bots, gcpause
-from bench.core import Options, Run, Section, Table, Target, fmt, part
-from bench.db import fresh_database, pg_available, prepare_catalogs, settings_for
-from bench.drive import Subject, ours_subject, sent_messages, walk_one
-from bench.pickle_pause import measure_pauses
-from bench.prefill import prefill
-from bench.script import STEPS_PER_RESIDENT, FlowScript
+from bench.harness.core import Options, Run, Section, Table, Target, fmt, part
+from bench.harness.db import fresh_database, pg_available, prepare_catalogs, settings_for
+from bench.harness.drive import Subject, ours_subject, sent_messages, walk_one
+from bench.harness.prefill import prefill
+from bench.harness.script import STEPS_PER_RESIDENT, FlowScript
+from bench.refbots import bots
+from bench.tools import gcpause
+from bench.tools.pickle_pause import measure_pauses
 from bot.reference import Reference
 
 IN_PROGRESS = 10_000
