@@ -1,4 +1,4 @@
-"""Benchmarks for the non-functional targets in DESIGN.md ("Non-functional targets").
+"""Benchmarks for the product's non-functional targets (bench/targets.py: the one table of them).
 
 `python -m bench [--quick] [--json] [--only step,scale] [--readme [RUN.json]]`. The shape:
 
@@ -10,7 +10,7 @@
 - bench/targets.py: the one table of targets and of the README's Performance figures.
 
 The fakes of Telegram's Bot API come from the project's `testing` package, as in the tests.
-Nothing here is imported by the product or by the tests.
+Nothing here is imported by the product; tests/test_bench.py holds the README to bench/targets.py.
 """
 
 from pathlib import Path

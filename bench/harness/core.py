@@ -24,7 +24,7 @@ class Table:
 
 @dataclass
 class Target:
-    """One target from DESIGN.md, checked against one figure of this run."""
+    """One target of bench/targets.py, checked against one figure of this run."""
 
     name: str
     value: float | None

@@ -1,4 +1,5 @@
-"""Rendering: aligned tables for people, one JSON object for machines."""
+"""Rendering: aligned tables for people, one JSON object for machines (bench.targets prints the
+README's table from that object)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 import platform
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from bench.harness.core import Section, Table, Target, fmt
@@ -25,7 +27,7 @@ def _status(target: Target) -> str:
 
 
 def targets_table(targets: list[Target]) -> Table:
-    table = Table("Targets (DESIGN.md, Non-functional targets)",
+    table = Table("Targets (bench/targets.py)",
                   ["figure", "value", "target", "status"])
     for t in targets:
         unit = f" {t.unit}" if t.unit and t.unit != "×" else t.unit
@@ -72,9 +74,11 @@ def render_text(sections: list[Section], mode: str) -> str:
     return "\n".join(out)
 
 
-def render_json(sections: list[Section], mode: str) -> str:
-    doc = {
+def document(sections: list[Section], mode: str) -> dict[str, Any]:
+    """The run as plain data: what `--json` prints and `--readme` reads."""
+    return json.loads(json.dumps({
         "mode": mode,
+        "date": datetime.now(UTC).date().isoformat(),
         "machine": machine(),
         "parts": {
             s.name: {"title": s.title, "seconds": round(s.seconds, 2), "figures": s.data,
@@ -82,10 +86,12 @@ def render_json(sections: list[Section], mode: str) -> str:
             for s in sections
         },
         "targets_missed": [t.name for s in sections for t in s.targets if t.met is False],
-    }
-    return json.dumps(doc, ensure_ascii=False, default=str)
+    }, default=str))  # through JSON, so that a run reads the same as its saved --json output
 
 
-def emit(sections: list[Section], mode: str, as_json: bool) -> None:
-    text = render_json(sections, mode) if as_json else render_text(sections, mode)
+def render_json(sections: list[Section], mode: str) -> str:
+    return json.dumps(document(sections, mode), ensure_ascii=False)
+
+
+def emit(text: str) -> None:
     sys.stdout.write(text + "\n")

@@ -19,14 +19,13 @@ from pathlib import Path
 
 from bench import ROOT
 from bench.harness.bcastworld import new_broadcast, populate, real_rate
-from bench.harness.core import Options, Section, Table, Target, fmt, part
+from bench.harness.core import Options, Section, Table, fmt, part
 from bench.harness.db import PG_STEP_DB, pg_available, prepare_catalogs, reset_pg
+from bench.targets import MEMORY_GROWTH, RATE_RATIO
 from storage.db import create_engine
 
 FAST_RATE = 2000.0
 REAL_RATE = 30.0
-MEMORY_MB = 50.0
-RATE_RATIO = 0.97
 SUBPROCESS_TIMEOUT_S = 600
 
 
@@ -189,9 +188,9 @@ def _report_fast(section: Section, results: dict, opts: Options) -> None:
         for key, name in (("tracemalloc_peak_mb", "tracemalloc peak"),
                           ("rss_growth_mb", "peak RSS")):
             value = None if big[key] is None or little[key] is None else big[key] - little[key]
-            section.targets.append(Target(f"broadcast: growth of the {name} ({where})",
-                                          None if value is None else round(value, 2),
-                                          MEMORY_MB, "MB", "<"))
+            section.targets.append(MEMORY_GROWTH.check(
+                f"broadcast: growth of the {name} ({where})",
+                None if value is None else round(value, 2)))
     section.tables.append(table)
     section.notes += [
         "Ledger = start_due(): the announcement claimed and one pending row written per "
@@ -241,9 +240,9 @@ def _report_real(section: Section, r: dict, opts: Options) -> None:
          "÷ limit after 1st s", "most in any 1 s"],
         [[fmt(r["recipients"]), fmt(sent_rows), fmt(len(times)), fmt(sent_rows / elapsed, 2),
           fmt(ratio, 3), fmt(steady_ratio, 3), fmt(_max_in_window(times))]]))
-    section.targets.append(Target(
+    section.targets.append(RATE_RATIO.check(
         f"broadcast at rate={REAL_RATE:.0f}: achieved ÷ limit, after the first second (SQLite)",
-        round(steady_ratio, 4), RATE_RATIO, "×", ">="))
+        round(steady_ratio, 4)))
     if r["finished"]:
         section.notes.append("(b) ran out of recipients before the time was up: its rate is low.")
     section.notes.append(

@@ -11,9 +11,10 @@ import statistics
 from sqlalchemy import func, select
 
 from bench.harness import startup
-from bench.harness.core import Options, Run, Section, Table, Target, fmt, part, time_calls
+from bench.harness.core import Options, Run, Section, Table, fmt, part, time_calls
 from bench.harness.db import pg_available, prepare_catalogs, settings_for
 from bench.harness.generate import ensure_pg, ensure_sqlite, generation_seconds
+from bench.targets import QUEUE_P99, STARTUP
 from bot.reference import Reference
 from bot.services.review import WARD_QUEUE
 from handlers.review import PAGE_SIZE
@@ -23,8 +24,6 @@ from storage.tables import entries
 
 RESIDENTS = 100_000
 LATE_PAGE = 50
-QUEUE_P99_MS = 10.0
-STARTUP_S = 3.0
 
 
 def sizes(opts: Options) -> tuple[int, int, int]:
@@ -133,8 +132,7 @@ async def _database(section: Section, backend: str, n_entries: int, calls: int,
         table.rows.append([label, fmt(s["p50_ms"], 3), fmt(s["p99_ms"], 3),
                            fmt(s["max_ms"], 2), fmt(s["max_loop_gap_ms"], 1)])
         if targeted:
-            section.targets.append(Target(f"{label} p99 ({name})", s["p99_ms"], QUEUE_P99_MS,
-                                          "ms", "<"))
+            section.targets.append(QUEUE_P99.check(f"{label} p99 ({name})", s["p99_ms"]))
     section.tables.append(table)
     await _startup_figures(section, figures, url, name, runs)
 
@@ -153,8 +151,8 @@ async def _startup_figures(section: Section, figures: dict, url: str, name: str,
         figures["startup_error"] = str(error)
         figures["startup_reached"] = error.seen
         section.notes.append(f"start-up on {name} FAILED: {error}")
-        section.targets.append(Target(f"start-up of `sangkien run` ({name})", None, STARTUP_S,
-                                      "s", "<", failed=True))
+        section.targets.append(STARTUP.check(f"start-up of `sangkien run` ({name})", None,
+                                             failed=True))
         return
     polls = sorted(s["to_getUpdates_s"] for s in starts)
     median = statistics.median(polls)
@@ -164,8 +162,8 @@ async def _startup_figures(section: Section, figures: dict, url: str, name: str,
         ["run", "to getMe s", "to first getUpdates s"],
         [[i + 1, fmt(s["to_getMe_s"], 2), fmt(s["to_getUpdates_s"], 2)]
          for i, s in enumerate(starts)]))
-    section.targets.append(Target(f"start-up of `sangkien run`, median of {runs} ({name})",
-                                  round(median, 3), STARTUP_S, "s", "<"))
+    section.targets.append(STARTUP.check(f"start-up of `sangkien run`, median of {runs} ({name})",
+                                         round(median, 3)))
 
 
 @part("scale", "A ward's queue and start-up with a district's five years of entries")

@@ -9,20 +9,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness.core import Options, Run, Section, Table, Target, fmt, part
+from bench.harness.core import Options, Run, Section, Table, fmt, part
 from bench.harness.db import fresh_database, pg_available, prepare_catalogs, settings_for
 from bench.harness.drive import Subject, ours_subject, sent_messages, walk_one
 from bench.harness.prefill import prefill
 from bench.harness.script import STEPS_PER_RESIDENT, FlowScript
 from bench.refbots import bots
+from bench.targets import ECHO_FACTOR, LOOP_GAP, STEP_P99
 from bench.tools import gcpause
 from bench.tools.pickle_pause import measure_pauses
 from bot.reference import Reference
 
 IN_PROGRESS = 10_000
-STEP_P99_MS = 5.0
-ECHO_FACTOR = 6.0
-PAUSE_MS = 50.0
 
 
 def sizes(opts: Options) -> tuple[int, int]:
@@ -70,8 +68,12 @@ async def run(opts: Options) -> Section:
     ref = Reference(settings_for("sqlite://"))
     script = FlowScript(ref)
     section = Section("step", "Step")
-    backends = ["sqlite"] + (["postgresql"] if await pg_available() else [])
-    if "postgresql" not in backends:
+    backends = ["sqlite"]
+    if opts.quick:  # as in the other parts: the smoke test needs no database server
+        section.notes.append("--quick: SQLite only.")
+    elif await pg_available():
+        backends.append("postgresql")
+    else:
         section.notes.append("PostgreSQL was not reachable: its rows are missing.")
     results: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="sangkien-bench-") as tmp:
@@ -110,8 +112,8 @@ def _gc_report(section: Section, probe: dict) -> None:
           fmt(max(probe["after_freeze_ms"]), 3)]]))
     # `sangkien run` freezes what start-up built (gc.freeze()), so that is the pause it can meet;
     # the unfrozen figure above shows why it does.
-    section.targets.append(Target("full GC pass after start-up's gc.freeze() (worst of 3)",
-                                  round(max(probe["after_freeze_ms"]), 3), PAUSE_MS, "ms", "<"))
+    section.targets.append(LOOP_GAP.check("full GC pass after start-up's gc.freeze() (worst of 3)",
+                                          round(max(probe["after_freeze_ms"]), 3)))
 
 
 LABELS = {
@@ -158,14 +160,13 @@ def _report(section: Section, echo: Run, conv: Run, results: dict[str, Run], use
         where = f"{name}, {db}"
         if key.startswith("sqlite"):
             section.targets += [
-                Target(f"step ×echo by p50 ({where})", data[key]["x_echo_p50"], ECHO_FACTOR,
-                       "×"),
-                Target(f"step ×echo by throughput ({where})", data[key]["x_echo_throughput"],
-                       ECHO_FACTOR, "×"),
-                Target(f"step p99 ({where})", data[key]["p99_ms"], STEP_P99_MS, "ms", "<"),
+                ECHO_FACTOR.check(f"step ×echo by p50 ({where})", data[key]["x_echo_p50"]),
+                ECHO_FACTOR.check(f"step ×echo by throughput ({where})",
+                                  data[key]["x_echo_throughput"]),
+                STEP_P99.check(f"step p99 ({where})", data[key]["p99_ms"]),
             ]
-        section.targets.append(Target(f"longest event-loop gap ({where})",
-                                      data[key]["max_loop_gap_ms"], PAUSE_MS, "ms", "<"))
+        section.targets.append(LOOP_GAP.check(f"longest event-loop gap ({where})",
+                                              data[key]["max_loop_gap_ms"]))
     section.notes += [
         "×echo = ours / echo by p50 latency, and echo / ours by throughput (how many echo "
         "updates fit in the time of one of ours). Loop gap = longest time between two wake-ups "
