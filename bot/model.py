@@ -66,3 +66,6 @@ class Reply:
     request_contact: str | None = None  # label of a "share my phone number" button, if offered
     remove_keyboard: bool = False  # take away the keyboard a previous request_contact showed
     attachments: list[Attachment] = field(default_factory=list)
+    # Typing an option's number picks it. A text channel shows the numbers only when this holds,
+    # so a number is never shown where typing it would be taken as an answer.
+    numbered: bool = True
