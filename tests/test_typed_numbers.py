@@ -7,8 +7,10 @@ from bot.channels.console import render_human
 from bot.channels.text import render_parts
 from bot.model import Option, Reply
 from storage import repo
+from tests.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.flows import reach_title, submit_idea
 from tests.officers import register_officer
+from tests.test_telegram import LAN, TelegramWorld
 
 
 def _number_of(person, label: str) -> str:
@@ -70,3 +72,24 @@ def test_a_long_text_is_split_with_the_options_on_the_last_part():
     assert parts[-1].endswith("  1. Bỏ qua\n  2. Quay lại")
     assert not any("Bỏ qua" in p for p in parts[:-1])
     assert all(p.startswith("Đoạn") for p in parts)  # cut at paragraph boundaries
+
+
+async def test_on_telegram_typing_the_number_of_skip_skips_the_question_too(settings, clock):
+    world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
+    await world.start()
+    try:
+        await world.text("/start")
+        await world.press("consent:yes")
+        await world.press("menu:idea")
+        await world.press("pick:cau-kho")
+        await world.press("pick:thrift")
+        await world.text("Tiêu đề")
+        await world.text("Mô tả đủ dài của ý tưởng.")
+        assert world.buttons()[0] == "nav:skip"
+        await world.text("1")
+        async with world.engine.connect() as conn:
+            row = await repo.load_user(conn, "telegram", str(LAN))
+        assert row["state"] != "flow:benefit"
+        assert not row["data"]["draft"]["answers"].get("benefit")
+    finally:
+        await world.stop()
