@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Attachment:
     kind: str  # "photo" or "document"
-    ref: str  # channel file id (Telegram) or path (console)
+    ref: str  # channel file id (Telegram) or path (console), as it arrived
     name: str | None = None
-    mime: str | None = None
+    mime: str | None = None  # once stored: the type read from the bytes (bot.files.sniff)
     size: int | None = None
+    key: str | None = None  # the bot's file store key; None for files kept before it existed
+    sha256: str | None = None
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "ref": self.ref, "name": self.name, "mime": self.mime,
-                "size": self.size}
+                "size": self.size, "key": self.key, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)

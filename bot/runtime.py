@@ -17,6 +17,7 @@ from datetime import datetime
 
 from bot.broadcaster import Broadcaster, run_forever
 from bot.channels.base import Channel, Outcome
+from bot.files import FileStore, FolderStore, default_files_dir
 from bot.model import Attachment, Option, Reply
 from bot.scheduler import build_scheduler
 from bot.services.reminders import Jobs
@@ -27,8 +28,11 @@ log = logging.getLogger(__name__)
 
 class Runtime:
     def __init__(self, dispatcher, channels: Iterable[Channel] = (), *,
-                 broadcast_rate: float | None = None, every: float = 2.0):
+                 broadcast_rate: float | None = None, every: float = 2.0,
+                 files: FileStore | None = None):
         self.dispatcher = dispatcher
+        # Where the channels keep what people send, and read it back to send it on.
+        self.files = files or FolderStore(default_files_dir(dispatcher.settings))
         self.channels: dict[str, Channel] = {}
         self.every = every
         self.broadcaster = Broadcaster(dispatcher, self.channels, rate=broadcast_rate)

@@ -60,9 +60,9 @@ def sqlite_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def settings(db_url) -> Settings:
+def settings(db_url, tmp_path) -> Settings:
     # Scripted residents answer far faster than people; the flood test sets its own limits.
-    return Settings(database_url=db_url, flood_burst=10_000)
+    return Settings(database_url=db_url, flood_burst=10_000, files_dir=str(tmp_path / "files"))
 
 
 @pytest.fixture

@@ -14,12 +14,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.channels.base import SendResult
 from bot.channels.text import option_lines
 from bot.dispatcher import Dispatcher
+from bot.files import keep
 from bot.i18n import N_
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
@@ -87,7 +89,8 @@ def reply_to_json(reply: Reply, sender: str) -> str:
         "options": [{"value": o.value, "label": o.label} for o in reply.options],
     }
     if reply.attachments:
-        line["attachments"] = [{"kind": a.kind, "ref": a.ref} for a in reply.attachments]
+        line["attachments"] = [{"kind": a.kind, "ref": a.ref, "key": a.key}
+                               for a in reply.attachments]
     return json.dumps(line, ensure_ascii=False)
 
 
@@ -116,6 +119,14 @@ class ConsoleChannel:
     async def send(self, recipient: str, reply: Reply) -> SendResult:
         self.write(recipient, reply)
         return SendResult.SENT
+
+
+async def stored(runtime: Runtime, event: Event) -> Event:
+    """The file a console user sends, kept in the bot's file store (read from its path)."""
+    if event.attachment is None:
+        return event
+    data = await asyncio.to_thread(Path(event.attachment.ref).read_bytes)
+    return replace(event, attachment=await keep(runtime.files, event.attachment, data))
 
 
 def event_from_human(line: str, user: str, name: str | None = None) -> Event:
@@ -162,7 +173,7 @@ async def run_json(
             emit(json.dumps({"error": str(error)}, ensure_ascii=False))
             emit(json.dumps({"idle": True}))
             continue
-        for reply in await dispatcher.handle(event):
+        for reply in await dispatcher.handle(await stored(runtime, event)):
             emit(reply_to_json(reply, event.user))
         await runtime.deliver_pending()
         emit(json.dumps({"idle": True}))
@@ -211,7 +222,7 @@ async def run_human(
     lines = _lines(stdin)
     while True:
         for event in pending:
-            for reply in await dispatcher.handle(event):
+            for reply in await dispatcher.handle(await stored(runtime, event)):
                 write(user, reply)
             await runtime.deliver(CHANNEL)
         stdout.write("> ")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from telegram.request import BaseRequest
 from bot.channels.base import SendResult
 from bot.config import Settings
 from bot.dispatcher import INTERNAL_ERROR, Dispatcher
+from bot.files import FileStore, keep
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 from bot.text import split_message
@@ -106,10 +108,10 @@ def _inline(options: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
     )
 
 
-async def send_reply(bot, chat_id: int, reply: Reply) -> None:
+async def send_reply(bot, chat_id: int, reply: Reply, files: FileStore) -> None:
     """Send one reply, split at paragraph boundaries; buttons go with the last part."""
     for attachment in reply.attachments:
-        await _send_attachment(bot, chat_id, attachment)
+        await _send_attachment(bot, chat_id, attachment, files)
     parts = split_message(reply.text, MessageLimit.MAX_TEXT_LENGTH)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -122,18 +124,22 @@ async def send_reply(bot, chat_id: int, reply: Reply) -> None:
             await bot.send_message(chat_id=chat_id, text=part)
 
 
-async def _send_attachment(bot, chat_id: int, attachment: Attachment) -> None:
-    # Files sent through the console are paths on this machine; Telegram's are file ids.
-    path = Path(attachment.ref)
-    source = path.open("rb") if path.is_absolute() and path.is_file() else attachment.ref
+async def _send_attachment(bot, chat_id: int, attachment: Attachment, files: FileStore) -> None:
+    if attachment.key is not None:
+        source = await files.read(attachment.key)  # whichever channel it came from
+    else:
+        # Kept before the file store: console files are paths on this machine, Telegram's
+        # are file ids.
+        path = Path(attachment.ref)
+        source = path.open("rb") if path.is_absolute() and path.is_file() else attachment.ref
     try:
         if attachment.kind == "photo":
             await bot.send_photo(chat_id=chat_id, photo=source)
         else:
             await bot.send_document(chat_id=chat_id, document=source,
-                                    filename=attachment.name)
+                                    filename=attachment.name or "file")
     finally:
-        if not isinstance(source, str):
+        if not isinstance(source, str | bytes):
             source.close()
 
 
@@ -180,15 +186,34 @@ class TelegramChannel:
         event = event_from_update(update)
         if event is None:
             return
+        if event.attachment is not None:
+            event = replace(event, attachment=await self._fetch(event.attachment))
         replies = await self.dispatcher.handle(event)
         for reply in replies:
             await self.send(reply.to or event.user, reply)
         if self.dispatcher.pending_channels:
             await self.runtime.deliver_pending()
 
+    async def _fetch(self, attachment: Attachment) -> Attachment:
+        """Download what a resident sent into the bot's file store. One too large to take, or
+        that cannot be downloaded now, goes on as Telegram described it (the size check in the
+        form then speaks; an old-style row sends it again by its file id)."""
+        settings = self.dispatcher.settings
+        limit = (settings.max_photo_bytes if attachment.kind == "photo"
+                 else settings.max_document_bytes)
+        if attachment.size and attachment.size > limit:
+            return attachment
+        try:
+            file = await self.bot.get_file(attachment.ref)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            log.warning("could not download a file sent by a resident: %s", error)
+            return attachment
+        return await keep(self.runtime.files, attachment, data)
+
     async def send(self, recipient: str, reply: Reply) -> SendResult:
         try:
-            await send_reply(self.bot, int(recipient), reply)
+            await send_reply(self.bot, int(recipient), reply, self.runtime.files)
         except TelegramError as error:
             result = outcome(error)
             log.info("message to chat %s not sent (%s): %s", recipient, result.status, error)
