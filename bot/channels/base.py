@@ -48,8 +48,11 @@ SendResult.FAILED = SendResult(Outcome.FAILED)
 @runtime_checkable
 class Channel(Protocol):
     """One platform. `send` never raises for a platform's refusal: it answers with an outcome.
-    A channel with `can_edit` also has `edit(recipient, ref, reply) -> str | None` and
-    `send_tracked(recipient, reply) -> str | None` (the sent message's ref, to edit later)."""
+
+    A channel with `can_edit` also has `async edit(recipient, reply, ref) -> str | None`: show
+    `reply` in place of message `ref` (a new message when `ref` is None) and answer the
+    message's ref, or None when it could not. A channel that `sangkien run` serves (it listens
+    by itself) also has `async start()` and `async stop()`, called by `Runtime.serve`."""
 
     name: str
     max_text: int

@@ -19,7 +19,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.channels.base import SendResult
-from bot.channels.text import option_lines
+from bot.channels.text import render_parts
 from bot.dispatcher import Dispatcher
 from bot.files import keep
 from bot.i18n import N_
@@ -27,6 +27,7 @@ from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 
 CHANNEL = "console"
+MAX_TEXT = 1_000_000  # a terminal has no limit worth splitting at
 HUMAN_INTRO = N_(
     "Console chat with Sáng kiến. Type a message and press Enter; :photo PATH or :doc PATH "
     "sends a file, :contact NUMBER shares a phone number; Ctrl-D quits."
@@ -95,10 +96,8 @@ def reply_to_json(reply: Reply, sender: str) -> str:
 
 
 def render_human(reply: Reply) -> str:
-    lines = [reply.text]
-    lines += [f"  [{a.kind}: {a.name or a.ref}]" for a in reply.attachments]
-    lines += option_lines(reply)
-    return "\n".join(lines)
+    files = "".join(f"\n  [{a.kind}: {a.name or a.ref}]" for a in reply.attachments)
+    return "\n".join(render_parts(replace(reply, text=reply.text + files), MAX_TEXT))
 
 
 class ConsoleChannel:
@@ -106,7 +105,7 @@ class ConsoleChannel:
     its recipients; what is sent is written by `write(recipient, reply)`."""
 
     name = CHANNEL
-    max_text = 1_000_000  # a terminal has no limit worth splitting at
+    max_text = MAX_TEXT
     has_buttons = False
     can_edit = False
     can_send_documents = True

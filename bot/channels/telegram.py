@@ -1,7 +1,9 @@
 """The Telegram channel on python-telegram-bot: updates become Events, Replies become messages.
 
 Replies are sent as plain text (no parse mode), so whatever a resident typed, HTML or Markdown,
-is shown literally. Options become inline buttons, one per row.
+is shown literally. Options become inline buttons, one per row. Files residents send are
+downloaded into the bot's file store (bot.files); what the runtime runs in the background
+(outbox, announcements, reminders) is not here but in bot.runtime.
 """
 
 from __future__ import annotations
