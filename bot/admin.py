@@ -174,15 +174,11 @@ async def run_due(settings: Settings, now: datetime) -> str:
     async with _database(settings) as engine:
         dispatcher = Dispatcher(settings, engine, clock=lambda: now)
         counts = await Jobs(dispatcher).run_due(now)
-        started = await Broadcaster(dispatcher, _no_channel).start_due()
+        started = await Broadcaster(dispatcher, {}).start_due()
         await dispatcher.close()
     lines = [f"{name}: {n}" for name, n in counts.items()]
     lines.append(f"broadcasts started: {started}")
     return "\n".join(lines)
-
-
-async def _no_channel(channel, external_id, reply):
-    return "retry"
 
 
 async def broadcast_status(settings: Settings, broadcast_id: int) -> tuple[bool, str]:

@@ -11,11 +11,12 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
 from datetime import datetime
 
 from aiolimiter import AsyncLimiter
 
+from bot.channels.base import Channel, Outcome
 from bot.i18n import N_, Translator
 from bot.model import Attachment, Option, Reply
 from bot.services import broadcasts as broadcast_service
@@ -26,33 +27,35 @@ from storage import repo
 
 log = logging.getLogger(__name__)
 
-# "sent", "blocked", "failed" (permanent), "retry" (transient), or seconds to wait (RetryAfter).
-SendResult = str | float
-Send = Callable[[str, str, Reply], Awaitable[SendResult]]
-# Shows progress to the sender by editing one message: (sender row, reply, the message's ref
-# from last time or None) → the ref to edit next time, or None where the channel cannot.
-Progress = Callable[[dict, Reply, str | None], Awaitable[str | None]]
-
 FOOTER = N_("You receive this because you asked for announcements. Send /dunglai to stop.")
 MAX_ATTEMPTS = 3
-PER_CHAT_SECONDS = 1.0
+PER_CHAT_SECONDS = 1.0  # the longest per-chat gap a channel may ask for
 
 
 class Broadcaster:
-    def __init__(self, dispatcher, send: Send, rate: float | None = None,
-                 progress: Progress | None = None):
+    """Sends each delivery through the channel its recipient belongs to, at that channel's rate
+    (or `rate`, for every channel, when given). A recipient of a channel this process does not
+    serve is recorded as failed."""
+
+    def __init__(self, dispatcher, channels: Mapping[str, Channel], rate: float | None = None):
         self.dispatcher = dispatcher
         self.engine = dispatcher.engine
         self.settings = dispatcher.settings
-        self.send = send
-        self.progress = progress
-        rate = rate or self.settings.broadcast_rate
-        # A tenth of a second's worth at a time: the rate holds within each second instead of
-        # letting a whole second's messages go at once.
-        self.limiter = AsyncLimiter(max(1.0, rate / 10), 0.1)
+        self.channels = channels
+        self.rate = rate
+        self._limiters: dict[str, AsyncLimiter] = {}
         # When each chat last got a message, for the last second only (Telegram: at most one
         # message a second to one chat); older entries are dropped, so memory stays flat.
-        self._recent: OrderedDict[str, float] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def _limiter(self, channel: Channel) -> AsyncLimiter:
+        limiter = self._limiters.get(channel.name)
+        if limiter is None:
+            rate = self.rate or channel.rate
+            # A tenth of a second's worth at a time: the rate holds within each second instead
+            # of letting a whole second's messages go at once.
+            limiter = self._limiters[channel.name] = AsyncLimiter(max(1.0, rate / 10), 0.1)
+        return limiter
 
     def quiet(self, now: datetime) -> bool:
         hour = now.astimezone(self.dispatcher.ref.tz).hour
@@ -127,25 +130,29 @@ class Broadcaster:
     async def _send_one(self, row: dict, broadcast: dict, text: str) -> str:
         photos = [Attachment("photo", broadcast["photo"])] if broadcast["photo"] else []
         reply = Reply(text=text, attachments=photos)
+        channel = self.channels.get(row["channel"])
+        if channel is None:
+            return "failed"
         for _attempt in range(MAX_ATTEMPTS + 5):
-            await self._per_chat(row["external_id"])
-            await self.limiter.acquire()
-            result = await self.send(row["channel"], row["external_id"], reply)
-            if isinstance(result, float | int) and not isinstance(result, bool):
-                await asyncio.sleep(float(result))  # the platform's RetryAfter
+            await self._per_chat(channel, row["external_id"])
+            await self._limiter(channel).acquire()
+            result = await channel.send(row["external_id"], reply)
+            if result.outcome is Outcome.RETRY_AFTER:
+                await asyncio.sleep(result.retry_after or 0.0)  # the platform's RetryAfter
                 continue
-            if result in ("sent", "blocked", "failed"):
-                return result
+            return result.status
         return "failed"
 
-    async def _per_chat(self, chat: str) -> None:
-        now = time.monotonic()
+    async def _per_chat(self, channel: Channel, chat: str) -> None:
+        now, gap = time.monotonic(), channel.per_chat_seconds
+        # Entries older than the longest gap of any channel can go (one second on Telegram).
         while self._recent and next(iter(self._recent.values())) < now - PER_CHAT_SECONDS:
             self._recent.popitem(last=False)
-        last = self._recent.pop(chat, None)
-        if last is not None and now - last < PER_CHAT_SECONDS:
-            await asyncio.sleep(PER_CHAT_SECONDS - (now - last))
-        self._recent[chat] = time.monotonic()
+        key = (channel.name, chat)
+        last = self._recent.pop(key, None)
+        if last is not None and now - last < gap:
+            await asyncio.sleep(gap - (now - last))
+        self._recent[key] = time.monotonic()
 
     async def _finish(self, broadcast: dict) -> None:
         now = self.dispatcher.clock()
@@ -191,10 +198,11 @@ class Broadcaster:
         if report is None:
             return
         sender, render, previous = report
-        if self.progress is not None:
+        channel = self.channels.get(sender["channel"])
+        if channel is not None and channel.can_edit:
             message = render(self.dispatcher.translator(sender.get("lang")))
             reply = Reply(text=message.text, options=message.options)
-            ref = await self.progress(sender, reply, previous)
+            ref = await channel.edit(sender["external_id"], reply, previous)
             if ref is not None:
                 if ref != previous:
                     async with self.engine.begin() as conn:

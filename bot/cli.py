@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.channels import console
+from bot.channels.telegram import build_application
 from bot.config import Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import compile_catalogs
+from bot.runtime import Runtime
 from storage.db import create_engine, migrate
+
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="TOML configuration file (also SANGKIEN_CONFIG)")
     parser.add_argument("--database-url", help="overrides SANGKIEN_DATABASE_URL")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="serve Telegram by long polling (TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("run", help="serve the configured channels (Telegram: TELEGRAM_BOT_TOKEN)")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", default="1001", help="the console user's identity")
     chat.add_argument("--name", default=None, help="the console user's display name")
@@ -80,9 +86,27 @@ async def prepare(settings: Settings, clock=None):
     return engine, Dispatcher(settings, engine, clock=clock)
 
 
-async def _chat(settings: Settings, args) -> None:
-    from bot.channels import console
+async def _serve(settings: Settings) -> int:
+    """`sangkien run`: every channel the configuration enables, on one runtime."""
+    engine, dispatcher = await prepare(settings)
+    runtime = Runtime(dispatcher)
+    try:
+        if settings.telegram_token:
+            build_application(settings, dispatcher, runtime=runtime)
+        if not runtime.channels:
+            log.error("no channel is enabled: set TELEGRAM_BOT_TOKEN")
+            return 2
+        # What start-up built lives as long as the process: keep it out of the collector's
+        # way, so a full collection never pauses the event loop for long.
+        gc.freeze()
+        await runtime.serve()
+        return 0
+    finally:
+        await dispatcher.close()
+        await engine.dispose()
 
+
+async def _chat(settings: Settings, args) -> None:
     engine, dispatcher = await prepare(settings, clock=SettableClock())
     try:
         if args.json:
@@ -189,7 +213,5 @@ def main(argv: list[str] | None = None) -> int:
         print(text, file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
     elif args.command == "run":
-        from bot.channels.telegram import run_polling
-
-        return run_polling(settings)
+        return asyncio.run(_serve(settings))
     return 0

@@ -21,6 +21,7 @@ class Settings:
     holidays_file: Path = DATA_DIR / "holidays.toml"
     milestones_file: Path = DATA_DIR / "milestones.toml"
     locales_dir: Path = PROJECT_ROOT / "locales"
+    files_dir: str | None = None  # attachments; None: a `files` folder next to the database
     default_lang: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
     privacy_version: str = "2026-11"
@@ -63,6 +64,7 @@ _ENV = {
     "SANGKIEN_CATALOG_FILE": "catalog_file",
     "SANGKIEN_CAMPAIGNS_FILE": "campaigns_file",
     "SANGKIEN_HOLIDAYS_FILE": "holidays_file",
+    "SANGKIEN_FILES_DIR": "files_dir",
     "SANGKIEN_DEFAULT_LANG": "default_lang",
     "TELEGRAM_BOT_TOKEN": "telegram_token",
     "TELEGRAM_BASE_URL": "telegram_base_url",

@@ -71,19 +71,27 @@ class Context:
         options: list[Option] | None = None,
         *,
         free_text: bool = False,
+        numbered: bool = True,
         request_contact: str | None = None,
     ) -> None:
-        """Reply to the sender. The options are remembered so that typing a number or a label
-        later picks them; on a step that expects free text, only a label typed in full does."""
+        """Reply to the sender. The options are remembered so that typing a label, or the number
+        shown next to an option, later picks it, on every step (free text or not: `free_text`
+        only says that the step also takes typed text). `numbered=False` shows no numbers and
+        makes typed numbers plain answers, for a step whose answer may be a small number."""
         options = options or []
         # Telegram keeps a reply keyboard (the phone question's) until told otherwise.
         remove = not options and not request_contact and bool(self.data.pop("keyboard", False))
         if request_contact:
             self.data["keyboard"] = True
         self.replies.append(Reply(text=text, options=options, request_contact=request_contact,
-                                  remove_keyboard=remove))
+                                  remove_keyboard=remove, numbered=numbered))
         self.data["opts"] = [[o.value, o.label] for o in options]
-        self.data["numbered"] = not free_text
+        # Rows written before typed numbers picked everywhere hold "numbered"; it is ignored.
+        self.data.pop("numbered", None)
+        if numbered:
+            self.data.pop("plain", None)
+        else:
+            self.data["plain"] = True
 
     def note(self, text: str) -> None:
         """Reply without asking anything: the question being answered, and its options

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.context import Context
 from bot.flood import FloodGate
 from bot.i18n import N_, Translator
-from bot.model import Attachment, Event, Option, Reply
+from bot.model import Event, Reply
 from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
 from bot.text import clean, fold
@@ -92,7 +92,8 @@ class Dispatcher:
         # Each sender's row, as last written by this process (checked by a version on write).
         self.sessions = SessionCache()
         self.fast = SessionWriter(normalise_url(settings.database_url))
-        # Channels with messages waiting in the outbox, so adapters deliver right after a step.
+        # Channels with messages waiting in the outbox, so the runtime delivers right after a
+        # step (bot.runtime).
         self.pending_channels: set[str] = set()
 
     def translator(self, lang: str | None) -> Translator:
@@ -199,35 +200,6 @@ class Dispatcher:
     async def close(self) -> None:
         await self.fast.close()
 
-    async def deliver(self, channel: str, send: Callable[[str, Reply], Awaitable[str]]) -> int:
-        """Send the outbox's pending messages for `channel`. `send` answers "sent", "blocked"
-        (the person blocked the bot: never retried) or "retry" (tried again later)."""
-        self.pending_channels.discard(channel)
-        delivered = 0
-        while True:
-            async with self.engine.begin() as conn:
-                rows = await outbox.claim(conn, channel, self.clock())
-            if not rows:
-                return delivered
-            results: dict[str, list[int]] = {"sent": [], "blocked": [], "retry": []}
-            for row in rows:
-                reply = Reply(
-                    text=row["text"],
-                    options=[Option(v, label) for v, label in row["options"]],
-                    attachments=[Attachment(**a) for a in row["attachments"]],
-                )
-                results[await send(row["external_id"], reply)].append(row["id"])
-            async with self.engine.begin() as conn:
-                await outbox.forget(conn, results["sent"] + results["blocked"])
-                await outbox.release(conn, results["retry"])
-                for row in rows:
-                    if row["id"] in results["blocked"]:
-                        await repo.mark_blocked(conn, self.clock(), channel=channel,
-                                                external_id=row["external_id"])
-            delivered += len(results["sent"])
-            if results["retry"]:
-                return delivered
-
 
 def _normalised(event: Event) -> Event:
     if event.text is None:
@@ -242,7 +214,7 @@ def _resolve_option(event: Event, data: dict) -> Event:
     options = data.get("opts") or []
     text = event.text.strip()
     value = None
-    numbered = data.get("numbered", True) and text.isascii() and text.isdigit()
+    numbered = not data.get("plain") and text.isascii() and text.isdigit()
     if numbered and 1 <= int(text) <= len(options):
         value = options[int(text) - 1][0]
     else:

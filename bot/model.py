@@ -12,14 +12,16 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Attachment:
     kind: str  # "photo" or "document"
-    ref: str  # channel file id (Telegram) or path (console)
+    ref: str  # channel file id (Telegram) or path (console), as it arrived
     name: str | None = None
-    mime: str | None = None
+    mime: str | None = None  # once stored: the type read from the bytes (bot.files.sniff)
     size: int | None = None
+    key: str | None = None  # the bot's file store key; None for files kept before it existed
+    sha256: str | None = None
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "ref": self.ref, "name": self.name, "mime": self.mime,
-                "size": self.size}
+                "size": self.size, "key": self.key, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,6 @@ class Reply:
     request_contact: str | None = None  # label of a "share my phone number" button, if offered
     remove_keyboard: bool = False  # take away the keyboard a previous request_contact showed
     attachments: list[Attachment] = field(default_factory=list)
+    # Typing an option's number picks it. A text channel shows the numbers only when this holds,
+    # so a number is never shown where typing it would be taken as an answer.
+    numbered: bool = True

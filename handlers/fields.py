@@ -229,7 +229,9 @@ def attachment_problem(ctx: Context, attachment) -> str | None:
     else:
         limit = settings.max_document_bytes
         extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
-        if attachment.mime not in ALLOWED_DOCUMENTS and extension not in ALLOWED_EXTENSIONS:
+        # Once stored, the type is read from the bytes (bot.files): the name no longer counts.
+        named = attachment.key is None and extension in ALLOWED_EXTENSIONS
+        if attachment.mime not in ALLOWED_DOCUMENTS and not named:
             return ctx._("This type of file is not accepted. Accepted types: {types}.").format(
                 types=ctx._(FILE_TYPES_TEXT)
             )

@@ -146,8 +146,8 @@ async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None 
 
         ctx.replies.append(Reply(
             text=ctx._("Files attached to {code}:").format(code=entry["code"]),
-            attachments=[Attachment(f["kind"], f["file_ref"], f["file_name"], f["mime"], f["size"])
-                         for f in files],
+            attachments=[Attachment(f["kind"], f["file_ref"], f["file_name"], f["mime"], f["size"],
+                                    key=f["store_key"], sha256=f["sha256"]) for f in files],
         ))
 
 

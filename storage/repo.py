@@ -138,6 +138,8 @@ async def insert_attachments(
             "file_name": f.get("name"),
             "mime": f.get("mime"),
             "size": f.get("size"),
+            "store_key": f.get("key"),
+            "sha256": f.get("sha256"),
             "created_at": now,
         }
         for f in files

@@ -126,6 +126,9 @@ attachments = Table(
     Column("mime", String(128), nullable=True),
     Column("size", BigInteger, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The bot's file store (bot.files): None for rows from before it, sent by file_ref.
+    Column("store_key", String(128), nullable=True),
+    Column("sha256", String(64), nullable=True),
 )
 Index("ix_attachments_entry", attachments.c.entry_id)
 

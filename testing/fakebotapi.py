@@ -42,12 +42,24 @@ def too_many(retry_after: int = 1) -> tuple[int, dict]:
     }
 
 
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(64)
+
+
 class FakeBotAPI(BaseRequest):
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.failures: dict[int, list[tuple[int, dict]]] = {}
         self.pending_updates: list[dict] = []
         self._message_ids = itertools.count(1)
+        self.files: dict[str, bytes] = {}  # file id → what getFile's download returns
+
+    def put_file(self, file_id: str, data: bytes) -> None:
+        self.files[file_id] = data
+
+    def _file(self, file_id: str) -> bytes:
+        # Unless a test says otherwise, a photo is a JPEG and a document a PDF.
+        default = JPEG if not file_id.startswith("doc") else b"%PDF-1.4\n%fake\n"
+        return self.files.get(file_id, default)
 
     @property
     def read_timeout(self) -> float | None:
@@ -85,7 +97,11 @@ class FakeBotAPI(BaseRequest):
         pool_timeout=None,
     ) -> tuple[int, bytes]:
         name = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # downloading what getFile pointed to
+            return 200, self._file(name)
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.multipart_data:
+            params["_uploaded"] = {k: v[1] for k, v in request_data.multipart_data.items()}
         self.calls.append((name, params))
         chat_id = params.get("chat_id")
         if chat_id is not None and self.failures.get(int(chat_id)):
@@ -97,6 +113,10 @@ class FakeBotAPI(BaseRequest):
     async def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name == "getFile":
+            file_id = params["file_id"]
+            return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                    "file_size": len(self._file(file_id)), "file_path": f"files/{file_id}"}
         if name == "getUpdates":
             if not self.pending_updates:
                 await asyncio.sleep(0.01)

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import compile_catalogs
 from bot.model import Attachment, Event, Reply
+from bot.runtime import Runtime
 from storage.db import create_engine, migrate, normalise_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,9 +60,9 @@ def sqlite_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def settings(db_url) -> Settings:
+def settings(db_url, tmp_path) -> Settings:
     # Scripted residents answer far faster than people; the flood test sets its own limits.
-    return Settings(database_url=db_url, flood_burst=10_000)
+    return Settings(database_url=db_url, flood_burst=10_000, files_dir=str(tmp_path / "files"))
 
 
 @pytest.fixture
@@ -92,6 +94,16 @@ def mailbox(dispatcher: Dispatcher) -> dict[str, list[Reply]]:
     return MAILBOXES.setdefault(id(dispatcher), {})
 
 
+def mailbox_channel(dispatcher: Dispatcher) -> ConsoleChannel:
+    """The console channel, writing into the dispatcher's mailbox."""
+    box = mailbox(dispatcher)
+    return ConsoleChannel(lambda to, reply: box.setdefault(to, []).append(reply))
+
+
+def mailbox_runtime(dispatcher: Dispatcher) -> Runtime:
+    return Runtime(dispatcher, [mailbox_channel(dispatcher)])
+
+
 class Resident:
     """One person talking to the dispatcher through the console channel's event model.
 
@@ -109,13 +121,7 @@ class Resident:
         return mailbox(self.dispatcher).setdefault(self.user, [])
 
     async def deliver(self) -> None:
-        box = mailbox(self.dispatcher)
-
-        async def collect(to: str, reply: Reply) -> str:
-            box.setdefault(to, []).append(reply)
-            return "sent"
-
-        await self.dispatcher.deliver("console", collect)
+        await mailbox_runtime(self.dispatcher).deliver("console")
 
     async def _send(self, **kwargs) -> list[Reply]:
         event = Event(channel="console", user=self.user, display_name=self.name, **kwargs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.broadcaster import Broadcaster
+from bot.channels.base import SendResult
 from storage import broadcasts as broadcast_repo
 from storage import repo
 from tests.conftest import Resident, mailbox
@@ -28,16 +29,27 @@ def _reach(dispatcher, count: int) -> str:
     return dispatcher.translator("vi")._("It will reach {count} recipient(s).").format(count=count)
 
 
-def _worker(dispatcher, blocked: set[str] = frozenset()):
-    box = mailbox(dispatcher)
+class _Terminal:
+    """A console-like channel that, like Telegram, sends at most one message a second to one
+    chat, and whose `blocked` chats refuse the bot."""
 
-    async def send(channel, external_id, reply):
-        if external_id in blocked:
-            return "blocked"
-        box.setdefault(external_id, []).append(reply)
-        return "sent"
+    name, max_text, has_buttons, can_edit, can_send_documents = "console", 4096, False, False, True
+    rate, per_chat_seconds = 100_000.0, 1.0
 
-    return Broadcaster(dispatcher, send, rate=100_000)
+    def __init__(self, dispatcher, blocked=frozenset(), on_send=None):
+        self.box, self.blocked, self.on_send = mailbox(dispatcher), blocked, on_send
+
+    async def send(self, recipient: str, reply) -> SendResult:
+        if self.on_send is not None:
+            self.on_send()
+        if recipient in self.blocked:
+            return SendResult.BLOCKED
+        self.box.setdefault(recipient, []).append(reply)
+        return SendResult.SENT
+
+
+def _worker(dispatcher, blocked: set[str] = frozenset(), on_send=None):
+    return Broadcaster(dispatcher, {"console": _Terminal(dispatcher, blocked, on_send)})
 
 
 async def _compose(comms: Resident, text: str, audience: str, extra: str | None = None,
@@ -170,13 +182,6 @@ async def test_one_chat_gets_at_most_one_message_a_second(dispatcher, clock):
         await _compose(comms, f"Thông báo nhanh số {n}.", "all")
         await comms.press("form:confirm")
     times = []
-    box = mailbox(dispatcher)
-
-    async def send(channel, external_id, reply):
-        times.append(time.monotonic())
-        box.setdefault(external_id, []).append(reply)
-        return "sent"
-
-    await Broadcaster(dispatcher, send, rate=100_000).run()
+    await _worker(dispatcher, on_send=lambda: times.append(time.monotonic())).run()
     assert len([r for r in person.inbox if "Thông báo nhanh" in r.text]) == 2
     assert times[1] - times[0] >= 0.99

@@ -291,8 +291,7 @@ async def test_blocked_officer_is_marked_and_not_retried(world):
     await _consent(world)
     world.api.fail(OFFICER, BLOCKED)
     await submit_by_buttons(world)
-    channel = world.app.bot_data["channel"]
-    assert await channel.deliver(world.app.bot) == 0
+    assert await world.app.bot_data["runtime"].deliver("telegram") == 0
     from sqlalchemy import select
 
     from storage.tables import outbox, users

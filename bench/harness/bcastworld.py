@@ -112,8 +112,8 @@ async def reset_blocked(engine: AsyncEngine) -> None:
 
 
 class Worker:
-    """Engine, dispatcher, Application on the counting fake API, and a Broadcaster whose send
-    is the Telegram channel's own `broadcast_send`."""
+    """Engine, dispatcher, Application on the counting fake API, and a Broadcaster that sends
+    through the Telegram channel."""
 
     def __init__(self, url: str, rate: float, keep_times: bool = False):
         self.settings = replace(settings_for(url), telegram_overall_rate=1_000_000,
@@ -127,12 +127,8 @@ class Worker:
         self.app = build_application(self.settings, dispatcher, token=TOKEN, request=self.api)
         await self.app.initialize()
         channel = self.app.bot_data["channel"]
-        bot = self.app.bot
-
-        async def send(ch, external_id, reply):
-            return await channel.broadcast_send(bot, ch, external_id, reply)
-
-        self.broadcaster = Broadcaster(channel.dispatcher, send, rate=self.rate)
+        self.broadcaster = Broadcaster(channel.dispatcher, {channel.name: channel},
+                                       rate=self.rate)
         return self
 
     async def __aexit__(self, *exc) -> None:

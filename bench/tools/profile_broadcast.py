@@ -33,7 +33,9 @@ class Timed:
     def __init__(self, worker: Worker):
         self.send_s = self.limiter_s = 0.0
         b = worker.broadcaster
-        send, acquire = b.send, b.limiter.acquire
+        channel = b.channels["telegram"]
+        limiter = b._limiter(channel)
+        send, acquire = channel.send, limiter.acquire
 
         async def timed_send(*args):
             t0 = time.perf_counter()
@@ -49,8 +51,8 @@ class Timed:
             finally:
                 self.limiter_s += time.perf_counter() - t0
 
-        b.send = timed_send
-        b.limiter.acquire = timed_acquire
+        channel.send = timed_send
+        limiter.acquire = timed_acquire
 
 
 async def _fresh(url: str, recipients: int) -> None:
@@ -106,13 +108,13 @@ async def db_only(url: str, recipients: int) -> dict:
 
 
 async def ptb_only(url: str, messages: int) -> dict:
-    """The channel's broadcast_send in a loop, no database, no limiter: PTB + fake API."""
+    """The channel's send in a loop, no database, no limiter: PTB + fake API."""
     async with Worker(url, 2000) as worker:
         channel = worker.app.bot_data["channel"]
         reply = Reply(text="Thông báo thử\n\n— chân trang")
         t0 = time.perf_counter()
         for n in range(messages):
-            await channel.broadcast_send(worker.app.bot, "telegram", str(5_000_000 + n), reply)
+            await channel.send(str(5_000_000 + n), reply)
         wall = time.perf_counter() - t0
     return {"sent": messages, "per_s": messages / wall, "us_per_msg": wall / messages * 1e6}
 

@@ -11,14 +11,23 @@ import json
 import mimetypes
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
+from bot.channels.base import SendResult
+from bot.channels.text import render_parts
 from bot.dispatcher import Dispatcher
+from bot.files import keep
 from bot.i18n import N_
 from bot.model import Attachment, Event, Reply
+from bot.runtime import Runtime
 
 CHANNEL = "console"
+MAX_TEXT = 1_000_000  # a terminal has no limit worth splitting at
 HUMAN_INTRO = N_(
     "Console chat with Sáng kiến. Type a message and press Enter; :photo PATH or :doc PATH "
     "sends a file, :contact NUMBER shares a phone number; Ctrl-D quits."
@@ -81,16 +90,42 @@ def reply_to_json(reply: Reply, sender: str) -> str:
         "options": [{"value": o.value, "label": o.label} for o in reply.options],
     }
     if reply.attachments:
-        line["attachments"] = [{"kind": a.kind, "ref": a.ref} for a in reply.attachments]
+        line["attachments"] = [{"kind": a.kind, "ref": a.ref, "key": a.key}
+                               for a in reply.attachments]
     return json.dumps(line, ensure_ascii=False)
 
 
 def render_human(reply: Reply) -> str:
-    lines = [reply.text]
-    lines += [f"  [{a.kind}: {a.name or a.ref}]" for a in reply.attachments]
-    for number, option in enumerate(reply.options, start=1):
-        lines.append(f"  {number}. {option.label}")
-    return "\n".join(lines)
+    files = "".join(f"\n  [{a.kind}: {a.name or a.ref}]" for a in reply.attachments)
+    return "\n".join(render_parts(replace(reply, text=reply.text + files), MAX_TEXT))
+
+
+class ConsoleChannel:
+    """The Channel for this terminal (bot.channels.base): every identity typed in it is one of
+    its recipients; what is sent is written by `write(recipient, reply)`."""
+
+    name = CHANNEL
+    max_text = MAX_TEXT
+    has_buttons = False
+    can_edit = False
+    can_send_documents = True
+    rate = 1_000.0
+    per_chat_seconds = 0.0
+
+    def __init__(self, write: Callable[[str, Reply], None]):
+        self.write = write
+
+    async def send(self, recipient: str, reply: Reply) -> SendResult:
+        self.write(recipient, reply)
+        return SendResult.SENT
+
+
+async def stored(runtime: Runtime, event: Event) -> Event:
+    """The file a console user sends, kept in the bot's file store (read from its path)."""
+    if event.attachment is None:
+        return event
+    data = await asyncio.to_thread(Path(event.attachment.ref).read_bytes)
+    return replace(event, attachment=await keep(runtime.files, event.attachment, data))
 
 
 def event_from_human(line: str, user: str, name: str | None = None) -> Event:
@@ -121,12 +156,14 @@ async def run_json(
         stdout.write(text + "\n")
         stdout.flush()
 
+    runtime = Runtime(dispatcher, [ConsoleChannel(
+        lambda to, reply: emit(reply_to_json(replace(reply, to=to), to)))])
     async for line in _lines(stdin):
         if not line.strip():
             continue
         clock = _clock_line(line)
         if clock is not None:
-            await _advance_clock(dispatcher, clock, emit)
+            await _advance_clock(runtime, clock, emit)
             emit(json.dumps({"idle": True}))
             continue
         try:
@@ -135,10 +172,9 @@ async def run_json(
             emit(json.dumps({"error": str(error)}, ensure_ascii=False))
             emit(json.dumps({"idle": True}))
             continue
-        for reply in await dispatcher.handle(event):
+        for reply in await dispatcher.handle(await stored(runtime, event)):
             emit(reply_to_json(reply, event.user))
-        if CHANNEL in dispatcher.pending_channels:
-            await dispatcher.deliver(CHANNEL, _json_sender(emit))
+        await runtime.deliver_pending()
         emit(json.dumps({"idle": True}))
 
 
@@ -153,14 +189,9 @@ def _clock_line(line: str) -> str | None:
         else None
 
 
-async def _advance_clock(dispatcher: Dispatcher, value: str, emit) -> None:
+async def _advance_clock(runtime: Runtime, value: str, emit) -> None:
     """`{"clock": "<ISO time>"}`: set the simulated time and run whatever is due then."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from bot.broadcaster import Broadcaster
-    from bot.services.reminders import Jobs
-
+    dispatcher = runtime.dispatcher
     try:
         now = datetime.fromisoformat(value)
     except ValueError:
@@ -172,38 +203,17 @@ async def _advance_clock(dispatcher: Dispatcher, value: str, emit) -> None:
         emit(json.dumps({"error": "this session's clock cannot be set"}))
         return
     dispatcher.clock.fixed = now
-    await Jobs(dispatcher).run_due(now)
-
-    async def send(channel: str, external_id: str, reply: Reply):
-        if channel != CHANNEL:
-            return "failed"
-        emit(reply_to_json(replace(reply, to=external_id), external_id))
-        return "sent"
-
-    await Broadcaster(dispatcher, send).run()
-    await dispatcher.deliver(CHANNEL, _json_sender(emit))
-
-
-def _json_sender(emit):
-    async def send(to: str, reply: Reply) -> str:
-        emit(reply_to_json(replace(reply, to=to), to))
-        return "sent"
-
-    return send
-
-
-def _human_sender(stdout: TextIO, user: str):
-    async def send(to: str, reply: Reply) -> str:
-        prefix = "" if to == user else f"[→ {to}] "
-        stdout.write(prefix + render_human(reply) + "\n\n")
-        return "sent"
-
-    return send
+    await runtime.tick(now)
 
 
 async def run_human(
     dispatcher: Dispatcher, user: str, name: str | None = None, stdin=sys.stdin, stdout=sys.stdout
 ) -> None:
+    def write(to: str, reply: Reply) -> None:
+        prefix = "" if to == user else f"[→ {to}] "
+        stdout.write(prefix + render_human(reply) + "\n\n")
+
+    runtime = Runtime(dispatcher, [ConsoleChannel(write)])
     stdout.write(dispatcher.translator(None)._(HUMAN_INTRO) + "\n\n")
     stdout.flush()
     first = Event(channel=CHANNEL, user=user, text="/start", display_name=name)
@@ -211,9 +221,9 @@ async def run_human(
     lines = _lines(stdin)
     while True:
         for event in pending:
-            for reply in await dispatcher.handle(event):
-                stdout.write(render_human(reply) + "\n\n")
-            await dispatcher.deliver(CHANNEL, _human_sender(stdout, user))
+            for reply in await dispatcher.handle(await stored(runtime, event)):
+                write(user, reply)
+            await runtime.deliver(CHANNEL)
         stdout.write("> ")
         stdout.flush()
         try:

@@ -1,15 +1,16 @@
 """The Telegram channel on python-telegram-bot: updates become Events, Replies become messages.
 
 Replies are sent as plain text (no parse mode), so whatever a resident typed, HTML or Markdown,
-is shown literally. Options become inline buttons, one per row.
+is shown literally. Options become inline buttons, one per row. Files residents send are
+downloaded into the bot's file store (bot.files); what the runtime runs in the background
+(outbox, announcements, reminders) is not here but in bot.runtime.
 """
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 import os
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,13 +33,18 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot.channels.base import SendResult
 from bot.config import Settings
 from bot.dispatcher import INTERNAL_ERROR, Dispatcher
+from bot.files import FileStore, keep
 from bot.model import Attachment, Event, Reply
+from bot.runtime import Runtime
 from bot.text import split_message
+from handlers import COMMAND_MENU
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+TRANSIENT_RETRY_SECONDS = 1.0
 
 # Kinds of message the bot does not take, named so that the step can say what it expects.
 _OTHER_KINDS = (
@@ -104,10 +110,10 @@ def _inline(options: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
     )
 
 
-async def send_reply(bot, chat_id: int, reply: Reply) -> None:
+async def send_reply(bot, chat_id: int, reply: Reply, files: FileStore) -> None:
     """Send one reply, split at paragraph boundaries; buttons go with the last part."""
     for attachment in reply.attachments:
-        await _send_attachment(bot, chat_id, attachment)
+        await _send_attachment(bot, chat_id, attachment, files)
     parts = split_message(reply.text, MessageLimit.MAX_TEXT_LENGTH)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -120,24 +126,57 @@ async def send_reply(bot, chat_id: int, reply: Reply) -> None:
             await bot.send_message(chat_id=chat_id, text=part)
 
 
-async def _send_attachment(bot, chat_id: int, attachment: Attachment) -> None:
-    # Files sent through the console are paths on this machine; Telegram's are file ids.
-    path = Path(attachment.ref)
-    source = path.open("rb") if path.is_absolute() and path.is_file() else attachment.ref
+async def _send_attachment(bot, chat_id: int, attachment: Attachment, files: FileStore) -> None:
+    if attachment.key is not None:
+        source = await files.read(attachment.key)  # whichever channel it came from
+    else:
+        # Kept before the file store: console files are paths on this machine, Telegram's
+        # are file ids.
+        path = Path(attachment.ref)
+        source = path.open("rb") if path.is_absolute() and path.is_file() else attachment.ref
     try:
         if attachment.kind == "photo":
             await bot.send_photo(chat_id=chat_id, photo=source)
         else:
             await bot.send_document(chat_id=chat_id, document=source,
-                                    filename=attachment.name)
+                                    filename=attachment.name or "file")
     finally:
-        if not isinstance(source, str):
+        if not isinstance(source, str | bytes):
             source.close()
 
 
+def outcome(error: TelegramError) -> SendResult:
+    """What a refusal from the Bot API means for the message (one mapping for every send)."""
+    if isinstance(error, Forbidden):
+        return SendResult.BLOCKED
+    if isinstance(error, RetryAfter):
+        wait = error.retry_after
+        return SendResult.retry(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
+    if isinstance(error, BadRequest):
+        chat_gone = "chat not found" in str(error).lower()
+        return SendResult.BLOCKED if chat_gone else SendResult.FAILED
+    return SendResult.retry(TRANSIENT_RETRY_SECONDS)  # network trouble, timeouts
+
+
 class TelegramChannel:
-    def __init__(self, dispatcher: Dispatcher):
+    """The Channel for Telegram (bot.channels.base): inline buttons, edits, documents."""
+
+    name = CHANNEL
+    max_text = MessageLimit.MAX_TEXT_LENGTH
+    has_buttons = True
+    can_edit = True
+    can_send_documents = True
+    per_chat_seconds = 1.0  # Telegram: at most one message a second to one chat
+
+    def __init__(self, dispatcher: Dispatcher, runtime: Runtime):
         self.dispatcher = dispatcher
+        self.runtime = runtime
+        self.rate = dispatcher.settings.broadcast_rate
+        self.application: Application | None = None
+
+    @property
+    def bot(self):
+        return self.application.bot
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
@@ -149,36 +188,55 @@ class TelegramChannel:
         event = event_from_update(update)
         if event is None:
             return
+        if event.attachment is not None:
+            event = replace(event, attachment=await self._fetch(event.attachment))
         replies = await self.dispatcher.handle(event)
         for reply in replies:
-            await self._send(context.bot, reply.to or event.user, reply)
-        if CHANNEL in self.dispatcher.pending_channels:
-            await self.deliver(context.bot)
+            await self.send(reply.to or event.user, reply)
+        if self.dispatcher.pending_channels:
+            await self.runtime.deliver_pending()
 
-    async def _send(self, bot, to: str, reply: Reply) -> str:
+    async def _fetch(self, attachment: Attachment) -> Attachment:
+        """Download what a resident sent into the bot's file store. One too large to take, or
+        that cannot be downloaded now, goes on as Telegram described it (the size check in the
+        form then speaks; an old-style row sends it again by its file id)."""
+        settings = self.dispatcher.settings
+        limit = (settings.max_photo_bytes if attachment.kind == "photo"
+                 else settings.max_document_bytes)
+        if attachment.size and attachment.size > limit:
+            return attachment
         try:
-            await send_reply(bot, int(to), reply)
-        except Forbidden:
-            log.info("chat %s has blocked the bot", to)
-            return "blocked"
-        except RetryAfter as error:
-            log.warning("rate limited beyond retries for chat %s: %s", to, error)
-            return "retry"
-        except BadRequest as error:
-            log.warning("Telegram refused a message to %s: %s", to, error)
-            return "blocked" if "chat not found" in str(error).lower() else "retry"
+            file = await self.bot.get_file(attachment.ref)
+            data = bytes(await file.download_as_bytearray())
         except TelegramError as error:
-            log.warning("could not send to chat %s: %s", to, error)
-            return "retry"
-        return "sent"
+            log.warning("could not download a file sent by a resident: %s", error)
+            return attachment
+        return await keep(self.runtime.files, attachment, data)
 
-    async def deliver(self, bot) -> int:
-        """Send what the outbox holds for Telegram (notifications to officers and authors)."""
+    async def send(self, recipient: str, reply: Reply) -> SendResult:
+        try:
+            await send_reply(self.bot, int(recipient), reply, self.runtime.files)
+        except TelegramError as error:
+            result = outcome(error)
+            log.info("message to chat %s not sent (%s): %s", recipient, result.status, error)
+            return result
+        return SendResult.SENT
 
-        async def send(to: str, reply: Reply) -> str:
-            return await self._send(bot, to, reply)
-
-        return await self.dispatcher.deliver(CHANNEL, send)
+    async def edit(self, recipient: str, reply: Reply, ref: str | None) -> str | None:
+        """Show `reply` in place of message `ref` (a new message when None); the message's ref,
+        or None when it could not be shown."""
+        chat_id, markup = int(recipient), _markup(reply)
+        try:
+            if ref is not None:
+                await self.bot.edit_message_text(chat_id=chat_id, message_id=int(ref),
+                                                 text=reply.text, reply_markup=markup)
+                return ref
+            message = await self.bot.send_message(chat_id=chat_id, text=reply.text,
+                                                  reply_markup=markup)
+            return str(message.message_id)
+        except TelegramError as error:
+            log.info("progress message for %s not shown: %s", chat_id, error)
+            return None
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = getattr(update, "update_id", None)
@@ -192,85 +250,23 @@ class TelegramChannel:
             except TelegramError:
                 pass
 
-    async def start_delivery(self, application: Application, every: float = 2.0) -> None:
-        """Deliver messages other processes (the console, the scheduler) left in the outbox."""
-
-        async def loop() -> None:
-            while True:
-                await asyncio.sleep(every)
-                try:
-                    await self.deliver(application.bot)
-                except Exception:  # keep delivering whatever one round met
-                    log.exception("outbox delivery failed")
-
-        self._delivery = asyncio.create_task(loop())
-
-    async def stop_delivery(self, application: Application) -> None:
-        for name in ("_delivery", "_broadcasts"):
-            task = getattr(self, name, None)
-            if task is not None:
-                task.cancel()
-        scheduler = getattr(self, "_scheduler", None)
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-
-    async def post_init(self, application: Application) -> None:
-        from bot.broadcaster import Broadcaster, run_forever
-        from bot.scheduler import build_scheduler
-
+    async def start(self) -> None:
+        """Serve by long polling (the runtime calls this, then `stop`)."""
+        application = self.application
+        await application.initialize()
         await self.set_commands(application)
-        await self.start_delivery(application)
-        bot = application.bot
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await application.start()
 
-        async def send(channel: str, external_id: str, reply: Reply):
-            return await self.broadcast_send(bot, channel, external_id, reply)
-
-        async def progress(sender: dict, reply: Reply, previous: str | None):
-            return await self.broadcast_progress(bot, sender, reply, previous)
-
-        self._broadcasts = asyncio.create_task(
-            run_forever(Broadcaster(self.dispatcher, send, progress=progress)))
-        self._scheduler = build_scheduler(self.dispatcher)
-        self._scheduler.start()
-
-    async def broadcast_progress(self, bot, sender: dict, reply: Reply,
-                                 previous: str | None) -> str | None:
-        """Telegram can edit: the sender's progress is one message, updated in place."""
-        if sender["channel"] != CHANNEL:
-            return None
-        chat_id, markup = int(sender["external_id"]), _markup(reply)
-        try:
-            if previous is not None:
-                await bot.edit_message_text(chat_id=chat_id, message_id=int(previous),
-                                            text=reply.text, reply_markup=markup)
-                return previous
-            message = await bot.send_message(chat_id=chat_id, text=reply.text,
-                                             reply_markup=markup)
-            return str(message.message_id)
-        except TelegramError as error:
-            log.info("progress message for %s not shown: %s", chat_id, error)
-            return None
-
-    async def broadcast_send(self, bot, channel: str, external_id: str, reply: Reply):
-        """One announcement to one chat; the worker records what this returns."""
-        if channel != CHANNEL:
-            return "failed"  # a console identity has no Telegram chat
-        try:
-            await send_reply(bot, int(external_id), reply)
-        except Forbidden:
-            return "blocked"
-        except RetryAfter as error:
-            wait = error.retry_after
-            return float(wait.total_seconds() if hasattr(wait, "total_seconds") else wait)
-        except BadRequest as error:
-            return "blocked" if "chat not found" in str(error).lower() else "failed"
-        except TelegramError:
-            return "retry"
-        return "sent"
+    async def stop(self) -> None:
+        application = self.application
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
 
     async def set_commands(self, application: Application) -> None:
-        from handlers import COMMAND_MENU
-
         for lang in ("vi", "en"):
             t = self.dispatcher.translator(lang)
             commands = [BotCommand(name, t._(description)) for name, description in COMMAND_MENU]
@@ -283,18 +279,20 @@ def build_application(
     settings: Settings,
     dispatcher: Dispatcher,
     *,
+    runtime: Runtime | None = None,
     token: str | None = None,
     request: BaseRequest | None = None,
     max_retries: int = 3,
 ) -> Application:
-    channel = TelegramChannel(dispatcher)
+    """The Application and its channel, added to `runtime` (a runtime of its own if None:
+    replies and notifications are sent, nothing runs in the background until `start`)."""
+    runtime = runtime or Runtime(dispatcher)
+    channel = TelegramChannel(dispatcher, runtime)
     builder = (
         ApplicationBuilder()
         .token(token or settings.telegram_token or "")
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_overall_rate,
                                      max_retries=max_retries))
-        .post_init(channel.post_init)
-        .post_shutdown(channel.stop_delivery)
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
@@ -306,28 +304,7 @@ def build_application(
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(channel.on_error)
     application.bot_data["channel"] = channel
+    application.bot_data["runtime"] = runtime
+    channel.application = application
+    runtime.add(channel)
     return application
-
-
-def run_polling(settings: Settings) -> int:
-    import asyncio
-
-    from bot.cli import prepare
-
-    if not settings.telegram_token:
-        log.error("TELEGRAM_BOT_TOKEN is not set")
-        return 2
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    engine, dispatcher = loop.run_until_complete(prepare(settings))
-    application = build_application(settings, dispatcher)
-    # What start-up built lives as long as the process: keep it out of the collector's way,
-    # so a full collection never pauses the event loop for long.
-    gc.freeze()
-    try:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
-    finally:
-        loop.run_until_complete(dispatcher.close())
-        loop.run_until_complete(engine.dispose())
-        loop.close()
-    return 0

@@ -1,0 +1,151 @@
+"""The runtime: what runs besides the conversation, for every channel at once.
+
+It owns the outbox delivery (notifications other steps, jobs and processes left for people), the
+broadcast worker and the scheduler's jobs. Each message goes through the channel its recipient
+belongs to; a channel this process does not serve is left to the process that does (outbox) or
+recorded as failed (announcements). Channels come and go with `serve()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.broadcaster import Broadcaster, run_forever
+from bot.channels.base import Channel, Outcome
+from bot.files import FileStore, FolderStore, default_files_dir
+from bot.model import Attachment, Option, Reply
+from bot.scheduler import build_scheduler
+from bot.services.reminders import Jobs
+from storage import outbox, repo
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, dispatcher, channels: Iterable[Channel] = (), *,
+                 broadcast_rate: float | None = None, every: float = 2.0,
+                 files: FileStore | None = None):
+        self.dispatcher = dispatcher
+        # Where the channels keep what people send, and read it back to send it on.
+        self.files = files or FolderStore(default_files_dir(dispatcher.settings))
+        self.channels: dict[str, Channel] = {}
+        self.every = every
+        self.broadcaster = Broadcaster(dispatcher, self.channels, rate=broadcast_rate)
+        self._tasks: list[asyncio.Task] = []
+        self._scheduler = None
+        for channel in channels:
+            self.add(channel)
+
+    def add(self, channel: Channel) -> None:
+        self.channels[channel.name] = channel
+
+    # --- the outbox ------------------------------------------------------------------------
+    async def deliver(self, name: str) -> int:
+        """Send the outbox's pending messages for channel `name`; returns how many were sent."""
+        channel = self.channels[name]
+        engine, clock = self.dispatcher.engine, self.dispatcher.clock
+        self.dispatcher.pending_channels.discard(name)
+        delivered = 0
+        while True:
+            async with engine.begin() as conn:
+                rows = await outbox.claim(conn, name, clock())
+            if not rows:
+                return delivered
+            done: list[int] = []
+            blocked: list[str] = []
+            retry: list[int] = []
+            sent = 0
+            for row in rows:
+                result = await channel.send(row["external_id"], _reply(row))
+                if result.outcome is Outcome.RETRY_AFTER:
+                    retry.append(row["id"])
+                    continue
+                done.append(row["id"])
+                sent += result.outcome is Outcome.SENT
+                if result.outcome is Outcome.BLOCKED:
+                    blocked.append(row["external_id"])
+                elif result.outcome is Outcome.FAILED:
+                    log.warning("a message to %s:%s was refused for good", name,
+                                row["external_id"])
+            async with engine.begin() as conn:
+                await outbox.forget(conn, done)
+                await outbox.release(conn, retry)
+                for external_id in blocked:
+                    await repo.mark_blocked(conn, clock(), channel=name, external_id=external_id)
+            delivered += sent
+            if retry:
+                return delivered
+
+    async def deliver_pending(self) -> int:
+        """Deliver right after a step, for the channels it left messages for."""
+        pending = [n for n in self.dispatcher.pending_channels if n in self.channels]
+        return sum([await self.deliver(name) for name in pending])
+
+    async def deliver_all(self) -> int:
+        return sum([await self.deliver(name) for name in list(self.channels)])
+
+    # --- time ------------------------------------------------------------------------------
+    async def tick(self, now: datetime) -> None:
+        """Everything due at `now`: the jobs, the announcements, then the outbox."""
+        await Jobs(self.dispatcher).run_due(now)
+        await self.broadcaster.run()
+        await self.deliver_all()
+
+    async def start(self) -> None:
+        """Start the delivery loop, the broadcast worker and the scheduler."""
+        self._tasks = [asyncio.create_task(self._delivery_loop()),
+                       asyncio.create_task(run_forever(self.broadcaster))]
+        self._scheduler = build_scheduler(self.dispatcher)
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    async def _delivery_loop(self) -> None:
+        """Deliver what other processes (the console, `jobs run-due`) left in the outbox."""
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                await self.deliver_all()
+            except Exception:  # keep delivering whatever one round met
+                log.exception("outbox delivery failed")
+
+    async def serve(self) -> None:
+        """Start every channel (each has `start()` and `stop()`) and the runtime; run until
+        SIGINT or SIGTERM."""
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stopped.set)
+        started: list = []
+        try:
+            for channel in self.channels.values():
+                await channel.start()
+                started.append(channel)
+            await self.start()
+            log.info("serving %s", ", ".join(self.channels))
+            await stopped.wait()
+        finally:
+            await self.stop()
+            for channel in reversed(started):
+                await channel.stop()
+
+
+def _reply(row: dict) -> Reply:
+    return Reply(
+        text=row["text"],
+        options=[Option(v, label) for v, label in row["options"]],
+        attachments=[Attachment(**a) for a in row["attachments"]],
+    )
