@@ -17,7 +17,7 @@ from bench.core import LoopMonitor, Run
 from bench.script import STEPS_PER_RESIDENT, FlowScript, Step, as_update, decode, keyboard_labels
 from bench.script import last_sent as last_message
 from bot.config import Settings
-from storage import repo
+from storage import entries as entry_repo
 from tests.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.flows import CODE
 
@@ -127,7 +127,7 @@ async def ours_subject(settings: Settings, engine: AsyncEngine, script: FlowScri
 
     async def entries() -> int:
         async with engine.connect() as conn:
-            return await repo.count_entries(conn)
+            return await entry_repo.count_entries(conn)
 
     return Subject("ours", app, api, script, entries)
 

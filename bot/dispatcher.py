@@ -23,7 +23,8 @@ from bot.model import Attachment, Event, Option, Reply
 from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
 from bot.text import clean, fold
-from storage import outbox, repo
+from storage import outbox
+from storage import users as user_repo
 from storage.db import LazyTransaction, normalise_url
 from storage.fastpath import SessionWriter
 
@@ -158,9 +159,9 @@ class Dispatcher:
 
     async def _load(self, event: Event, now: datetime) -> dict:
         async with self.engine.begin() as conn:
-            user = await repo.load_user(conn, event.channel, event.user)
+            user = await user_repo.load_user(conn, event.channel, event.user)
             if user is None:
-                user = await repo.create_user(
+                user = await user_repo.create_user(
                     conn, event.channel, event.user, self.settings.default_lang, now
                 )
         self.sessions.put((event.channel, event.user), user)
@@ -172,7 +173,7 @@ class Dispatcher:
         the step's transaction. False when a guard failed (the caller retries or drops it)."""
         key = (user["channel"], user["external_id"])
         if ctx.forget_user:
-            await repo.delete_user(tx, user["id"])
+            await user_repo.delete_user(tx, user["id"])
             await tx.commit()
             self.sessions.pop(key, None)
             return True
@@ -183,7 +184,7 @@ class Dispatcher:
         if ctx.outbox.rows:
             await outbox.put(tx, ctx.outbox.rows)
         if tx.opened or not self.fast.accepts(values):
-            if not await repo.save_user(tx, user["id"], values, update_id, user["version"]):
+            if not await user_repo.save_user(tx, user["id"], values, update_id, user["version"]):
                 await tx.rollback()
                 return False
             await tx.commit()
@@ -222,7 +223,7 @@ class Dispatcher:
                 await outbox.release(conn, results["retry"])
                 for row in rows:
                     if row["id"] in results["blocked"]:
-                        await repo.mark_blocked(conn, self.clock(), channel=channel,
+                        await user_repo.mark_blocked(conn, self.clock(), channel=channel,
                                                 external_id=row["external_id"])
             delivered += len(results["sent"])
             if results["retry"]:

@@ -8,14 +8,14 @@ from bot.services.review import actor_for, describe
 from handlers import menu
 from handlers.common import BACK, nav
 from handlers.fields import attachment_problem
-from storage import repo
+from storage import entries as entry_repo
 
 SEND = "ans:send"
 MAX_TEXT = 3000
 
 
 async def start(ctx: Context, code: str) -> None:
-    entry = await repo.entry_by_code(ctx.conn, code)
+    entry = await entry_repo.entry_by_code(ctx.conn, code)
     if entry is None or entry["user_id"] != ctx.user["id"]:
         menu.show(ctx, ctx._("That entry is not among yours."))
         return

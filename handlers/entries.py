@@ -9,7 +9,7 @@ from bot.model import Option
 from bot.workflow import OPEN_STATUSES, STATUS_LABELS
 from handlers import menu
 from handlers.common import BACK, MAIN_MENU, nav
-from storage import repo
+from storage import entries as entry_repo
 
 WITHDRAW = "entry:withdraw:"
 VIEW = "entry:view:"
@@ -54,7 +54,7 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
         ctx.goto("lookup")
         ctx.say(message.format(typed=text[:40]), nav(ctx, cancel=False), free_text=True)
         return True
-    entry = await repo.entry_by_code(ctx.conn, code)
+    entry = await entry_repo.entry_by_code(ctx.conn, code)
     if entry is None:
         ctx.goto("lookup")
         ctx.say(ctx._("No entry has the code {code}.").format(code=code), nav(ctx, cancel=False),
@@ -69,7 +69,7 @@ def public_view(ctx: Context, entry: dict) -> str:
 
 
 async def show_mine(ctx: Context, prefix: str | None = None) -> None:
-    mine = await repo.user_entries(ctx.conn, ctx.user["id"])
+    mine = await entry_repo.user_entries(ctx.conn, ctx.user["id"])
     if not mine:
         menu.show(ctx, ctx._("You have not sent any entry yet."))
         return
@@ -101,7 +101,7 @@ async def handle_mine(ctx: Context) -> None:
 
 
 async def _own_entry(ctx: Context, code: str) -> dict | None:
-    entry = await repo.entry_by_code(ctx.conn, code)
+    entry = await entry_repo.entry_by_code(ctx.conn, code)
     if entry is None or entry["user_id"] != ctx.user["id"]:
         await show_mine(ctx, ctx._("That entry is not among yours."))
         return None

@@ -27,7 +27,7 @@ from bot.services.review import (
 from bot.workflow import ROLE_LABELS
 from handlers import menu
 from handlers.common import BACK, nav
-from storage import repo
+from storage import entries as entry_repo
 
 PAGE_SIZE = 5
 OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangky with the code "
@@ -82,10 +82,10 @@ async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
         return
     unit, statuses = _queue_scope(actor)
     shown = statuses if status == "all" or status not in statuses else (status,)
-    total = await repo.queue_count(ctx.conn, unit=unit, statuses=shown)
+    total = await entry_repo.queue_count(ctx.conn, unit=unit, statuses=shown)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    items = await repo.queue_page(ctx.conn, unit=unit, statuses=shown, limit=PAGE_SIZE,
+    items = await entry_repo.queue_page(ctx.conn, unit=unit, statuses=shown, limit=PAGE_SIZE,
                                   offset=(page - 1) * PAGE_SIZE)
     where = render.unit_name(ctx.ref, ctx.t, unit) if unit else ctx._("the district")
     lines = [ctx._("Queue of {where}: {count} item(s), page {page} of {pages}.").format(
@@ -126,8 +126,8 @@ def _queue_line(ctx: Context, n: int, item: dict) -> str:
 
 async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None = None) -> None:
     """An entry's whole file: details, history, the actor's buttons, and its attachments."""
-    files = await repo.entry_attachments(ctx.conn, entry["id"])
-    history = await repo.entry_history(ctx.conn, entry["id"])
+    files = await entry_repo.entry_attachments(ctx.conn, entry["id"])
+    history = await entry_repo.entry_history(ctx.conn, entry["id"])
     lines = [prefix, ""] if prefix else []
     lines.append(render.officer_view(ctx.t, ctx.ref, entry, len(files)))
     lines += ["", ctx._("History:")]
@@ -161,7 +161,7 @@ async def file_by_code(ctx: Context, typed: str) -> None:
         ctx.say(ctx._("Please send /hoso followed by a tracking code, for example "
                       "/hoso SK-26-00042-Y."))
         return
-    entry = await repo.entry_by_code(ctx.conn, code)
+    entry = await entry_repo.entry_by_code(ctx.conn, code)
     if entry is None:
         ctx.say(ctx._("No entry has the code {code}.").format(code=code))
     elif not _may_see(actor, entry):
@@ -188,7 +188,7 @@ async def on_button(ctx: Context, value: str) -> None:
         ctx.say(ctx._("That button is not valid any more. Send /hangdoi for your queue."))
         return
     action, entry_id = parts[1], int(parts[2])
-    entry = await repo.entry_by_id(ctx.conn, entry_id)
+    entry = await entry_repo.entry_by_id(ctx.conn, entry_id)
     if entry is None:
         ctx.say(ctx._("This entry no longer exists."))
     elif action == "view":

@@ -14,7 +14,7 @@ import pytest
 from bot.i18n import Translator
 from bot.services.outbox import Outbox
 from bot.services.review import STEPS, Actor, Review, describe
-from storage import repo
+from storage import entries as entry_repo
 from tests.flows import submit_idea
 
 ACTORS = {
@@ -41,14 +41,14 @@ async def test_permission_matrix(action, actor_kind, resident, engine, dispatche
     code = await submit_idea(resident)  # an entry of Phường Bến Nghé
     other = await submit_idea(resident)
     async with engine.begin() as conn:
-        entry = await repo.entry_by_code(conn, code)
-        await repo.update_entry(conn, entry["id"], status=step.sources[0])
+        entry = await entry_repo.entry_by_code(conn, code)
+        await entry_repo.update_entry(conn, entry["id"], status=step.sources[0])
         review = Review(conn, dispatcher.ref, Outbox(dispatcher.translator, clock.now), clock.now)
         note = other if action == "duplicate" else "Ghi chú của cán bộ"
         # Any existing chat will do as the actor's account: permissions come from the role.
         actor = replace(ACTORS[actor_kind], user_id=entry["user_id"])
         outcome = await review.run(actor, action, entry["id"], note)
-        after = await repo.entry_by_id(conn, entry["id"])
+        after = await entry_repo.entry_by_id(conn, entry["id"])
     allowed = expected(actor_kind, step.level)
     assert outcome.ok is allowed
     assert after["status"] == (step.target if allowed else step.sources[0])

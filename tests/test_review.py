@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.dispatcher import Dispatcher
-from storage import repo
+from storage import entries as entry_repo
 from tests.conftest import Resident
 from tests.flows import submit_idea
 from tests.officers import last_options, register_officer
@@ -31,7 +31,7 @@ async def staff(dispatcher):
 
 async def _entry(engine, code):
     async with engine.connect() as conn:
-        return await repo.entry_by_code(conn, code)
+        return await entry_repo.entry_by_code(conn, code)
 
 
 async def test_whole_path_from_ward_to_city_award(resident, staff, engine):
@@ -80,7 +80,7 @@ async def test_whole_path_from_ward_to_city_award(resident, staff, engine):
         assert who in history
     assert "khu phố nào" in history and "khu phố 3" in history
     async with engine.connect() as conn:
-        steps = [h["to_status"] for h in await repo.entry_history(conn, entry_id)]
+        steps = [h["to_status"] for h in await entry_repo.entry_history(conn, entry_id)]
     assert steps == ["submitted", "accepted", "needs_info", "submitted", "accepted",
                      "forwarded", "shortlisted", "nominated", "awarded", "applied"]
 
@@ -102,7 +102,7 @@ async def test_two_officers_pressing_at_once_one_wins(resident, staff, engine):
     texts = [lan.text, hung.text]
     assert sum("Cán bộ Lan" in t or "Cán bộ Hùng" in t for t in texts) == 1
     async with engine.connect() as conn:
-        history = await repo.entry_history(conn, entry_id)
+        history = await entry_repo.entry_history(conn, entry_id)
     assert [h["to_status"] for h in history] == ["submitted", "accepted"]
 
 
@@ -248,5 +248,5 @@ async def test_forwarding_a_new_entry_tells_the_author_once(resident, staff, eng
     await staff["lan"].press(f"q:forward:{entry_id}")
     assert len(resident.inbox) == before + 1 and code in resident.inbox[-1].text
     async with engine.connect() as conn:
-        steps = [h["to_status"] for h in await repo.entry_history(conn, entry_id)]
+        steps = [h["to_status"] for h in await entry_repo.entry_history(conn, entry_id)]
     assert steps == ["submitted", "accepted", "forwarded"]  # the take stays in the history

@@ -32,8 +32,9 @@ from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary
     refusal,
 )
 from bot.workflow import OPEN_STATUSES
+from storage import entries as entry_repo
 from storage import officers as officer_repo
-from storage import repo
+from storage import users as user_repo
 
 
 class Review:
@@ -62,14 +63,14 @@ class Review:
         except CodeError:
             return Outcome(False, N_("“{typed}” is not a valid tracking code."),
                            {"typed": other_code[:40]})
-        other = await repo.entry_by_code(self.conn, code)
+        other = await entry_repo.entry_by_code(self.conn, code)
         if other is None or other["id"] == entry_id:
             return Outcome(False, N_("No other entry has the code {code}."), {"code": code})
         return await self._apply(actor, STEPS["duplicate"], entry_id, code)
 
     async def forward(self, actor: Actor, entry_id: int) -> Outcome:
         """Forward to the district; a new entry is taken first, so the history shows both."""
-        entry = await repo.entry_by_id(self.conn, entry_id)
+        entry = await entry_repo.entry_by_id(self.conn, entry_id)
         if entry is not None and entry["status"] == "submitted":
             # The author hears once, of the forward; the take is in the history.
             taken = await self._apply(actor, STEPS["take"], entry_id, entry=entry,
@@ -109,14 +110,14 @@ class Review:
     # --- what the author does -----------------------------------------------------------
     async def withdraw(self, actor: Actor, code: str) -> Outcome:
         """The author withdraws an open entry; the officers of its unit are told."""
-        entry = await repo.entry_by_code(self.conn, code)
+        entry = await entry_repo.entry_by_code(self.conn, code)
         if entry is None or entry["user_id"] != actor.user_id:
             return Outcome(False, N_("That entry is not among yours."))
-        if not await repo.change_status(self.conn, entry["id"], OPEN_STATUSES, "withdrawn",
+        if not await entry_repo.change_status(self.conn, entry["id"], OPEN_STATUSES, "withdrawn",
                                         self.now):
             return Outcome(False, N_("{code} can no longer be withdrawn: its review is "
                                      "finished."), {"code": code}, entry)
-        await repo.insert_history(
+        await entry_repo.insert_history(
             self.conn, entry["id"], at=self.now, actor_id=actor.user_id, role="resident",
             from_status=entry["status"], to_status="withdrawn",
         )
@@ -129,7 +130,7 @@ class Review:
     async def answer(self, actor: Actor, code: str, text: str, files: list[dict]) -> Outcome:
         """The author answers the officers' question: the answer joins the entry, the entry
         returns to its queue, and the due date moves by the working days it waited."""
-        entry = await repo.entry_by_code(self.conn, code)
+        entry = await entry_repo.entry_by_code(self.conn, code)
         if entry is None or entry["user_id"] != actor.user_id:
             return Outcome(False, N_("That entry is not among yours."))
         waited = 0
@@ -139,12 +140,12 @@ class Review:
         due = entry["due_at"]
         if due is not None and waited:
             due = self.ref.calendar.add_working_days(due.astimezone(self.ref.tz), waited)
-        if not await repo.change_status(self.conn, entry["id"], ("needs_info",), "submitted",
+        if not await entry_repo.change_status(self.conn, entry["id"], ("needs_info",), "submitted",
                                         self.now, paused_at=None, due_at=due):
             return Outcome(False, N_("{code} is no longer waiting for information."),
                            {"code": code}, entry)
-        await repo.insert_attachments(self.conn, entry["id"], files, self.now)
-        await repo.insert_history(
+        await entry_repo.insert_attachments(self.conn, entry["id"], files, self.now)
+        await entry_repo.insert_history(
             self.conn, entry["id"], at=self.now, actor_id=actor.user_id, role="resident",
             from_status="needs_info", to_status="submitted", note=text or None,
         )
@@ -158,11 +159,11 @@ class Review:
     # --- what the clock does ---------------------------------------------------------------
     async def remind_author(self, entry: dict) -> None:
         """The officers' question is still unanswered: recall it to the author."""
-        author = await repo.load_user_by_id(self.conn, entry["user_id"]) if entry["user_id"] \
+        author = await user_repo.load_user_by_id(self.conn, entry["user_id"]) if entry["user_id"] \
             else None
         if author is None:
             return
-        history = await repo.entry_history(self.conn, entry["id"])
+        history = await entry_repo.entry_history(self.conn, entry["id"])
         question = next((h["note"] for h in reversed(history) if h["to_status"] == "needs_info"),
                         "")
 
@@ -176,12 +177,12 @@ class Review:
 
     async def close_unanswered(self, entry_id: int) -> Outcome:
         """No answer came in time: the entry is closed, and both sides are told."""
-        entry = await repo.entry_by_id(self.conn, entry_id)
-        if entry is None or not await repo.change_status(
+        entry = await entry_repo.entry_by_id(self.conn, entry_id)
+        if entry is None or not await entry_repo.change_status(
                 self.conn, entry_id, ("needs_info",), "closed", self.now, paused_at=None):
             return Outcome(False, N_("This entry no longer exists."))
         note = N_("Closed: the requested information did not arrive in time.")
-        await repo.insert_history(
+        await entry_repo.insert_history(
             self.conn, entry_id, at=self.now, actor_id=None, role="system",
             from_status="needs_info", to_status="closed", note=note,
         )
@@ -216,7 +217,7 @@ class Review:
                      **extra: Any) -> Outcome:
         """`entry`, when the caller has just read or changed it, saves reading it again."""
         if entry is None:
-            entry = await repo.entry_by_id(self.conn, entry_id)
+            entry = await entry_repo.entry_by_id(self.conn, entry_id)
         if entry is None:
             return Outcome(False, N_("This entry no longer exists."))
         refused = refusal(actor, step, entry)
@@ -224,12 +225,12 @@ class Review:
             return Outcome(False, refused[0], refused[1], entry)
         if step.needs_note and not (note or "").strip():
             return Outcome(False, N_("This action needs a note for the author."), {}, entry)
-        changed = await repo.change_status(
+        changed = await entry_repo.change_status(
             self.conn, entry_id, step.sources, step.target, self.now, **extra
         )
         if not changed:
             return await self.stale(entry_id)
-        await repo.insert_history(
+        await entry_repo.insert_history(
             self.conn, entry_id, at=self.now, actor_id=actor.user_id, role=actor.role,
             from_status=entry["status"], to_status=step.target, note=note,
             officer_id=actor.officer_id, actor_name=actor.name,
@@ -245,8 +246,8 @@ class Review:
 
     async def stale(self, entry_id: int) -> Outcome:
         """Someone else acted first: say who, and when."""
-        entry = await repo.entry_by_id(self.conn, entry_id)
-        last = (await repo.entry_history(self.conn, entry_id))[-1]
+        entry = await entry_repo.entry_by_id(self.conn, entry_id)
+        last = (await entry_repo.entry_history(self.conn, entry_id))[-1]
         return Outcome(
             False,
             N_("Already handled: {who} changed {code} to “{status}” at {time}."),
@@ -265,7 +266,7 @@ class Review:
     async def _notify_author(self, entry: dict, note: str | None) -> None:
         if entry["user_id"] is None:
             return
-        author = await repo.load_user_by_id(self.conn, entry["user_id"])
+        author = await user_repo.load_user_by_id(self.conn, entry["user_id"])
         if author is None:
             return
 
@@ -294,7 +295,7 @@ class Review:
         if not recipients:
             return
         if files is None:
-            files = len(await repo.entry_attachments(self.conn, entry["id"]))
+            files = len(await entry_repo.entry_attachments(self.conn, entry["id"]))
         for officer in recipients:
             self._notify_officer(officer, entry, headline, files, extra_line)
 
