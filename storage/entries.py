@@ -111,6 +111,27 @@ async def entry_history(conn: AsyncConnection, entry_id: int) -> list[dict]:
     return [row(r) for r in result]
 
 
+async def last_change_to(conn: AsyncConnection, entry_id: int, status: str) -> dict | None:
+    """The latest history row that moved the entry into `status` (who asked, and from where)."""
+    result = await conn.execute(
+        select(history)
+        .where(history.c.entry_id == entry_id, history.c.to_status == status)
+        .order_by(history.c.id.desc())
+        .limit(1)
+    )
+    return row(result.first())
+
+
+async def user_entries_in(conn: AsyncConnection, user_id: int, status: str) -> list[dict]:
+    """The user's entries in one status, oldest first."""
+    result = await conn.execute(
+        select(entries)
+        .where(entries.c.user_id == user_id, entries.c.status == status)
+        .order_by(entries.c.created_at, entries.c.id)
+    )
+    return [row(r) for r in result]
+
+
 async def change_status(
     conn: AsyncConnection,
     entry_id: int,

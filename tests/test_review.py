@@ -61,18 +61,25 @@ async def test_whole_path_from_ward_to_city_award(resident, staff, engine):
     await resident.say("Đã thử ở khu phố 3, giảm 20% điện.")
     await resident.send_photo(ref="bang-do")
     await resident.press("ans:send")
-    assert (await _entry(engine, code))["status"] == "submitted"
+    # Back where it was before the question: taken up, not "submitted" again.
+    assert (await _entry(engine, code))["status"] == "accepted"
     assert "khu phố 3" in lan.inbox[-1].text and "khu phố 3" in hung.inbox[-1].text
 
-    await hung.press(f"q:forward:{entry_id}")  # takes it and forwards it in one press
+    await hung.press(f"q:forward:{entry_id}")
     assert (await _entry(engine, code))["status"] == "forwarded"
     assert f"q:shortlist:{entry_id}" in last_options(district)
 
-    for action, status in (("shortlist", "shortlisted"), ("nominate", "nominated"),
-                           ("award", "awarded"), ("applied", "applied")):
+    for action, status in (("shortlist", "shortlisted"), ("nominate", "nominated")):
         await district.press_anyway(f"q:{action}:{entry_id}")
         assert (await _entry(engine, code))["status"] == status
         assert code in resident.inbox[-1].text
+    await district.press_anyway(f"q:award:{entry_id}")
+    await district.press(f"q:award:{entry_id}:second")
+    await district.say("Bằng khen và 5.000.000 đồng")
+    assert (await _entry(engine, code))["status"] == "awarded"
+    assert "Nhì" in resident.inbox[-1].text and "5.000.000" in resident.inbox[-1].text
+    await district.press_anyway(f"q:applied:{entry_id}")
+    assert (await _entry(engine, code))["status"] == "applied"
 
     await district.say(f"/hoso {code}")
     history = district.text
@@ -81,7 +88,7 @@ async def test_whole_path_from_ward_to_city_award(resident, staff, engine):
     assert "khu phố nào" in history and "khu phố 3" in history
     async with engine.connect() as conn:
         steps = [h["to_status"] for h in await entry_repo.entry_history(conn, entry_id)]
-    assert steps == ["submitted", "accepted", "needs_info", "submitted", "accepted",
+    assert steps == ["submitted", "accepted", "needs_info", "accepted",
                      "forwarded", "shortlisted", "nominated", "awarded", "applied"]
 
 
@@ -111,6 +118,7 @@ async def test_stale_button_after_restart_is_answered(settings, engine, clock, r
     entry_id = (await _entry(engine, code))["id"]
     await staff["lan"].press(f"q:reject:{entry_id}")
     await staff["lan"].say("Nội dung chưa phù hợp với phong trào.")
+    await staff["lan"].press(f"q:yes:{entry_id}")  # rejecting cannot be undone: confirmed
     assert "phù hợp" in resident.inbox[-1].text
     restarted = Resident(Dispatcher(settings, engine, clock=clock), user="9002")
     await restarted.press_anyway(f"q:take:{entry_id}")
@@ -128,6 +136,7 @@ async def test_reject_and_duplicate_need_a_reason(resident, staff, engine):
     assert (await _entry(engine, second))["status"] == "submitted"
     await lan.press_anyway(f"q:duplicate:{second_id}")
     await lan.say(first.lower())
+    await lan.press(f"q:yes:{second_id}")
     assert (await _entry(engine, second))["status"] == "duplicate"
     assert first in resident.inbox[-1].text
 
