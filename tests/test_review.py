@@ -5,28 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.dispatcher import Dispatcher
 from storage import entries as entry_repo
+from tests import officers
 from tests.conftest import Resident
 from tests.flows import submit_idea
-from tests.officers import last_options, register_officer
+from tests.officers import last_options
 
-
-@pytest.fixture
-async def staff(dispatcher):
-    return {
-        "lan": await register_officer(dispatcher, "9001", "ben-nghe", "ward_officer", "Cán bộ Lan"),
-        "hung": await register_officer(dispatcher, "9002", "ben-nghe", "ward_officer",
-                                       "Cán bộ Hùng"),
-        "other": await register_officer(dispatcher, "9003", "ben-thanh", "ward_officer",
-                                        "Cán bộ Bến Thành"),
-        "district": await register_officer(dispatcher, "9004", "quan-1", "district_officer",
-                                           "Phòng Nội vụ"),
-        "comms": await register_officer(dispatcher, "9005", "quan-1", "communications",
-                                        "Phòng VHTT"),
-    }
+staff = officers.staff  # the fixture
 
 
 async def _entry(engine, code):
