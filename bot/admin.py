@@ -11,8 +11,8 @@ from bot.reference import Reference
 from bot.render import status_label, unit_name
 from bot.services import officers as officer_service
 from bot.workflow import ROLE_LABELS
+from storage import entries as entry_repo
 from storage import officers as officer_repo
-from storage import repo
 from storage.db import create_engine, migrate
 
 
@@ -86,10 +86,11 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
                     code = parse_code(code or "")
                 except CodeError:
                     return False, t._("“{typed}” is not a valid tracking code.").format(typed=code)
-                entry = await repo.entry_by_code(conn, code)
+                entry = await entry_repo.entry_by_code(conn, code)
                 if entry is None:
                     return False, t._("No entry has the code {code}.").format(code=code)
-                rows = [{**h, "code": code} for h in await repo.entry_history(conn, entry["id"])]
+                history = await entry_repo.entry_history(conn, entry["id"])
+                rows = [{**h, "code": code} for h in history]
                 header = f"{code} — {entry['title']} ({unit_name(ref, t, entry['unit'])})"
     lines = [header]
     for h in rows:

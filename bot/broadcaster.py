@@ -23,7 +23,7 @@ from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import Message, Outbox
 from storage import broadcasts as broadcast_repo
 from storage import outbox as outbox_repo
-from storage import repo
+from storage import users as user_repo
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class Broadcaster:
         now = self.dispatcher.clock()
         await broadcast_repo.mark(conn, broadcast["id"], row["user_id"], status, now)
         if status == "blocked":
-            await repo.mark_blocked(conn, now, user_id=row["user_id"])
+            await user_repo.mark_blocked(conn, now, user_id=row["user_id"])
 
     def _text(self, broadcast: dict, lang: str | None) -> str:
         t = self.dispatcher.translator(lang)
@@ -178,7 +178,7 @@ class Broadcaster:
         if step <= current["reported"] or broadcast["sender_id"] is None:
             return None
         await broadcast_repo.set_reported(conn, broadcast["id"], step)
-        sender = await repo.load_user_by_id(conn, broadcast["sender_id"])
+        sender = await user_repo.load_user_by_id(conn, broadcast["sender_id"])
         if sender is None:
             return None
 

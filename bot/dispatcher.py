@@ -23,7 +23,8 @@ from bot.model import Event, Reply
 from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
 from bot.text import clean, fold
-from storage import outbox, repo
+from storage import outbox
+from storage import users as user_repo
 from storage.db import LazyTransaction, normalise_url
 from storage.fastpath import SessionWriter
 
@@ -159,9 +160,9 @@ class Dispatcher:
 
     async def _load(self, event: Event, now: datetime) -> dict:
         async with self.engine.begin() as conn:
-            user = await repo.load_user(conn, event.channel, event.user)
+            user = await user_repo.load_user(conn, event.channel, event.user)
             if user is None:
-                user = await repo.create_user(
+                user = await user_repo.create_user(
                     conn, event.channel, event.user, self.settings.default_lang, now
                 )
         self.sessions.put((event.channel, event.user), user)
@@ -173,7 +174,7 @@ class Dispatcher:
         the step's transaction. False when a guard failed (the caller retries or drops it)."""
         key = (user["channel"], user["external_id"])
         if ctx.forget_user:
-            await repo.delete_user(tx, user["id"])
+            await user_repo.delete_user(tx, user["id"])
             await tx.commit()
             self.sessions.pop(key, None)
             return True
@@ -184,7 +185,7 @@ class Dispatcher:
         if ctx.outbox.rows:
             await outbox.put(tx, ctx.outbox.rows)
         if tx.opened or not self.fast.accepts(values):
-            if not await repo.save_user(tx, user["id"], values, update_id, user["version"]):
+            if not await user_repo.save_user(tx, user["id"], values, update_id, user["version"]):
                 await tx.rollback()
                 return False
             await tx.commit()

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from bot.i18n import N_, Translator
+from bot.phones import display_phone
 from bot.reference import Reference
-from bot.workflow import KIND_LABELS, STATUS_LABELS
+from bot.workflow import AWARD_LEVELS, DISTRICT_STATUSES, KIND_LABELS, STATUS_LABELS
 
 
 def unit_name(ref: Reference, t: Translator, slug: str) -> str:
     unit = ref.unit_by_slug.get(slug)
     return unit.name(t.lang) if unit else slug
+
+
+def handling_unit(ref: Reference, entry: dict) -> str:
+    """The unit that holds the entry now: the district's once forwarded, else its ward."""
+    if entry["status"] in DISTRICT_STATUSES:
+        above = next((u for u in ref.units if u.kind != "ward"), None)
+        if above is not None:
+            return above.slug
+    return entry["unit"]
 
 
 def status_label(t: Translator, status: str) -> str:
@@ -21,7 +31,7 @@ def public_view(t: Translator, ref: Reference, entry: dict) -> str:
     return "\n".join([
         f"{entry['code']} — {t.tr(KIND_LABELS[entry['kind']])}",
         t._("Title: {title}").format(title=entry["title"]),
-        t._("Reviewed by: {unit}").format(unit=unit_name(ref, t, entry["unit"])),
+        t._("Reviewed by: {unit}").format(unit=unit_name(ref, t, handling_unit(ref, entry))),
         t._("Status: {status}").format(status=status_label(t, entry["status"])),
         t._("Sent: {date}").format(date=t.datetime(entry["created_at"])),
         t._("Last change: {date}").format(date=t.datetime(entry["updated_at"])),
@@ -66,6 +76,10 @@ def officer_view(t: Translator, ref: Reference, entry: dict, files: int = 0) -> 
     ]
     if entry.get("due_at"):
         lines.append(t._("Due: {date}").format(date=t.date(entry["due_at"])))
+    if entry.get("award_level"):
+        lines.append(t._("Award: {level}; prize: {prize}").format(
+            level=t.tr(AWARD_LEVELS.get(entry["award_level"], entry["award_level"])),
+            prize=entry.get("award_prize") or "—"))
     lines += ["", entry["description"], ""]
     for key, label in DETAIL_LABELS.items():
         if key in (entry.get("details") or {}):
@@ -73,8 +87,6 @@ def officer_view(t: Translator, ref: Reference, entry: dict, files: int = 0) -> 
             lines.append(f"• {t.tr(label)}: {value}")
     contact = entry.get("contact_name") or t._("(anonymous)")
     if entry.get("contact_phone"):
-        from bot.phones import display_phone
-
         contact = f"{contact} — {display_phone(entry['contact_phone'])}"
     lines.append(t._("Contact: {contact}").format(contact=contact))
     if files:

@@ -21,7 +21,8 @@ from bot.files import FileStore, FolderStore, default_files_dir
 from bot.model import Attachment, Option, Reply
 from bot.scheduler import build_scheduler
 from bot.services.reminders import Jobs
-from storage import outbox, repo
+from storage import outbox
+from storage import users as user_repo
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ class Runtime:
                 await outbox.forget(conn, done)
                 await outbox.release(conn, retry)
                 for external_id in blocked:
-                    await repo.mark_blocked(conn, clock(), channel=name, external_id=external_id)
+                    await user_repo.mark_blocked(conn, clock(), channel=name,
+                                                 external_id=external_id)
             delivered += sent
             if retry:
                 return delivered

@@ -1,4 +1,4 @@
-"""Statuses of an entry, roles, and the words people see for them (DESIGN.md, "Workflow")."""
+"""Statuses of an entry, roles, award levels, and the words people see for them."""
 
 from bot.i18n import N_
 
@@ -17,6 +17,17 @@ STATUS_LABELS = {
     "not_awarded": N_("Not awarded"),
     "applied": N_("Awarded and put into practice"),
     "withdrawn": N_("Withdrawn by the author"),
+}
+
+# Statuses in which the district (not the ward) holds the entry: its handling unit.
+DISTRICT_STATUSES = ("forwarded", "shortlisted", "nominated", "awarded", "not_awarded", "applied")
+
+# The levels of an award result, as the city's award decides them.
+AWARD_LEVELS = {
+    "first": N_("First prize (giải Nhất)"),
+    "second": N_("Second prize (giải Nhì)"),
+    "third": N_("Third prize (giải Ba)"),
+    "merit": N_("Consolation prize (giải Khuyến khích)"),
 }
 
 # States from which the author may still withdraw the entry.

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from bot import render
+from bot.buttons import Button
 from bot.codes import CodeError, parse_code
 from bot.context import Context
 from bot.model import Option
+from bot.services import records
+from bot.services.actions import ANSWER
+from bot.services.review import actor_for, describe
 from bot.workflow import OPEN_STATUSES, STATUS_LABELS
-from handlers import menu
+from handlers import answer, menu
 from handlers.common import BACK, MAIN_MENU, nav
-from storage import repo
 
-WITHDRAW = "entry:withdraw:"
-VIEW = "entry:view:"
-WITHDRAW_YES = "entry:withdraw-yes:"
+# entry:<view | withdraw | withdraw-yes>:<tracking code>
+ENTRY = Button("entry", "action", "code")
+VIEW, WITHDRAW, WITHDRAW_YES = "view", "withdraw", "withdraw-yes"
 
 
 def ask_code(ctx: Context) -> None:
@@ -54,7 +57,7 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
         ctx.goto("lookup")
         ctx.say(message.format(typed=text[:40]), nav(ctx, cancel=False), free_text=True)
         return True
-    entry = await repo.entry_by_code(ctx.conn, code)
+    entry = await records.entry_by_code(ctx.conn, code)
     if entry is None:
         ctx.goto("lookup")
         ctx.say(ctx._("No entry has the code {code}.").format(code=code), nav(ctx, cancel=False),
@@ -64,12 +67,22 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
     return True
 
 
+async def take_as_answer(ctx: Context, text: str) -> bool:
+    """A message typed at the menu while an entry waits for the resident's answer is offered
+    as that answer; True when it was."""
+    waiting = await records.waiting_for_answer(ctx.conn, ctx.user["id"])
+    if not waiting or text.startswith("/"):
+        return False
+    await answer.offer(ctx, text, waiting)
+    return True
+
+
 def public_view(ctx: Context, entry: dict) -> str:
     return render.public_view(ctx.t, ctx.ref, entry)
 
 
 async def show_mine(ctx: Context, prefix: str | None = None) -> None:
-    mine = await repo.user_entries(ctx.conn, ctx.user["id"])
+    mine = await records.user_entries(ctx.conn, ctx.user["id"])
     if not mine:
         menu.show(ctx, ctx._("You have not sent any entry yet."))
         return
@@ -80,18 +93,20 @@ async def show_mine(ctx: Context, prefix: str | None = None) -> None:
             f"• {entry['code']} — {entry['title'][:60]}\n  {ctx.tr(STATUS_LABELS[entry['status']])}"
         )
     ctx.goto("mine")
-    options = [Option(VIEW + e["code"], e["code"]) for e in mine]
+    options = [Option(ENTRY.pack(VIEW, e["code"]), e["code"]) for e in mine]
     ctx.say("\n".join(lines), options + [Option(MAIN_MENU, ctx._("Main menu"))])
 
 
 async def handle_mine(ctx: Context) -> None:
-    choice = ctx.event.choice or ""
-    if choice.startswith(VIEW):
-        await _view_own(ctx, choice[len(VIEW):])
-    elif choice.startswith(WITHDRAW):
-        await _ask_withdraw(ctx, choice[len(WITHDRAW):])
-    elif choice.startswith(WITHDRAW_YES):
-        await _withdraw(ctx, choice[len(WITHDRAW_YES):])
+    choice = ctx.event.choice
+    pressed = ENTRY.unpack(choice) or {}
+    action, code = pressed.get("action"), pressed.get("code")
+    if action == VIEW:
+        await _view_own(ctx, code)
+    elif action == WITHDRAW:
+        await _ask_withdraw(ctx, code)
+    elif action == WITHDRAW_YES:
+        await _withdraw(ctx, code)
     elif choice == BACK:
         await show_mine(ctx)
     elif ctx.event.text and await try_lookup_text(ctx, ctx.event.text, quiet=True):
@@ -101,8 +116,8 @@ async def handle_mine(ctx: Context) -> None:
 
 
 async def _own_entry(ctx: Context, code: str) -> dict | None:
-    entry = await repo.entry_by_code(ctx.conn, code)
-    if entry is None or entry["user_id"] != ctx.user["id"]:
+    entry = await records.own_entry(ctx.conn, ctx.user["id"], code)
+    if entry is None:
         await show_mine(ctx, ctx._("That entry is not among yours."))
         return None
     return entry
@@ -112,10 +127,16 @@ async def _view_own(ctx: Context, code: str) -> None:
     entry = await _own_entry(ctx, code)
     if entry is None:
         return
-    options = []
+    lines, options = [public_view(ctx, entry)], []
+    word = await records.officers_word(ctx.conn, entry)
+    if entry["status"] == "needs_info":
+        lines.append(ctx._("The officers ask: {question}").format(question=word or "—"))
+        options.append(Option(ANSWER.pack(code), ctx._("Reply")))
+    elif word:
+        lines.append(ctx._("Reason: {reason}").format(reason=word))
     if entry["status"] in OPEN_STATUSES:
-        options.append(Option(WITHDRAW + code, ctx._("Withdraw this entry")))
-    ctx.say(public_view(ctx, entry), options + nav(ctx, cancel=False))
+        options.append(Option(ENTRY.pack(WITHDRAW, code), ctx._("Withdraw this entry")))
+    ctx.say("\n".join(lines), options + nav(ctx, cancel=False))
 
 
 async def _ask_withdraw(ctx: Context, code: str) -> None:
@@ -125,12 +146,11 @@ async def _ask_withdraw(ctx: Context, code: str) -> None:
     ctx.say(
         ctx._("Withdraw {code}? The officers will stop reviewing it; this cannot be undone.")
         .format(code=code),
-        [Option(WITHDRAW_YES + code, ctx._("Yes, withdraw it"))] + nav(ctx, cancel=False),
+        [Option(ENTRY.pack(WITHDRAW_YES, code), ctx._("Yes, withdraw it")),
+         *nav(ctx, cancel=False)],
     )
 
 
 async def _withdraw(ctx: Context, code: str) -> None:
-    from bot.services.review import actor_for, describe
-
-    outcome = await ctx.review().withdraw(await actor_for(ctx.conn, ctx.user), code)
+    outcome = await ctx.review().by_code(await actor_for(ctx.conn, ctx.user), "withdraw", code)
     await show_mine(ctx, describe(ctx.t, ctx.ref, outcome))

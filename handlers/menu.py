@@ -89,4 +89,6 @@ async def handle(ctx: Context) -> None:
 
     if ctx.event.text and await entries.try_lookup_text(ctx, ctx.event.text, quiet=True):
         return
+    if ctx.event.text and await entries.take_as_answer(ctx, ctx.event.text):
+        return
     show(ctx, ctx._("Please choose an option from the menu: press a button or type its number."))

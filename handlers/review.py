@@ -7,11 +7,23 @@ stale or forged.
 from __future__ import annotations
 
 from bot import render
+from bot.buttons import short_id
 from bot.codes import CodeError, parse_code
 from bot.context import Context
 from bot.i18n import N_
-from bot.model import Option
+from bot.model import Attachment, Option, Reply
 from bot.services import officers as officer_service
+from bot.services import records
+from bot.services.actions import (
+    CONFIRM,
+    PAGE,
+    QUEUE_ACTION,
+    QUEUE_CHOICE,
+    VIEW,
+    WITH_NOTE,
+    queue_page,
+)
+from bot.services.permissions import OFFICER_LEVELS
 from bot.services.review import (
     ACTION_LABELS,
     DISTRICT_QUEUE,
@@ -19,15 +31,15 @@ from bot.services.review import (
     STEPS,
     WARD_QUEUE,
     Actor,
+    Step,
     action_options,
     actor_for,
     describe,
     refusal,
 )
-from bot.workflow import ROLE_LABELS
+from bot.workflow import AWARD_LEVELS, ROLE_LABELS
 from handlers import menu
 from handlers.common import BACK, nav
-from storage import repo
 
 PAGE_SIZE = 5
 OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangky with the code "
@@ -82,11 +94,8 @@ async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
         return
     unit, statuses = _queue_scope(actor)
     shown = statuses if status == "all" or status not in statuses else (status,)
-    total = await repo.queue_count(ctx.conn, unit=unit, statuses=shown)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    items = await repo.queue_page(ctx.conn, unit=unit, statuses=shown, limit=PAGE_SIZE,
-                                  offset=(page - 1) * PAGE_SIZE)
+    total, pages, page, items = await records.queue(ctx.conn, unit=unit, statuses=shown,
+                                                    page=page, page_size=PAGE_SIZE)
     where = render.unit_name(ctx.ref, ctx.t, unit) if unit else ctx._("the district")
     lines = [ctx._("Queue of {where}: {count} item(s), page {page} of {pages}.").format(
         where=where, count=total, page=page, pages=pages)]
@@ -95,17 +104,17 @@ async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
     options = []
     for n, item in enumerate(items, start=(page - 1) * PAGE_SIZE + 1):
         lines.append(_queue_line(ctx, n, item))
-        options.append(Option(f"q:view:{item['id']}", item["code"]))
+        options.append(Option(QUEUE_ACTION.pack(VIEW, item["id"]), item["code"]))
     if page > 1:
-        options.append(Option(f"q:page:{status}:{page - 1}", ctx._("Previous page")))
+        options.append(Option(queue_page(status, page - 1), ctx._("Previous page")))
     if page < pages:
-        options.append(Option(f"q:page:{status}:{page + 1}", ctx._("Next page")))
+        options.append(Option(queue_page(status, page + 1), ctx._("Next page")))
     for s in statuses:
         if s != status:
-            options.append(Option(f"q:page:{s}:1", ctx._("Only: {status}").format(
+            options.append(Option(queue_page(s, 1), ctx._("Only: {status}").format(
                 status=render.status_label(ctx.t, s))))
     if status != "all":
-        options.append(Option("q:page:all:1", ctx._("All open items")))
+        options.append(Option(queue_page("all", 1), ctx._("All open items")))
     ctx.goto("review")
     ctx.say("\n".join(lines), options)
 
@@ -126,8 +135,7 @@ def _queue_line(ctx: Context, n: int, item: dict) -> str:
 
 async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None = None) -> None:
     """An entry's whole file: details, history, the actor's buttons, and its attachments."""
-    files = await repo.entry_attachments(ctx.conn, entry["id"])
-    history = await repo.entry_history(ctx.conn, entry["id"])
+    files, history = await records.entry_file(ctx.conn, entry["id"])
     lines = [prefix, ""] if prefix else []
     lines.append(render.officer_view(ctx.t, ctx.ref, entry, len(files)))
     lines += ["", ctx._("History:")]
@@ -142,8 +150,6 @@ async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None 
     ctx.goto("review")
     ctx.say("\n".join(lines), action_options(ctx.t, actor, entry, details=False))
     if files:
-        from bot.model import Attachment, Reply
-
         ctx.replies.append(Reply(
             text=ctx._("Files attached to {code}:").format(code=entry["code"]),
             attachments=[Attachment(f["kind"], f["file_ref"], f["file_name"], f["mime"], f["size"],
@@ -161,7 +167,7 @@ async def file_by_code(ctx: Context, typed: str) -> None:
         ctx.say(ctx._("Please send /hoso followed by a tracking code, for example "
                       "/hoso SK-26-00042-Y."))
         return
-    entry = await repo.entry_by_code(ctx.conn, code)
+    entry = await records.entry_by_code(ctx.conn, code)
     if entry is None:
         ctx.say(ctx._("No entry has the code {code}.").format(code=code))
     elif not _may_see(actor, entry):
@@ -175,57 +181,116 @@ def _may_see(actor: Actor, entry: dict) -> bool:
     return actor.role != "ward_officer" or actor.unit == entry["unit"]
 
 
+def is_queue_button(value: str | None) -> bool:
+    return QUEUE_ACTION.matches(value) or QUEUE_CHOICE.matches(value)
+
+
 async def on_button(ctx: Context, value: str) -> None:
-    """`q:<action>:<entry id>` and `q:page:<status>:<page>`."""
-    parts = value.split(":")
-    if len(parts) == 4 and parts[1] == "page" and parts[3].isdigit():
-        await show_queue(ctx, parts[2], int(parts[3]))
+    """An officer's button: an action on an entry (with a pick), a confirmation, or a page."""
+    picked = QUEUE_CHOICE.unpack(value)
+    if picked and picked["action"] == PAGE and picked["choice"].isdigit():
+        await show_queue(ctx, picked["entry"], int(picked["choice"]))
         return
     actor = await _actor(ctx)
     if actor is None:
         return
-    if len(parts) != 3 or not parts[2].isdigit():
-        ctx.say(ctx._("That button is not valid any more. Send /hangdoi for your queue."))
+    pressed = picked or QUEUE_ACTION.unpack(value)
+    if pressed is None or not pressed["entry"].isdigit():
+        ctx.say(ctx._(STALE_BUTTON))
         return
-    action, entry_id = parts[1], int(parts[2])
-    entry = await repo.entry_by_id(ctx.conn, entry_id)
+    action = pressed["action"]
+    entry = await records.entry_by_id(ctx.conn, int(pressed["entry"]))
     if entry is None:
         ctx.say(ctx._("This entry no longer exists."))
-    elif action == "view":
+    elif action == VIEW:
         if _may_see(actor, entry):
             await show_file(ctx, entry, actor)
         else:
             ctx.say(ctx.tr(refusal(actor, STEPS["take"], entry)[0]))
-    elif action not in STEPS:
-        ctx.say(ctx._("That button is not valid any more. Send /hangdoi for your queue."))
-    elif STEPS[action].needs_note:
-        await _ask_note(ctx, actor, action, entry)
+    elif action == CONFIRM:
+        await _confirmed(ctx, actor, entry)
+    elif action not in STEPS or STEPS[action].level not in OFFICER_LEVELS:
+        ctx.say(ctx._(STALE_BUTTON))
     else:
-        await _act(ctx, actor, action, entry_id, None)
+        await _begin(ctx, actor, STEPS[action], entry, pressed.get("choice"))
 
 
-async def _ask_note(ctx: Context, actor: Actor, action: str, entry: dict) -> None:
-    refused = refusal(actor, STEPS[action], entry)
+STALE_BUTTON = N_("That button is not valid any more. Send /hangdoi for your queue.")
+
+
+async def _begin(ctx: Context, actor: Actor, step: Step, entry: dict,
+                 choice: str | None) -> None:
+    """What a step needs before it is taken: a pick, a note, a confirmation, in that order."""
+    refused = refusal(actor, step, entry)
     if refused:
         ctx.say(ctx.tr(refused[0]))
         return
-    if entry["status"] not in STEPS[action].sources:
+    if entry["status"] not in step.sources + (STEPS[step.via].sources if step.via else ()):
         outcome = await ctx.review().stale(entry["id"])
         ctx.say(describe(ctx.t, ctx.ref, outcome))
         return
-    ctx.goto(f"review:{action}:{entry['id']}")
-    ctx.say(f"{entry['code']} — {ctx.tr(ACTION_LABELS[action])}\n{ctx.tr(NOTE_PROMPTS[action])}",
-            nav(ctx, cancel=False), free_text=True)
+    pending = {"action": step.action, "entry": entry["id"]}
+    title = f"{entry['code']} — {ctx.tr(ACTION_LABELS[step.action])}"
+    if step.choice == "ward":
+        pending["unit"] = next((w.slug for w in ctx.ref.wards if short_id(w.slug) == choice),
+                               None)
+        if pending["unit"] is None or pending["unit"] == entry["unit"]:
+            _ask_pick(ctx, title, ctx._("Which ward should review it?"), [
+                Option(QUEUE_CHOICE.pack(step.action, entry["id"], short_id(w.slug)),
+                       w.name(ctx.lang)) for w in ctx.ref.wards if w.slug != entry["unit"]])
+            return
+    elif step.choice == "level":
+        if choice not in AWARD_LEVELS:
+            _ask_pick(ctx, title, ctx._("Which level was awarded?"), [
+                Option(QUEUE_CHOICE.pack(step.action, entry["id"], level), ctx.tr(label))
+                for level, label in AWARD_LEVELS.items()])
+            return
+        pending["level"] = choice
+    ctx.data["review"] = pending
+    if step.needs_note or choice == WITH_NOTE:
+        ctx.goto("review:note")
+        ctx.say(f"{title}\n{ctx.tr(NOTE_PROMPTS[step.action])}", nav(ctx, cancel=False),
+                free_text=True)
+    else:
+        await _confirm_or_act(ctx, actor, step, entry, pending)
+
+
+def _ask_pick(ctx: Context, title: str, question: str, options: list[Option]) -> None:
+    ctx.goto("review")
+    ctx.say(f"{title}\n{question}", options + nav(ctx, cancel=False))
+
+
+async def _confirm_or_act(ctx: Context, actor: Actor, step: Step, entry: dict,
+                          pending: dict) -> None:
+    if not step.confirm:
+        ctx.data.pop("review", None)
+        await _act(ctx, actor, pending)
+        return
+    ctx.goto("review")
+    lines = [f"{entry['code']} “{entry['title'][:60]}” — {ctx.tr(ACTION_LABELS[step.action])}"]
+    if pending.get("note"):
+        lines.append(f"“{pending['note']}”")
+    lines.append(ctx._("This cannot be undone. Do you confirm?"))
+    ctx.say("\n".join(lines), [Option(QUEUE_ACTION.pack(CONFIRM, entry["id"]),
+                                       ctx._("Yes, confirm"))] + nav(ctx, cancel=False))
+
+
+async def _confirmed(ctx: Context, actor: Actor, entry: dict) -> None:
+    pending = ctx.data.get("review")
+    if not pending or pending.get("entry") != entry["id"]:
+        ctx.say(ctx._(STALE_BUTTON))
+        return
+    ctx.data.pop("review", None)
+    await _act(ctx, actor, pending)
 
 
 async def handle_note(ctx: Context) -> None:
-    """The officer's typed question, reason or duplicate code."""
-    _, action, entry_id = ctx.state.split(":")
-    if ctx.event.choice == BACK:
-        ctx.goto("review")
-        ctx.say(ctx._("Nothing was changed."))
+    """The officer's typed question, reason, duplicate code, forwarding note or prize."""
+    pending = ctx.data.get("review")
+    if ctx.event.choice == BACK or not pending:
+        _nothing_changed(ctx)
         return
-    if ctx.event.choice is not None and ctx.event.choice.startswith("q:"):
+    if is_queue_button(ctx.event.choice):
         await on_button(ctx, ctx.event.choice)
         return
     text = ctx.event.text
@@ -234,13 +299,31 @@ async def handle_note(ctx: Context) -> None:
                 nav(ctx, cancel=False), free_text=True)
         return
     actor = await _actor(ctx)
-    if actor is not None:
+    entry = await records.entry_by_id(ctx.conn, pending["entry"])
+    if actor is None or entry is None:
         ctx.goto("review")
-        await _act(ctx, actor, action, int(entry_id), text)
+        return
+    problem = await ctx.review().check(actor, pending["action"], entry["id"], text,
+                                       unit=pending.get("unit"), level=pending.get("level"))
+    if problem:
+        ctx.say(describe(ctx.t, ctx.ref, problem) + "\n" + ctx._("Please type it again, or "
+                                                                 "press Back."),
+                nav(ctx, cancel=False), free_text=True)
+        return
+    pending["note"] = text
+    await _confirm_or_act(ctx, actor, STEPS[pending["action"]], entry, pending)
 
 
-async def _act(ctx: Context, actor: Actor, action: str, entry_id: int, note: str | None) -> None:
-    outcome = await ctx.review().run(actor, action, entry_id, note)
+def _nothing_changed(ctx: Context) -> None:
+    ctx.data.pop("review", None)
+    ctx.goto("review")
+    ctx.say(ctx._("Nothing was changed."))
+
+
+async def _act(ctx: Context, actor: Actor, pending: dict) -> None:
+    outcome = await ctx.review().run(actor, pending["action"], pending["entry"],
+                                     pending.get("note"), unit=pending.get("unit"),
+                                     level=pending.get("level"))
     ctx.goto("review")
     options = action_options(ctx.t, actor, outcome.entry) if outcome.entry else []
     ctx.say(describe(ctx.t, ctx.ref, outcome), options)
@@ -248,8 +331,10 @@ async def _act(ctx: Context, actor: Actor, action: str, entry_id: int, note: str
 
 async def handle(ctx: Context) -> None:
     """Free input while an officer is looking at the queue."""
-    if ctx.event.choice and ctx.event.choice.startswith("q:"):
+    if is_queue_button(ctx.event.choice):
         await on_button(ctx, ctx.event.choice)
+    elif ctx.event.choice == BACK and ctx.data.get("review"):
+        _nothing_changed(ctx)
     elif ctx.event.text:
         try:
             parse_code(ctx.event.text)

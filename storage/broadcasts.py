@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.repo import _row
+from storage.rows import row as _row
 from storage.tables import broadcasts, deliveries, officers, users
 
 CHUNK = 5000

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.repo import _row
+from storage.rows import row as _row
 from storage.tables import history, invites, officers, users
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.repo import _row
+from storage.rows import row as _row
 from storage.tables import outbox
 
 LEASE = timedelta(minutes=5)

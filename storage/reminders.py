@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.repo import _dialect_insert, _row
+from storage.rows import dialect_insert as _dialect_insert
+from storage.rows import row as _row
 from storage.tables import entries, officers, reminders, users
 
 

@@ -106,6 +106,9 @@ entries = Table(
     Column("queue_since", UTCDateTime(), nullable=True),
     Column("due_at", UTCDateTime(), nullable=True),
     Column("paused_at", UTCDateTime(), nullable=True),
+    # An award result: its level (a key of bot.workflow.AWARD_LEVELS) and the prize as decided.
+    Column("award_level", String(16), nullable=True),
+    Column("award_prize", String(500), nullable=True),
 )
 Index("ix_entries_unit_status_created", entries.c.unit, entries.c.status, entries.c.created_at)
 Index("ix_entries_status_queue", entries.c.status, entries.c.queue_since)

@@ -1,6 +1,9 @@
-"""Fixtures' helpers for officers: invite through the service, register through the chat."""
+"""Helpers for officers: invite through the service, register through the chat; `staff`, a
+fixture of registered officers (two of Bến Nghé, one of Bến Thành, the district, communications)."""
 
 from __future__ import annotations
+
+import pytest
 
 from bot.dispatcher import Dispatcher
 from bot.services import officers as officer_service
@@ -21,3 +24,18 @@ async def register_officer(dispatcher: Dispatcher, user: str, unit: str, role: s
 
 def last_options(person: Resident) -> list[str]:
     return [o.value for o in person.inbox[-1].options] if person.inbox else []
+
+
+@pytest.fixture
+async def staff(dispatcher):
+    return {
+        "lan": await register_officer(dispatcher, "9001", "ben-nghe", "ward_officer", "Cán bộ Lan"),
+        "hung": await register_officer(dispatcher, "9002", "ben-nghe", "ward_officer",
+                                       "Cán bộ Hùng"),
+        "other": await register_officer(dispatcher, "9003", "ben-thanh", "ward_officer",
+                                        "Cán bộ Bến Thành"),
+        "district": await register_officer(dispatcher, "9004", "quan-1", "district_officer",
+                                           "Phòng Nội vụ"),
+        "comms": await register_officer(dispatcher, "9005", "quan-1", "communications",
+                                        "Phòng VHTT"),
+    }

@@ -14,7 +14,7 @@ from bot.channels.console import stored
 from bot.files import FolderStore, sniff
 from bot.model import Attachment, Event
 from storage.tables import attachments
-from tests.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.flows import code_in
 from tests.test_runtime import both  # noqa: F401 - the fixture
 from tests.test_telegram import LAN, TelegramWorld, _consent, _register

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from bot.broadcaster import Broadcaster
 from bot.channels.base import SendResult
 from storage import broadcasts as broadcast_repo
-from storage import repo
+from storage import users as user_repo
 from tests.conftest import Resident, mailbox
 from tests.officers import register_officer
 
@@ -98,7 +98,7 @@ async def test_dunglai_always_stops_announcements_and_keeps_the_form(dispatcher,
     await person.say("ben nghe")
     await person.say("/dunglai")
     async with engine.connect() as conn:
-        row = await repo.load_user(conn, "console", "2101")
+        row = await user_repo.load_user(conn, "console", "2101")
     assert row["subscribed"] is False and row["state"] == "flow:field"
 
 
@@ -110,7 +110,7 @@ async def test_blocked_recipient_is_marked_and_not_sent_to_again(dispatcher, eng
     await comms.press("form:confirm")
     await _worker(dispatcher, blocked={"2202"}).run()
     async with engine.connect() as conn:
-        assert (await repo.load_user(conn, "console", "2202"))["blocked_at"] is not None
+        assert (await user_repo.load_user(conn, "console", "2202"))["blocked_at"] is not None
         counts = await broadcast_repo.counts(conn, 1)
     assert counts == {"sent": 1, "blocked": 1}
     await _compose(comms, "Thông báo thứ hai về phong trào.", "all")

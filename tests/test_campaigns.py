@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 from bot.services import campaigns as campaign_service
 from storage import campaigns as campaign_repo
-from storage import repo
+from storage import entries as entry_repo
+from storage import users as user_repo
 from tests.conftest import Resident
 from tests.flows import code_in
 from tests.officers import register_officer
@@ -94,8 +95,8 @@ async def test_closed_campaign_refuses_new_entries_and_keeps_drafts(dispatcher, 
     await _finish_idea(resident)
     assert "form:confirm" in resident.values  # refused, with the summary kept
     async with engine.connect() as conn:
-        assert await repo.count_entries(conn) == 0
-        row = await repo.load_user(conn, "console", "1001")
+        assert await entry_repo.count_entries(conn) == 0
+        row = await user_repo.load_user(conn, "console", "1001")
     assert row["data"]["draft"]["answers"]["title"] == "Tiêu đề"
 
 
@@ -129,7 +130,7 @@ async def test_ward_officer_and_resident_cannot_create_campaigns(dispatcher, res
 
 async def _state(dispatcher, user):
     async with dispatcher.engine.connect() as conn:
-        return (await repo.load_user(conn, "console", user))["state"]
+        return (await user_repo.load_user(conn, "console", user))["state"]
 
 
 async def test_entry_sent_through_a_campaign_is_stored_with_it(dispatcher, resident, engine):
@@ -139,7 +140,7 @@ async def test_entry_sent_through_a_campaign_is_stored_with_it(dispatcher, resid
     await resident.say("ben nghe")
     await _finish_idea(resident)
     async with engine.connect() as conn:
-        entry = await repo.entry_by_code(conn, code_in(resident.text))
+        entry = await entry_repo.entry_by_code(conn, code_in(resident.text))
     assert entry["campaign"] == "nang-luong-xanh"
 
 
@@ -152,5 +153,5 @@ async def test_deep_link_campaign_survives_discarding_an_older_draft(dispatcher,
     await resident.press("form:discard")
     assert "pick:nang-luong-xanh" not in resident.values  # not asked again: the poster said
     async with dispatcher.engine.connect() as conn:
-        row = await repo.load_user(conn, "console", "1001")
+        row = await user_repo.load_user(conn, "console", "1001")
     assert row["data"]["draft"]["answers"]["campaign"] == "nang-luong-xanh"

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.dispatcher import INTERNAL_ERROR, Dispatcher
 from bot.model import Attachment, Event
 from bot.workflow import STATUS_LABELS
-from storage import repo
+from storage import entries as entry_repo
 from storage.db import create_engine, migrate
 from storage.tables import entries, history, users
 from tests.conftest import Clock, Resident
@@ -141,7 +141,7 @@ async def _check(dispatcher, replies) -> None:
             select(entries.c.id).where(~entries.c.id.in_(select(history.c.entry_id))))
         assert missing.all() == [], "an entry without history"
         assert (await conn.execute(select(func.count()).select_from(users))).scalar_one() >= 1
-        assert await repo.count_entries(conn) >= 3
+        assert await entry_repo.count_entries(conn) >= 3
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))

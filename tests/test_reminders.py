@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.services.reminders import Jobs
-from storage import repo
+from storage import entries as entry_repo
 from tests.conftest import Resident
 from tests.flows import submit_idea
 from tests.officers import register_officer
@@ -65,7 +65,7 @@ async def test_unanswered_question_reminds_after_3_days_and_closes_later(
     lan = await register_officer(dispatcher, "9301", "ben-nghe", "ward_officer", "Cán bộ Lan")
     code = await submit_idea(resident)
     async with engine.connect() as conn:
-        entry = await repo.entry_by_code(conn, code)
+        entry = await entry_repo.entry_by_code(conn, code)
     await lan.press_anyway(f"q:ask_info:{entry['id']}")
     await lan.say("Xin gửi thêm sơ đồ vị trí.")
     asked = len(resident.inbox)
@@ -79,7 +79,7 @@ async def test_unanswered_question_reminds_after_3_days_and_closes_later(
     assert [o.value for o in reminders[0].options] == [f"ans:{code}"]
     await run(dispatcher, clock, start + timedelta(days=14, hours=1), resident, lan)
     async with engine.connect() as conn:
-        assert (await repo.entry_by_code(conn, code))["status"] == "closed"
+        assert (await entry_repo.entry_by_code(conn, code))["status"] == "closed"
     assert code in resident.inbox[-1].text
     assert any("Xin gửi thêm" not in t for t in texts(lan, code)[-1:])  # the officers are told
     count = len(resident.inbox)

@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from bot.codes import parse_code
 from bot.dispatcher import Dispatcher
-from storage import repo
+from storage import entries as entry_repo
+from storage import users as user_repo
 from storage.tables import attachments, entries, users
 from tests.conftest import Resident
 from tests.flows import code_in, fill_idea, reach_files, reach_title, submit_idea
@@ -14,12 +15,12 @@ from tests.flows import code_in, fill_idea, reach_files, reach_title, submit_ide
 
 async def _user_row(engine, user="1001"):
     async with engine.connect() as conn:
-        return await repo.load_user(conn, "console", user)
+        return await user_repo.load_user(conn, "console", user)
 
 
 async def _entry(engine, code):
     async with engine.connect() as conn:
-        return await repo.entry_by_code(conn, code)
+        return await entry_repo.entry_by_code(conn, code)
 
 
 async def test_first_contact_shows_privacy_notice_and_stores_only_chat_identity(
@@ -124,7 +125,7 @@ async def test_typing_the_number_or_the_label_of_an_option_picks_it(resident):
     await resident.say(labels[2].upper())  # the third field, typed as its label
     await resident.say("Tiêu đề")
     async with resident.dispatcher.engine.connect() as conn:
-        row = await repo.load_user(conn, "console", "1001")
+        row = await user_repo.load_user(conn, "console", "1001")
     assert row["data"]["draft"]["answers"]["field"] == "admin-reform"
 
 
@@ -233,7 +234,7 @@ async def test_files_are_stored_with_the_entry(resident, engine):
     await resident.press("form:confirm")
     code = code_in(resident.text)
     async with engine.connect() as conn:
-        entry = await repo.entry_by_code(conn, code)
+        entry = await entry_repo.entry_by_code(conn, code)
         files = (await conn.execute(
             select(attachments.c.file_ref).where(attachments.c.entry_id == entry["id"])
         )).scalars().all()
@@ -296,7 +297,7 @@ async def test_my_entries_lists_own_entries_and_withdraws_an_open_one(resident, 
     await resident.press(f"entry:withdraw-yes:{code}")
     assert (await _entry(engine, code))["status"] == "withdrawn"
     async with engine.connect() as conn:
-        history = await repo.entry_history(conn, (await _entry(engine, code))["id"])
+        history = await entry_repo.entry_history(conn, (await _entry(engine, code))["id"])
     assert [h["to_status"] for h in history] == ["submitted", "withdrawn"]
     await resident.press(f"entry:view:{code}")
     assert f"entry:withdraw:{code}" not in resident.values  # no longer open
@@ -419,7 +420,7 @@ async def test_closed_campaign_refuses_new_entries_and_keeps_the_draft(resident,
     await resident.press("form:confirm")
     assert "form:confirm" in resident.values
     async with engine.connect() as conn:
-        assert await repo.count_entries(conn) == 0
+        assert await entry_repo.count_entries(conn) == 0
     assert (await _user_row(engine))["data"]["draft"]["answers"]["title"]
 
 

@@ -5,33 +5,19 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.dispatcher import Dispatcher
-from storage import repo
+from storage import entries as entry_repo
+from tests import officers
 from tests.conftest import Resident
 from tests.flows import submit_idea
-from tests.officers import last_options, register_officer
+from tests.officers import last_options
 
-
-@pytest.fixture
-async def staff(dispatcher):
-    return {
-        "lan": await register_officer(dispatcher, "9001", "ben-nghe", "ward_officer", "Cán bộ Lan"),
-        "hung": await register_officer(dispatcher, "9002", "ben-nghe", "ward_officer",
-                                       "Cán bộ Hùng"),
-        "other": await register_officer(dispatcher, "9003", "ben-thanh", "ward_officer",
-                                        "Cán bộ Bến Thành"),
-        "district": await register_officer(dispatcher, "9004", "quan-1", "district_officer",
-                                           "Phòng Nội vụ"),
-        "comms": await register_officer(dispatcher, "9005", "quan-1", "communications",
-                                        "Phòng VHTT"),
-    }
+staff = officers.staff  # the fixture
 
 
 async def _entry(engine, code):
     async with engine.connect() as conn:
-        return await repo.entry_by_code(conn, code)
+        return await entry_repo.entry_by_code(conn, code)
 
 
 async def test_whole_path_from_ward_to_city_award(resident, staff, engine):
@@ -61,18 +47,25 @@ async def test_whole_path_from_ward_to_city_award(resident, staff, engine):
     await resident.say("Đã thử ở khu phố 3, giảm 20% điện.")
     await resident.send_photo(ref="bang-do")
     await resident.press("ans:send")
-    assert (await _entry(engine, code))["status"] == "submitted"
+    # Back where it was before the question: taken up, not "submitted" again.
+    assert (await _entry(engine, code))["status"] == "accepted"
     assert "khu phố 3" in lan.inbox[-1].text and "khu phố 3" in hung.inbox[-1].text
 
-    await hung.press(f"q:forward:{entry_id}")  # takes it and forwards it in one press
+    await hung.press(f"q:forward:{entry_id}")
     assert (await _entry(engine, code))["status"] == "forwarded"
     assert f"q:shortlist:{entry_id}" in last_options(district)
 
-    for action, status in (("shortlist", "shortlisted"), ("nominate", "nominated"),
-                           ("award", "awarded"), ("applied", "applied")):
+    for action, status in (("shortlist", "shortlisted"), ("nominate", "nominated")):
         await district.press_anyway(f"q:{action}:{entry_id}")
         assert (await _entry(engine, code))["status"] == status
         assert code in resident.inbox[-1].text
+    await district.press_anyway(f"q:award:{entry_id}")
+    await district.press(f"q:award:{entry_id}:second")
+    await district.say("Bằng khen và 5.000.000 đồng")
+    assert (await _entry(engine, code))["status"] == "awarded"
+    assert "Nhì" in resident.inbox[-1].text and "5.000.000" in resident.inbox[-1].text
+    await district.press_anyway(f"q:applied:{entry_id}")
+    assert (await _entry(engine, code))["status"] == "applied"
 
     await district.say(f"/hoso {code}")
     history = district.text
@@ -80,8 +73,8 @@ async def test_whole_path_from_ward_to_city_award(resident, staff, engine):
         assert who in history
     assert "khu phố nào" in history and "khu phố 3" in history
     async with engine.connect() as conn:
-        steps = [h["to_status"] for h in await repo.entry_history(conn, entry_id)]
-    assert steps == ["submitted", "accepted", "needs_info", "submitted", "accepted",
+        steps = [h["to_status"] for h in await entry_repo.entry_history(conn, entry_id)]
+    assert steps == ["submitted", "accepted", "needs_info", "accepted",
                      "forwarded", "shortlisted", "nominated", "awarded", "applied"]
 
 
@@ -102,7 +95,7 @@ async def test_two_officers_pressing_at_once_one_wins(resident, staff, engine):
     texts = [lan.text, hung.text]
     assert sum("Cán bộ Lan" in t or "Cán bộ Hùng" in t for t in texts) == 1
     async with engine.connect() as conn:
-        history = await repo.entry_history(conn, entry_id)
+        history = await entry_repo.entry_history(conn, entry_id)
     assert [h["to_status"] for h in history] == ["submitted", "accepted"]
 
 
@@ -111,6 +104,7 @@ async def test_stale_button_after_restart_is_answered(settings, engine, clock, r
     entry_id = (await _entry(engine, code))["id"]
     await staff["lan"].press(f"q:reject:{entry_id}")
     await staff["lan"].say("Nội dung chưa phù hợp với phong trào.")
+    await staff["lan"].press(f"q:yes:{entry_id}")  # rejecting cannot be undone: confirmed
     assert "phù hợp" in resident.inbox[-1].text
     restarted = Resident(Dispatcher(settings, engine, clock=clock), user="9002")
     await restarted.press_anyway(f"q:take:{entry_id}")
@@ -128,6 +122,7 @@ async def test_reject_and_duplicate_need_a_reason(resident, staff, engine):
     assert (await _entry(engine, second))["status"] == "submitted"
     await lan.press_anyway(f"q:duplicate:{second_id}")
     await lan.say(first.lower())
+    await lan.press(f"q:yes:{second_id}")
     assert (await _entry(engine, second))["status"] == "duplicate"
     assert first in resident.inbox[-1].text
 
@@ -248,5 +243,5 @@ async def test_forwarding_a_new_entry_tells_the_author_once(resident, staff, eng
     await staff["lan"].press(f"q:forward:{entry_id}")
     assert len(resident.inbox) == before + 1 and code in resident.inbox[-1].text
     async with engine.connect() as conn:
-        steps = [h["to_status"] for h in await repo.entry_history(conn, entry_id)]
+        steps = [h["to_status"] for h in await entry_repo.entry_history(conn, entry_id)]
     assert steps == ["submitted", "accepted", "forwarded"]  # the take stays in the history

@@ -12,8 +12,8 @@ from sqlalchemy import insert
 from bot.services import broadcasts as broadcast_service
 from bot.services.review import Actor
 from storage.tables import users
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.conftest import Resident, mailbox, mailbox_channel
-from tests.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.flows import submit_idea
 from tests.test_telegram import TelegramWorld, _register
 

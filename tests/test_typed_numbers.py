@@ -6,8 +6,9 @@ from __future__ import annotations
 from bot.channels.console import render_human
 from bot.channels.text import render_parts
 from bot.model import Option, Reply
-from storage import repo
-from tests.fakebotapi import FakeBotAPI, UpdateFactory
+from storage import entries as entry_repo
+from storage import users as user_repo
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.flows import reach_title, submit_idea
 from tests.officers import register_officer
 from tests.test_telegram import LAN, TelegramWorld
@@ -19,7 +20,7 @@ def _number_of(person, label: str) -> str:
 
 async def _row(dispatcher, user: str) -> dict:
     async with dispatcher.engine.connect() as conn:
-        return await repo.load_user(conn, "console", user)
+        return await user_repo.load_user(conn, "console", user)
 
 
 async def test_typing_the_number_of_skip_skips_the_question(resident, dispatcher):
@@ -38,12 +39,12 @@ async def test_officer_typing_the_number_of_back_does_not_reject(resident, dispa
     code = await submit_idea(resident, ward="ben nghe")
     lan = await register_officer(dispatcher, "9001", "ben-nghe", "ward_officer", "Cán bộ Lan")
     async with engine.connect() as conn:
-        entry = await repo.entry_by_code(conn, code)
+        entry = await entry_repo.entry_by_code(conn, code)
     await lan.press_anyway(f"q:reject:{entry['id']}")
     back = dispatcher.translator("vi")._("Back")
     await lan.say(_number_of(lan, back))
     async with engine.connect() as conn:
-        assert (await repo.entry_by_code(conn, code))["status"] == "submitted"
+        assert (await entry_repo.entry_by_code(conn, code))["status"] == "submitted"
     assert not any("1" == r.text.strip().splitlines()[-1] for r in resident.inbox)
     assert dispatcher.translator("vi")._("Nothing was changed.") in lan.text
 
@@ -88,7 +89,7 @@ async def test_on_telegram_typing_the_number_of_skip_skips_the_question_too(sett
         assert world.buttons()[0] == "nav:skip"
         await world.text("1")
         async with world.engine.connect() as conn:
-            row = await repo.load_user(conn, "telegram", str(LAN))
+            row = await user_repo.load_user(conn, "telegram", str(LAN))
         assert row["state"] != "flow:benefit"
         assert not row["data"]["draft"]["answers"].get("benefit")
     finally:

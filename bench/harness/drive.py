@@ -24,7 +24,7 @@ from bench.harness.script import (
 from bench.harness.script import last_sent as last_message
 from bench.refbots import bots
 from bot.config import Settings
-from storage import repo
+from storage import entries as entry_repo
 from testing.codes import CODE
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
 
@@ -134,7 +134,7 @@ async def ours_subject(settings: Settings, engine: AsyncEngine, script: FlowScri
 
     async def entries() -> int:
         async with engine.connect() as conn:
-            return await repo.count_entries(conn)
+            return await entry_repo.count_entries(conn)
 
     return Subject("ours", app, api, script, entries)
 

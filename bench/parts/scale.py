@@ -18,7 +18,7 @@ from bench.targets import QUEUE_P99, STARTUP
 from bot.reference import Reference
 from bot.services.review import WARD_QUEUE
 from handlers.review import PAGE_SIZE
-from storage import repo
+from storage import entries as entry_repo
 from storage.db import create_engine
 from storage.tables import entries
 
@@ -41,7 +41,7 @@ class Queries:
 
     async def page(self, statuses, offset: int):
         unit = next(self.wards)
-        return await repo.queue_page(self.conn, unit=unit, statuses=statuses, limit=PAGE_SIZE,
+        return await entry_repo.queue_page(self.conn, unit=unit, statuses=statuses, limit=PAGE_SIZE,
                                      offset=offset)
 
     async def first_page(self):
@@ -58,11 +58,11 @@ class Queries:
         unit = next(self.wards)
         last = max(0, (self.totals[unit][statuses] - 1) // PAGE_SIZE)
         offset = (last if page is None else min(page - 1, last)) * PAGE_SIZE
-        return await repo.queue_page(self.conn, unit=unit, statuses=statuses,
+        return await entry_repo.queue_page(self.conn, unit=unit, statuses=statuses,
                                      limit=PAGE_SIZE, offset=offset)
 
     async def count(self):
-        return await repo.queue_count(self.conn, unit=next(self.wards), statuses=WARD_QUEUE)
+        return await entry_repo.queue_count(self.conn, unit=next(self.wards), statuses=WARD_QUEUE)
 
     async def view_first(self):
         """What one press of "queue" costs the handler: the count, then the page."""
@@ -70,7 +70,7 @@ class Queries:
         return await self.first_page()
 
     async def lookup(self):
-        return await repo.entry_by_code(self.conn, next(self.codes))
+        return await entry_repo.entry_by_code(self.conn, next(self.codes))
 
 
 CALLS = [
@@ -94,7 +94,7 @@ async def measure_queries(url: str, n_entries: int, calls: int) -> dict[str, Run
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            totals = {w: {s: await repo.queue_count(conn, unit=w, statuses=s)
+            totals = {w: {s: await entry_repo.queue_count(conn, unit=w, statuses=s)
                           for s in (WARD_QUEUE, WARD_QUEUE[:1])} for w in wards}
             queries = Queries(conn, wards, totals, await _sample_codes(conn, n_entries))
             out = {}

@@ -24,7 +24,7 @@ from bench.harness.script import STEPS_PER_RESIDENT, FlowScript, Step
 from bench.refbots import bots
 from bot.dispatcher import Dispatcher
 from bot.model import Event
-from storage import repo
+from storage import users as user_repo
 from storage.db import _sqlite_pragmas, normalise_url
 
 SELECT_USER = "SELECT * FROM users WHERE channel = ? AND external_id = ?"
@@ -71,9 +71,9 @@ class _Pattern:
     def product(self, engine: AsyncEngine):
         async def step() -> None:
             async with engine.begin() as conn:
-                user = await repo.load_user(conn, "telegram", next(self.users))
+                user = await user_repo.load_user(conn, "telegram", next(self.users))
                 values = {"state": "flow:benefit", "data": self.data, "updated_at": self.now}
-                await repo.save_user(conn, user["id"], values, next(self.update_ids))
+                await user_repo.save_user(conn, user["id"], values, next(self.update_ids))
 
         return step
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.codes import PREFIXES, make_code
-from storage import repo
+from storage import entries as entry_repo
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ async def submit(
     """Store a confirmed draft as an entry in its unit's queue, with status `submitted`."""
     kind = draft["kind"]
     answers = dict(draft["answers"])
-    seq = await repo.next_counter(conn, f"{PREFIXES[kind]}{year % 100:02d}")
+    seq = await entry_repo.next_counter(conn, f"{PREFIXES[kind]}{year % 100:02d}")
     code = make_code(kind, year, seq)
     core = {"ward", "field", "title", "description", "contact_name", "phone", "show_name"}
     field = answers.get("field") if kind == "idea" else answers.get("award_field")
@@ -58,9 +58,9 @@ async def submit(
         "due_at": due_at,
         "paused_at": None,
     }
-    entry_id = await repo.insert_entry(conn, values)
-    await repo.insert_attachments(conn, entry_id, draft.get("files", []), now)
-    await repo.insert_history(
+    entry_id = await entry_repo.insert_entry(conn, values)
+    await entry_repo.insert_attachments(conn, entry_id, draft.get("files", []), now)
+    await entry_repo.insert_history(
         conn, entry_id, at=now, actor_id=user_id, role="resident", from_status=None,
         to_status="submitted",
     )
@@ -70,4 +70,4 @@ async def submit(
 
 async def erase_resident(conn: AsyncConnection, *, user_id: int, now: datetime) -> int:
     """Remove name and phone from the resident's entries; the caller then forgets the resident."""
-    return await repo.anonymise_user_entries(conn, user_id, now)
+    return await entry_repo.anonymise_user_entries(conn, user_id, now)

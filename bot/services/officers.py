@@ -12,7 +12,7 @@ from bot.i18n import N_
 from bot.reference import Reference
 from bot.services.review import OFFICER_ROLES, Outcome
 from storage import officers as officer_repo
-from storage import repo
+from storage import users as user_repo
 
 INVITE_VALIDITY = timedelta(days=7)
 # Letters and digits that cannot be mistaken for one another when read aloud or copied.
@@ -86,5 +86,5 @@ async def revoke(conn: AsyncConnection, officer_id: int, now: datetime) -> bool:
     if officer is None or not await officer_repo.revoke(conn, officer_id, now):
         return False
     if await officer_repo.active_officer(conn, officer["user_id"]) is None:
-        await repo.set_role(conn, officer["user_id"], "resident")
+        await user_repo.set_role(conn, officer["user_id"], "resident")
     return True

@@ -1,7 +1,8 @@
 """Who may do what to an entry: the workflow's steps, the actors, and the refusals.
 
-The rule is DESIGN.md's: ward actions belong to the officers of the entry's own ward, district
-actions to the district's officers, and nothing to anyone else.
+Ward actions belong to the officers of the entry's own ward, district actions to the district's
+officers, the author's to the author, the clock's to the system, and nothing to anyone else.
+`STEPS` is the whole state machine: no status changes but through one of its steps.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from bot.i18n import N_, Translator
 from bot.model import Option
 from bot.reference import Reference
 from bot.render import status_label, unit_name
-from bot.workflow import ROLE_LABELS
+from bot.services.actions import QUEUE_ACTION, QUEUE_CHOICE, VIEW, WITH_NOTE
+from bot.workflow import AWARD_LEVELS, OPEN_STATUSES, ROLE_LABELS
 from storage import officers as officer_repo
 
-WARD, DISTRICT = "ward", "district"
+WARD, DISTRICT, AUTHOR, SYSTEM = "ward", "district", "author", "system"
+OFFICER_LEVELS = (WARD, DISTRICT)
 OFFICER_ROLES = ("ward_officer", "district_officer", "communications", "admin")
 WARD_QUEUE = ("submitted", "accepted", "needs_info")
 DISTRICT_QUEUE = ("forwarded", "shortlisted", "nominated", "awarded")
@@ -26,41 +29,63 @@ DISTRICT_QUEUE = ("forwarded", "shortlisted", "nominated", "awarded")
 # waiting to be put into practice.
 WARD_DUE = ("submitted", "accepted")
 DISTRICT_DUE = ("forwarded", "shortlisted", "nominated")
+# A step's target meaning "the status the entry had before the officers' question".
+PREVIOUS = "previous"
+WAITING = ("submitted", "accepted", "needs_info")
 
 
 @dataclass(frozen=True)
 class Step:
+    """One transition of the workflow. `effects` name what else the step writes (see
+    Review._effects); `choice` is what the officer picks first (a ward, an award level);
+    `confirm` marks the irreversible steps, which the officer confirms; `via` is a step taken
+    first when the entry is still in that step's source (forwarding a new entry takes it)."""
+
     action: str
     sources: tuple[str, ...]
     target: str
     level: str
     needs_note: bool = False
+    confirm: bool = False
+    choice: str | None = None
+    effects: tuple[str, ...] = ()
+    via: str | None = None
 
 
 STEPS = {
     s.action: s
     for s in (
         Step("take", ("submitted",), "accepted", WARD),
-        Step("ask_info", ("submitted", "accepted"), "needs_info", WARD, needs_note=True),
-        Step("reject", ("submitted", "accepted"), "rejected", WARD, needs_note=True),
-        Step("duplicate", ("submitted", "accepted"), "duplicate", WARD, needs_note=True),
-        Step("forward", ("accepted",), "forwarded", WARD),
-        Step("recognise", ("accepted",), "recognised", WARD),
+        Step("ask_info", ("submitted", "accepted"), "needs_info", WARD, needs_note=True,
+             effects=("pause",)),
+        Step("unask", ("needs_info",), PREVIOUS, WARD),
+        Step("reject", WAITING, "rejected", WARD, needs_note=True, confirm=True),
+        Step("duplicate", WAITING, "duplicate", WARD, needs_note=True, confirm=True),
+        Step("transfer", WAITING, "submitted", WARD, choice="ward", effects=("move", "requeue")),
+        Step("forward", ("accepted", "needs_info"), "forwarded", WARD, effects=("requeue",),
+             via="take"),
+        Step("recognise", ("accepted",), "recognised", WARD, confirm=True),
         Step("close", ("accepted",), "closed", WARD),
         Step("shortlist", ("forwarded",), "shortlisted", DISTRICT),
-        Step("dismiss", ("forwarded",), "rejected", DISTRICT, needs_note=True),
+        Step("dismiss", ("forwarded",), "rejected", DISTRICT, needs_note=True, confirm=True),
         Step("nominate", ("shortlisted",), "nominated", DISTRICT),
-        Step("award", ("nominated",), "awarded", DISTRICT),
-        Step("not_award", ("nominated",), "not_awarded", DISTRICT),
+        Step("award", ("nominated",), "awarded", DISTRICT, needs_note=True, choice="level",
+             effects=("award",)),
+        Step("not_award", ("nominated",), "not_awarded", DISTRICT, confirm=True),
         Step("applied", ("awarded",), "applied", DISTRICT),
+        Step("withdraw", OPEN_STATUSES, "withdrawn", AUTHOR),
+        Step("answer", ("needs_info",), PREVIOUS, AUTHOR, effects=("attach",)),
+        Step("close_unanswered", ("needs_info",), "closed", SYSTEM),
     )
 }
 
 ACTION_LABELS = {
     "take": N_("Take"),
     "ask_info": N_("Ask for more information"),
+    "unask": N_("Withdraw the question"),
     "reject": N_("Reject"),
     "duplicate": N_("Duplicate of another entry"),
+    "transfer": N_("Transfer to another ward"),
     "forward": N_("Forward to the district"),
     "recognise": N_("Recognise at ward level"),
     "close": N_("Close"),
@@ -72,12 +97,16 @@ ACTION_LABELS = {
     "applied": N_("Mark as put into practice"),
     "view": N_("Details"),
 }
+FORWARD_WITH_NOTE = N_("Forward to the district with a note")
 
 NOTE_PROMPTS = {
     "ask_info": N_("What do you need from the author? Type your question; it is sent as it is."),
     "reject": N_("Why is the entry rejected? Type the reason; the author will read it."),
     "dismiss": N_("Why is the entry rejected? Type the reason; the author will read it."),
     "duplicate": N_("Which entry does it duplicate? Type that entry's tracking code."),
+    "forward": N_("Type the note for the district's officers."),
+    "award": N_("Which prize was awarded? Type it as the decision names it (for example: "
+                "certificate of merit and 5,000,000 VND)."),
 }
 
 
@@ -88,6 +117,9 @@ class Actor:
     unit: str | None = None
     name: str = ""
     officer_id: int | None = None
+
+
+SYSTEM_ACTOR = Actor(user_id=0, role=SYSTEM, name="")
 
 
 @dataclass
@@ -108,6 +140,12 @@ async def actor_for(conn: AsyncConnection, user: dict) -> Actor:
 
 def refusal(actor: Actor, step: Step, entry: dict) -> tuple[str, dict] | None:
     """Why `actor` may not take `step` on `entry`, or None when they may."""
+    if step.level == AUTHOR:
+        if actor.user_id != entry["user_id"]:
+            return N_("That entry is not among yours."), {}
+        return None
+    if step.level == SYSTEM:
+        return None if actor.role == SYSTEM else (N_("Only the system can do this."), {})
     if actor.role not in OFFICER_ROLES:
         return N_("Only officers can do this."), {}
     if step.level == WARD:
@@ -125,8 +163,9 @@ def available(actor: Actor, entry: dict) -> list[str]:
     """The actions `actor` can take on `entry` now, in the order buttons are shown."""
     actions = []
     for step in STEPS.values():
-        sources = step.sources + (("submitted",) if step.action == "forward" else ())
-        if entry["status"] in sources and refusal(actor, step, entry) is None:
+        sources = step.sources + (STEPS[step.via].sources if step.via else ())
+        if (step.level in OFFICER_LEVELS and entry["status"] in sources
+                and refusal(actor, step, entry) is None):
             actions.append(step.action)
     return actions
 
@@ -134,11 +173,14 @@ def available(actor: Actor, entry: dict) -> list[str]:
 def action_options(t: Translator, actor: Actor, entry: dict,
                    details: bool = True) -> list[Option]:
     """The actor's buttons for the entry; `details` adds Xem chi tiết (not on the details)."""
-    options = [
-        Option(f"q:{a}:{entry['id']}", t.tr(ACTION_LABELS[a])) for a in available(actor, entry)
-    ]
+    options = []
+    for action in available(actor, entry):
+        options.append(Option(QUEUE_ACTION.pack(action, entry["id"]), t.tr(ACTION_LABELS[action])))
+        if action == "forward":
+            options.append(Option(QUEUE_CHOICE.pack(action, entry["id"], WITH_NOTE),
+                                  t.tr(FORWARD_WITH_NOTE)))
     if details:
-        options.append(Option(f"q:view:{entry['id']}", t.tr(ACTION_LABELS["view"])))
+        options.append(Option(QUEUE_ACTION.pack(VIEW, entry["id"]), t.tr(ACTION_LABELS[VIEW])))
     return options
 
 
@@ -149,6 +191,8 @@ def describe(t: Translator, ref: Reference, outcome: Outcome) -> str:
         params["status"] = status_label(t, params["status"])
     if "time" in params:
         params["time"] = t.datetime(params["time"])
+    if "level" in params:
+        params["level"] = t.tr(AWARD_LEVELS.get(params["level"], params["level"]))
     if "unit" in params:
         params["unit"] = unit_name(ref, t, params["unit"])
     if params.get("who") in ROLE_LABELS:

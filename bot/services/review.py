@@ -1,10 +1,12 @@
-"""The officers' workflow. Each verb is one function doing the same four things: check
-permission and state, change the entry in one transaction (a guarded update), write the history,
-and notify the people concerned in their own language. No status changes anywhere else.
+"""The workflow. Every change of an entry's status is one step of `STEPS` (permissions.py),
+applied by `Review._apply`, which does the same four things for each: check permission and
+state, change the entry in one transaction (a guarded update), write the history, and notify
+the people concerned in their own language. No status changes anywhere else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,14 +16,18 @@ from bot.codes import CodeError, parse_code
 from bot.i18n import N_, Translator
 from bot.model import Option
 from bot.reference import Reference
-from bot.render import status_label
+from bot.render import officer_view, status_label, unit_name
+from bot.services.actions import ANSWER
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary, re-exported
     ACTION_LABELS,
+    AUTHOR,
     DISTRICT_QUEUE,
     NOTE_PROMPTS,
     OFFICER_ROLES,
+    PREVIOUS,
     STEPS,
+    SYSTEM_ACTOR,
     WARD_QUEUE,
     Actor,
     Outcome,
@@ -31,13 +37,39 @@ from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary
     describe,
     refusal,
 )
-from bot.workflow import OPEN_STATUSES
+from bot.workflow import AWARD_LEVELS
+from storage import entries as entry_repo
 from storage import officers as officer_repo
-from storage import repo
+from storage import users as user_repo
+
+CLOSED_UNANSWERED = N_("Closed: the requested information did not arrive in time.")
+DONE = N_("Done: {code} is now “{status}”.")
+DONE_BY_ACTION = {
+    "withdraw": N_("{code} has been withdrawn."),
+    "answer": N_("Thank you. Your answer has been added to {code} and the officers have been "
+                 "told."),
+    "transfer": N_("Done: {code} has been transferred to {unit}."),
+    "close_unanswered": CLOSED_UNANSWERED,
+}
+# What the actor is told when the entry is no longer in a state the step starts from; the
+# officers' steps say who acted before them (`Review.stale`).
+NOT_NOW = {
+    "withdraw": N_("{code} can no longer be withdrawn: its review is finished."),
+    "answer": N_("{code} is no longer waiting for information."),
+}
+# Which officers hear of a step, and the line their message starts with.
+OFFICER_NEWS = {
+    "forward": ("district", N_("Forwarded to the district queue:")),
+    "transfer": ("new_ward", N_("Transferred to your ward's queue:")),
+    "withdraw": ("queue", N_("The author has withdrawn this entry:")),
+    "answer": ("queue", N_("The author has answered the officers' question:")),
+    "close_unanswered": ("queue", CLOSED_UNANSWERED),
+}
+ANSWERED_YOURS = N_("The author has answered your question:")
 
 
 class Review:
-    """The workflow, bound to the things every verb needs: reference data, calendar, outbox."""
+    """The workflow, bound to the things every step needs: reference data, calendar, outbox."""
 
     def __init__(self, conn: AsyncConnection, ref: Reference, outbox: Outbox, now: datetime,
                  review_days: int = 5, group_chats: dict[str, str] | None = None):
@@ -45,151 +77,51 @@ class Review:
         self.review_days = review_days
         self.group_chats = group_chats or {}
 
-    # --- the verbs ------------------------------------------------------------------------
-    async def take(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["take"], entry_id)
+    # --- the ways in ------------------------------------------------------------------------
+    async def run(self, actor: Actor, action: str, entry_id: int, note: str | None = None,
+                  **args: Any) -> Outcome:
+        """Take the step `action` on the entry. `args`: `unit` (transfer), `level` (award),
+        `files` (answer)."""
+        step = STEPS.get(action)
+        entry = await entry_repo.entry_by_id(self.conn, entry_id)
+        if step is None or entry is None:
+            return Outcome(False, N_("This entry no longer exists."))
+        if step.via and entry["status"] in STEPS[step.via].sources:
+            # The author hears once, of this step; the one before it is in the history.
+            before = await self._apply(actor, STEPS[step.via], entry, None, tell=False)
+            if not before.ok:
+                return before
+            entry = before.entry
+        return await self._apply(actor, step, entry, note, **args)
 
-    async def ask_info(self, actor: Actor, entry_id: int, question: str) -> Outcome:
-        return await self._apply(actor, STEPS["ask_info"], entry_id, question,
-                                 paused_at=self.now)
-
-    async def reject(self, actor: Actor, entry_id: int, reason: str) -> Outcome:
-        return await self._apply(actor, STEPS["reject"], entry_id, reason)
-
-    async def duplicate(self, actor: Actor, entry_id: int, other_code: str) -> Outcome:
-        try:
-            code = parse_code(other_code)
-        except CodeError:
-            return Outcome(False, N_("“{typed}” is not a valid tracking code."),
-                           {"typed": other_code[:40]})
-        other = await repo.entry_by_code(self.conn, code)
-        if other is None or other["id"] == entry_id:
-            return Outcome(False, N_("No other entry has the code {code}."), {"code": code})
-        return await self._apply(actor, STEPS["duplicate"], entry_id, code)
-
-    async def forward(self, actor: Actor, entry_id: int) -> Outcome:
-        """Forward to the district; a new entry is taken first, so the history shows both."""
-        entry = await repo.entry_by_id(self.conn, entry_id)
-        if entry is not None and entry["status"] == "submitted":
-            # The author hears once, of the forward; the take is in the history.
-            taken = await self._apply(actor, STEPS["take"], entry_id, entry=entry,
-                                      tell_author=False)
-            if not taken.ok:
-                return taken
-            entry = taken.entry
-        return await self._apply(
-            actor, STEPS["forward"], entry_id, entry=entry, queue_since=self.now,
-            due_at=self.due_from(self.now),
-        )
-
-    async def recognise(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["recognise"], entry_id)
-
-    async def close(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["close"], entry_id)
-
-    async def shortlist(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["shortlist"], entry_id)
-
-    async def dismiss(self, actor: Actor, entry_id: int, reason: str) -> Outcome:
-        return await self._apply(actor, STEPS["dismiss"], entry_id, reason)
-
-    async def nominate(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["nominate"], entry_id)
-
-    async def award(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["award"], entry_id)
-
-    async def not_award(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["not_award"], entry_id)
-
-    async def applied(self, actor: Actor, entry_id: int) -> Outcome:
-        return await self._apply(actor, STEPS["applied"], entry_id)
-
-    # --- what the author does -----------------------------------------------------------
-    async def withdraw(self, actor: Actor, code: str) -> Outcome:
-        """The author withdraws an open entry; the officers of its unit are told."""
-        entry = await repo.entry_by_code(self.conn, code)
+    async def by_code(self, actor: Actor, action: str, code: str, note: str | None = None,
+                      **args: Any) -> Outcome:
+        """The author's steps name the entry by its tracking code."""
+        entry = await entry_repo.entry_by_code(self.conn, code)
         if entry is None or entry["user_id"] != actor.user_id:
             return Outcome(False, N_("That entry is not among yours."))
-        if not await repo.change_status(self.conn, entry["id"], OPEN_STATUSES, "withdrawn",
-                                        self.now):
-            return Outcome(False, N_("{code} can no longer be withdrawn: its review is "
-                                     "finished."), {"code": code}, entry)
-        await repo.insert_history(
-            self.conn, entry["id"], at=self.now, actor_id=actor.user_id, role="resident",
-            from_status=entry["status"], to_status="withdrawn",
-        )
-        queue = self._queue_of(entry, entry["status"])
-        entry = {**entry, "status": "withdrawn"}
-        await self._notify_officers(entry, **queue,
-                                    headline=N_("The author has withdrawn this entry:"))
-        return Outcome(True, N_("{code} has been withdrawn."), {"code": code}, entry)
+        return await self.run(actor, action, entry["id"], note, **args)
 
-    async def answer(self, actor: Actor, code: str, text: str, files: list[dict]) -> Outcome:
-        """The author answers the officers' question: the answer joins the entry, the entry
-        returns to its queue, and the due date moves by the working days it waited."""
-        entry = await repo.entry_by_code(self.conn, code)
-        if entry is None or entry["user_id"] != actor.user_id:
-            return Outcome(False, N_("That entry is not among yours."))
-        waited = 0
-        if entry["paused_at"]:
-            waited = self.ref.calendar.working_days_between(
-                entry["paused_at"].astimezone(self.ref.tz), self.now)
-        due = entry["due_at"]
-        if due is not None and waited:
-            due = self.ref.calendar.add_working_days(due.astimezone(self.ref.tz), waited)
-        if not await repo.change_status(self.conn, entry["id"], ("needs_info",), "submitted",
-                                        self.now, paused_at=None, due_at=due):
-            return Outcome(False, N_("{code} is no longer waiting for information."),
-                           {"code": code}, entry)
-        await repo.insert_attachments(self.conn, entry["id"], files, self.now)
-        await repo.insert_history(
-            self.conn, entry["id"], at=self.now, actor_id=actor.user_id, role="resident",
-            from_status="needs_info", to_status="submitted", note=text or None,
-        )
-        entry = {**entry, "status": "submitted", "due_at": due, "paused_at": None}
-        extra = text if text else None
-        await self._notify_officers(entry, **self._queue_of(entry, "needs_info"), extra_line=extra,
-                                    headline=N_("The author has answered your question:"))
-        return Outcome(True, N_("Thank you. Your answer has been added to {code} and the "
-                                "officers have been told."), {"code": code}, entry)
+    async def close_unanswered(self, entry_id: int) -> Outcome:
+        """No answer came in time: the entry is closed, and both sides are told."""
+        return await self.run(SYSTEM_ACTOR, "close_unanswered", entry_id, CLOSED_UNANSWERED)
 
-    # --- what the clock does ---------------------------------------------------------------
     async def remind_author(self, entry: dict) -> None:
         """The officers' question is still unanswered: recall it to the author."""
-        author = await repo.load_user_by_id(self.conn, entry["user_id"]) if entry["user_id"] \
-            else None
+        author = await user_repo.load_user_by_id(self.conn, entry["user_id"]) \
+            if entry["user_id"] else None
         if author is None:
             return
-        history = await repo.entry_history(self.conn, entry["id"])
-        question = next((h["note"] for h in reversed(history) if h["to_status"] == "needs_info"),
-                        "")
+        asked = await entry_repo.last_change_to(self.conn, entry["id"], "needs_info")
+        question = (asked or {}).get("note") or ""
 
         def render(t: Translator) -> Message:
             text = t._("The officers are still waiting for your answer about {code} “{title}”: "
                        "{question}").format(code=entry["code"], title=entry["title"],
                                             question=question)
-            return Message(text, [Option(f"ans:{entry['code']}", t._("Answer"))])
+            return Message(text, [Option(ANSWER.pack(entry["code"]), t._("Answer"))])
 
         self.outbox.add(author, render)
-
-    async def close_unanswered(self, entry_id: int) -> Outcome:
-        """No answer came in time: the entry is closed, and both sides are told."""
-        entry = await repo.entry_by_id(self.conn, entry_id)
-        if entry is None or not await repo.change_status(
-                self.conn, entry_id, ("needs_info",), "closed", self.now, paused_at=None):
-            return Outcome(False, N_("This entry no longer exists."))
-        note = N_("Closed: the requested information did not arrive in time.")
-        await repo.insert_history(
-            self.conn, entry_id, at=self.now, actor_id=None, role="system",
-            from_status="needs_info", to_status="closed", note=note,
-        )
-        entry = {**entry, "status": "closed"}
-        await self._notify_author(entry, None)
-        await self._notify_officers(entry, **self._queue_of(entry, "needs_info"),
-                                    headline=note)
-        return Outcome(True, note, {}, entry)
 
     async def announce_new(self, entry: dict, files: int) -> None:
         """A new entry: every officer of its unit, and the unit's group chat, hear of it."""
@@ -197,56 +129,110 @@ class Review:
                                     headline=N_("New entry in your queue:"), groups=True,
                                     files=files)
 
-    @staticmethod
-    def _queue_of(entry: dict, status: str) -> dict:
-        """Whose queue an entry in `status` sits in: the district's, or its ward's."""
-        if status in DISTRICT_QUEUE:
-            return {"unit": None, "role": "district_officer"}
-        return {"unit": entry["unit"], "role": "ward_officer"}
-
-    async def run(self, actor: Actor, action: str, entry_id: int, note: str | None) -> Outcome:
-        """Dispatch a button's action name to its verb."""
-        verb = getattr(self, action)
-        return await (verb(actor, entry_id, note) if STEPS[action].needs_note
-                      else verb(actor, entry_id))
-
-    # --- the four steps, shared -------------------------------------------------------------
-    async def _apply(self, actor: Actor, step: Step, entry_id: int, note: str | None = None,
-                     *, entry: dict | None = None, tell_author: bool = True,
-                     **extra: Any) -> Outcome:
-        """`entry`, when the caller has just read or changed it, saves reading it again."""
-        if entry is None:
-            entry = await repo.entry_by_id(self.conn, entry_id)
+    async def check(self, actor: Actor, action: str, entry_id: int, note: str | None = None,
+                    **args: Any) -> Outcome | None:
+        """Why the step would be refused now, or None: asked before an officer confirms."""
+        step = STEPS[action]
+        entry = await entry_repo.entry_by_id(self.conn, entry_id)
         if entry is None:
             return Outcome(False, N_("This entry no longer exists."))
+        problem, _ = await self._check(step, entry, note, args.get("unit"), args.get("level"))
+        return problem
+
+    # --- the one apply path -----------------------------------------------------------------
+    async def _apply(self, actor: Actor, step: Step, entry: dict, note: str | None, *,
+                     tell: bool = True, unit: str | None = None, level: str | None = None,
+                     files: Iterable[dict] = ()) -> Outcome:
         refused = refusal(actor, step, entry)
         if refused:
             return Outcome(False, refused[0], refused[1], entry)
-        if step.needs_note and not (note or "").strip():
+        note = (note or "").strip() or None
+        if step.needs_note and not note:
             return Outcome(False, N_("This action needs a note for the author."), {}, entry)
-        changed = await repo.change_status(
-            self.conn, entry_id, step.sources, step.target, self.now, **extra
+        problem, note = await self._check(step, entry, note, unit, level)
+        if problem:
+            return problem
+        if entry["status"] not in step.sources:
+            return await self._not_now(step, entry)
+        asked = None
+        target = step.target
+        if entry["status"] == "needs_info":
+            asked = await entry_repo.last_change_to(self.conn, entry["id"], "needs_info")
+        if target == PREVIOUS:
+            target = (asked or {}).get("from_status") or "submitted"
+        values = self._effects(step, entry, target, note, unit, level)
+        if not await entry_repo.change_status(self.conn, entry["id"], step.sources, target,
+                                              self.now, **values):
+            return await self.stale(entry["id"])
+        if "attach" in step.effects:
+            await entry_repo.insert_attachments(self.conn, entry["id"], files, self.now)
+        await entry_repo.insert_history(
+            self.conn, entry["id"], at=self.now, actor_id=actor.user_id or None,
+            role=actor.role, from_status=entry["status"], to_status=target, note=note,
+            officer_id=actor.officer_id, actor_name=actor.name or None,
         )
-        if not changed:
-            return await self.stale(entry_id)
-        await repo.insert_history(
-            self.conn, entry_id, at=self.now, actor_id=actor.user_id, role=actor.role,
-            from_status=entry["status"], to_status=step.target, note=note,
-            officer_id=actor.officer_id, actor_name=actor.name,
-        )
-        entry = {**entry, "status": step.target, "updated_at": self.now, **extra}
-        if tell_author:
-            await self._notify_author(entry, note)
-        if step.action == "forward":
-            await self._notify_officers(entry, role="district_officer", unit=None,
-                                        headline=N_("Forwarded to the district queue:"))
-        return Outcome(True, N_("Done: {code} is now “{status}”."),
-                       {"code": entry["code"], "status": step.target}, entry)
+        before, entry = entry, {**entry, "status": target, "updated_at": self.now, **values}
+        if tell and step.level != AUTHOR:
+            await self._notify_author(step, entry, note)
+        await self._notify_officers_of(step, before, entry, note, asked)
+        return Outcome(True, DONE_BY_ACTION.get(step.action, DONE),
+                       {"code": entry["code"], "status": target, "unit": entry["unit"]}, entry)
+
+    async def _check(self, step: Step, entry: dict, note: str | None, unit: str | None,
+                     level: str | None) -> tuple[Outcome | None, str | None]:
+        """What a step needs besides permission and state: a valid pick, an existing entry."""
+        if step.action == "duplicate":
+            try:
+                code = parse_code(note or "")
+            except CodeError:
+                return Outcome(False, N_("“{typed}” is not a valid tracking code."),
+                               {"typed": (note or "")[:40]}), note
+            other = await entry_repo.entry_by_code(self.conn, code)
+            if other is None or other["id"] == entry["id"]:
+                return Outcome(False, N_("No other entry has the code {code}."),
+                               {"code": code}), note
+            return None, code
+        if step.choice == "ward" and (unit == entry["unit"] or unit not in
+                                      {w.slug for w in self.ref.wards}):
+            return Outcome(False, N_("Please choose the ward the entry should go to."), {},
+                           entry), note
+        if step.choice == "level" and level not in AWARD_LEVELS:
+            return Outcome(False, N_("Please choose the level of the award."), {}, entry), note
+        return None, note
+
+    def _effects(self, step: Step, entry: dict, target: str, note: str | None,
+                 unit: str | None, level: str | None) -> dict[str, Any]:
+        """The columns a step writes besides the status."""
+        values: dict[str, Any] = {}
+        if entry["status"] == "needs_info" and target != "needs_info":
+            # The clock runs again, the due date moved by the working days it waited.
+            values["paused_at"] = None
+            due = entry["due_at"]
+            if entry["paused_at"] and due is not None:
+                waited = self.ref.calendar.working_days_between(
+                    entry["paused_at"].astimezone(self.ref.tz), self.now)
+                if waited:
+                    values["due_at"] = self.ref.calendar.add_working_days(
+                        due.astimezone(self.ref.tz), waited)
+        if "pause" in step.effects:
+            values["paused_at"] = self.now
+        if "move" in step.effects:
+            values["unit"] = unit
+        if "requeue" in step.effects:
+            values.update(queue_since=self.now, due_at=self.due_from(self.now))
+        if "award" in step.effects:
+            values.update(award_level=level, award_prize=note)
+        return values
+
+    async def _not_now(self, step: Step, entry: dict) -> Outcome:
+        if step.action in NOT_NOW:
+            return Outcome(False, NOT_NOW[step.action], {"code": entry["code"]}, entry)
+        return await self.stale(entry["id"])
 
     async def stale(self, entry_id: int) -> Outcome:
         """Someone else acted first: say who, and when."""
-        entry = await repo.entry_by_id(self.conn, entry_id)
-        last = (await repo.entry_history(self.conn, entry_id))[-1]
+        entry = await entry_repo.entry_by_id(self.conn, entry_id)
+        last = (await entry_repo.entry_history(self.conn, entry_id))[-1]
         return Outcome(
             False,
             N_("Already handled: {who} changed {code} to “{status}” at {time}."),
@@ -262,10 +248,10 @@ class Review:
         )
 
     # --- notifications ----------------------------------------------------------------------
-    async def _notify_author(self, entry: dict, note: str | None) -> None:
+    async def _notify_author(self, step: Step, entry: dict, note: str | None) -> None:
         if entry["user_id"] is None:
             return
-        author = await repo.load_user_by_id(self.conn, entry["user_id"])
+        author = await user_repo.load_user_by_id(self.conn, entry["user_id"])
         if author is None:
             return
 
@@ -276,16 +262,49 @@ class Review:
             if entry["status"] == "needs_info":
                 lines.append(t._("The officers ask: {question}").format(question=note))
                 lines.append(t._("Press Answer to reply; you can add photos or documents."))
-                options.append(Option(f"ans:{entry['code']}", t._("Answer")))
+                options.append(Option(ANSWER.pack(entry["code"]), t._("Answer")))
+            elif step.action == "unask":
+                lines.append(t._("The officers have withdrawn their question; you do not need "
+                                 "to answer it."))
+            elif step.action == "transfer":
+                lines.append(t._("It is now reviewed by {unit}.").format(
+                    unit=unit_name(self.ref, t, entry["unit"])))
+            elif step.action == "award":
+                lines.append(t._("Congratulations! Result: {level}; prize: {prize}.").format(
+                    level=t.tr(AWARD_LEVELS[entry["award_level"]]), prize=note))
             elif entry["status"] in ("rejected", "duplicate") and note:
                 lines.append(t._("Reason: {reason}").format(reason=note))
             return Message("\n".join(lines), options)
 
         self.outbox.add(author, render)
 
+    async def _notify_officers_of(self, step: Step, before: dict, entry: dict,
+                                  note: str | None, asked: dict | None) -> None:
+        whom, headline = OFFICER_NEWS.get(step.action, (None, None))
+        if whom == "district":
+            await self._notify_officers(entry, role="district_officer", unit=None,
+                                        headline=headline, extra_line=note)
+        elif whom == "new_ward":
+            await self._notify_officers(entry, role="ward_officer", unit=entry["unit"],
+                                        headline=headline, extra_line=note, groups=True)
+        elif whom == "queue":
+            asker = (asked or {}).get("officer_id") if step.action == "answer" else None
+            await self._notify_officers(entry, **self._queue_of(before),
+                                        headline=headline, asker=asker,
+                                        extra_line=note if step.level == AUTHOR else None)
+
+    @staticmethod
+    def _queue_of(entry: dict) -> dict:
+        """Whose queue an entry sits in: the district's, or its ward's."""
+        if entry["status"] in DISTRICT_QUEUE:
+            return {"unit": None, "role": "district_officer"}
+        return {"unit": entry["unit"], "role": "ward_officer"}
+
     async def _notify_officers(self, entry: dict, *, role: str | None, unit: str | None,
                                headline: str, extra_line: str | None = None,
-                               groups: bool = False, files: int | None = None) -> None:
+                               groups: bool = False, files: int | None = None,
+                               asker: int | None = None) -> None:
+        """`asker`: the officer who asked the question is told it is theirs."""
         recipients = await officer_repo.recipients(self.conn, unit=unit, role=role)
         if groups and unit in self.group_chats:
             channel, _, chat = self.group_chats[unit].partition(":")
@@ -294,14 +313,13 @@ class Review:
         if not recipients:
             return
         if files is None:
-            files = len(await repo.entry_attachments(self.conn, entry["id"]))
+            files = len(await entry_repo.entry_attachments(self.conn, entry["id"]))
         for officer in recipients:
-            self._notify_officer(officer, entry, headline, files, extra_line)
+            line = ANSWERED_YOURS if asker is not None and officer["id"] == asker else headline
+            self._notify_officer(officer, entry, line, files, extra_line)
 
     def _notify_officer(self, officer: dict, entry: dict, headline: str, files: int,
                         extra_line: str | None) -> None:
-        from bot.render import officer_view
-
         actor = Actor(user_id=0, role=officer.get("role") or "ward_officer",
                       unit=officer.get("unit"), officer_id=officer["id"])
 

@@ -1,7 +1,4 @@
-"""Repository functions: small, one purpose each, all taking an open connection.
-
-A resident's step is designed to cost one read and one guarded write of the `users` row.
-"""
+"""Entries, their attachments and history, the tracking-code counters and the review queues."""
 
 from __future__ import annotations
 
@@ -9,110 +6,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import attachments, counters, entries, history, users
-
-
-def _dialect_insert(conn: AsyncConnection, table):
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def _row(row) -> dict[str, Any] | None:
-    """A result row as a dict (timestamps come back aware, in UTC: see tables.UTCDateTime)."""
-    return None if row is None else dict(row._mapping)
-
-
-# --- users and their conversation -------------------------------------------------------------
-
-
-async def load_user(conn: AsyncConnection, channel: str, external_id: str) -> dict | None:
-    result = await conn.execute(
-        select(users).where(users.c.channel == channel, users.c.external_id == external_id)
-    )
-    return _row(result.first())
-
-
-async def load_user_by_id(conn: AsyncConnection, user_id: int) -> dict | None:
-    return _row((await conn.execute(select(users).where(users.c.id == user_id))).first())
-
-
-async def create_user(
-    conn: AsyncConnection, channel: str, external_id: str, lang: str, now: datetime
-) -> dict:
-    """Insert the chat identity alone (nothing personal is kept before consent)."""
-    stmt = _dialect_insert(conn, users).values(
-        channel=channel,
-        external_id=external_id,
-        lang=lang,
-        state="new",
-        data={},
-        last_update_id=0,
-        subscribed=False,
-        role="resident",
-        interests={},
-        version=0,
-        updated_at=now,
-    )
-    stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    created = _row((await conn.execute(stmt.returning(*users.c))).first())
-    # Nothing returned: another process created the row a moment ago.
-    return created or await load_user(conn, channel, external_id)
-
-
-async def save_user(
-    conn: AsyncConnection,
-    user_id: int,
-    values: dict[str, Any],
-    update_id: int | None,
-    version: int | None = None,
-) -> bool:
-    """Write the user's row, guarded: with an update id, only if that update is newer than the
-    last one (a redelivery is processed once); with a version, only if nobody wrote the row
-    since it was read (the dispatcher's cache may be stale).
-
-    Returns False when a guard fails, so the caller rolls back."""
-    stmt = update(users).where(users.c.id == user_id)
-    if update_id is not None:
-        stmt = stmt.where(users.c.last_update_id < update_id)
-        values = {**values, "last_update_id": update_id}
-    if version is not None:
-        stmt = stmt.where(users.c.version == version)
-    result = await conn.execute(stmt.values(**values, version=users.c.version + 1))
-    return result.rowcount == 1
-
-
-async def set_role(conn: AsyncConnection, user_id: int, role: str) -> None:
-    await conn.execute(
-        update(users).where(users.c.id == user_id).values(role=role, version=users.c.version + 1)
-    )
-
-
-async def mark_blocked(conn: AsyncConnection, now: datetime, *, user_id: int | None = None,
-                       channel: str | None = None, external_id: str | None = None) -> None:
-    """The platform says this person blocked the bot: nothing more is sent to them. The chat
-    is named by its row id or by its channel identity."""
-    who = (users.c.id == user_id if user_id is not None
-           else (users.c.channel == channel) & (users.c.external_id == external_id))
-    await conn.execute(
-        update(users)
-        .where(who, users.c.blocked_at.is_(None))
-        .values(blocked_at=now, version=users.c.version + 1)
-    )
-
-
-async def delete_user(conn: AsyncConnection, user_id: int) -> None:
-    await conn.execute(delete(users).where(users.c.id == user_id))
-
+from storage.rows import dialect_insert, row
+from storage.tables import attachments, counters, entries, history
 
 # --- tracking-code counters ---------------------------------------------------------------------
 
 
 async def next_counter(conn: AsyncConnection, name: str) -> int:
     """Atomically increment a named counter (one row per kind and year) and return the new value."""
-    stmt = _dialect_insert(conn, counters).values(name=name, value=1)
+    stmt = dialect_insert(conn, counters).values(name=name, value=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["name"], set_={"value": counters.c.value + 1}
     ).returning(counters.c.value)
@@ -177,11 +82,11 @@ async def insert_history(
 
 
 async def entry_by_code(conn: AsyncConnection, code: str) -> dict | None:
-    return _row((await conn.execute(select(entries).where(entries.c.code == code))).first())
+    return row((await conn.execute(select(entries).where(entries.c.code == code))).first())
 
 
 async def entry_by_id(conn: AsyncConnection, entry_id: int) -> dict | None:
-    return _row((await conn.execute(select(entries).where(entries.c.id == entry_id))).first())
+    return row((await conn.execute(select(entries).where(entries.c.id == entry_id))).first())
 
 
 async def user_entries(conn: AsyncConnection, user_id: int, limit: int = 20) -> list[dict]:
@@ -191,21 +96,42 @@ async def user_entries(conn: AsyncConnection, user_id: int, limit: int = 20) -> 
         .order_by(entries.c.created_at.desc(), entries.c.id.desc())
         .limit(limit)
     )
-    return [_row(r) for r in result]
+    return [row(r) for r in result]
 
 
 async def entry_attachments(conn: AsyncConnection, entry_id: int) -> list[dict]:
     result = await conn.execute(
         select(attachments).where(attachments.c.entry_id == entry_id).order_by(attachments.c.id)
     )
-    return [_row(r) for r in result]
+    return [row(r) for r in result]
 
 
 async def entry_history(conn: AsyncConnection, entry_id: int) -> list[dict]:
     result = await conn.execute(
         select(history).where(history.c.entry_id == entry_id).order_by(history.c.id)
     )
-    return [_row(r) for r in result]
+    return [row(r) for r in result]
+
+
+async def last_change_to(conn: AsyncConnection, entry_id: int, status: str) -> dict | None:
+    """The latest history row that moved the entry into `status` (who asked, and from where)."""
+    result = await conn.execute(
+        select(history)
+        .where(history.c.entry_id == entry_id, history.c.to_status == status)
+        .order_by(history.c.id.desc())
+        .limit(1)
+    )
+    return row(result.first())
+
+
+async def user_entries_in(conn: AsyncConnection, user_id: int, status: str) -> list[dict]:
+    """The user's entries in one status, oldest first."""
+    result = await conn.execute(
+        select(entries)
+        .where(entries.c.user_id == user_id, entries.c.status == status)
+        .order_by(entries.c.created_at, entries.c.id)
+    )
+    return [row(r) for r in result]
 
 
 async def change_status(
@@ -258,7 +184,7 @@ async def queue_page(
         .limit(limit)
         .offset(offset)
     )
-    return [_row(r) for r in result]
+    return [row(r) for r in result]
 
 
 async def queue_count(conn: AsyncConnection, *, unit: str | None, statuses: Iterable[str]) -> int:

@@ -1,0 +1,94 @@
+"""The residents' (and officers') chat rows and their conversation state.
+
+A resident's step is designed to cost one read and one guarded write of the `users` row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.rows import dialect_insert, row
+from storage.tables import users
+
+
+async def load_user(conn: AsyncConnection, channel: str, external_id: str) -> dict | None:
+    result = await conn.execute(
+        select(users).where(users.c.channel == channel, users.c.external_id == external_id)
+    )
+    return row(result.first())
+
+
+async def load_user_by_id(conn: AsyncConnection, user_id: int) -> dict | None:
+    return row((await conn.execute(select(users).where(users.c.id == user_id))).first())
+
+
+async def create_user(
+    conn: AsyncConnection, channel: str, external_id: str, lang: str, now: datetime
+) -> dict:
+    """Insert the chat identity alone (nothing personal is kept before consent)."""
+    stmt = dialect_insert(conn, users).values(
+        channel=channel,
+        external_id=external_id,
+        lang=lang,
+        state="new",
+        data={},
+        last_update_id=0,
+        subscribed=False,
+        role="resident",
+        interests={},
+        version=0,
+        updated_at=now,
+    )
+    stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    created = row((await conn.execute(stmt.returning(*users.c))).first())
+    # Nothing returned: another process created the row a moment ago.
+    return created or await load_user(conn, channel, external_id)
+
+
+async def save_user(
+    conn: AsyncConnection,
+    user_id: int,
+    values: dict[str, Any],
+    update_id: int | None,
+    version: int | None = None,
+) -> bool:
+    """Write the user's row, guarded: with an update id, only if that update is newer than the
+    last one (a redelivery is processed once); with a version, only if nobody wrote the row
+    since it was read (the dispatcher's cache may be stale).
+
+    Returns False when a guard fails, so the caller rolls back."""
+    stmt = update(users).where(users.c.id == user_id)
+    if update_id is not None:
+        stmt = stmt.where(users.c.last_update_id < update_id)
+        values = {**values, "last_update_id": update_id}
+    if version is not None:
+        stmt = stmt.where(users.c.version == version)
+    result = await conn.execute(stmt.values(**values, version=users.c.version + 1))
+    return result.rowcount == 1
+
+
+async def set_role(conn: AsyncConnection, user_id: int, role: str) -> None:
+    await conn.execute(
+        update(users).where(users.c.id == user_id).values(role=role, version=users.c.version + 1)
+    )
+
+
+async def mark_blocked(conn: AsyncConnection, now: datetime, *, user_id: int | None = None,
+                       channel: str | None = None, external_id: str | None = None) -> None:
+    """The platform says this person blocked the bot: nothing more is sent to them. The chat
+    is named by its row id or by its channel identity."""
+    who = (users.c.id == user_id if user_id is not None
+           else (users.c.channel == channel) & (users.c.external_id == external_id))
+    await conn.execute(
+        update(users)
+        .where(who, users.c.blocked_at.is_(None))
+        .values(blocked_at=now, version=users.c.version + 1)
+    )
+
+
+async def delete_user(conn: AsyncConnection, user_id: int) -> None:
+    await conn.execute(delete(users).where(users.c.id == user_id))
