@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 import holidays as holiday_package
@@ -186,3 +186,28 @@ def _require_aware(moment: datetime, label: str) -> None:
     """Refuse naive datetimes: without a zone the local date, and so the deadline, is a guess."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{label} must be timezone-aware, got naive {moment.isoformat()}")
+
+
+class QuietHours:
+    """The local hours when nobody is written to unless they wrote first (21:00–07:00 by
+    default; `start > end` means the quiet time runs over midnight)."""
+
+    def __init__(self, start: int, end: int, tz: tzinfo):
+        self.start, self.end, self.tz = start, end, tz
+
+    def contains(self, moment: datetime) -> bool:
+        hour = moment.astimezone(self.tz).hour
+        if self.start > self.end:
+            return hour >= self.start or hour < self.end
+        return self.start <= hour < self.end
+
+    def end_after(self, moment: datetime) -> datetime | None:
+        """When the quiet time around `moment` ends (in `moment`'s zone), or None when `moment`
+        is not in it."""
+        if not self.contains(moment):
+            return None
+        local = moment.astimezone(self.tz)
+        end = datetime.combine(local.date(), time(self.end), tzinfo=self.tz)
+        if end <= local:
+            end += ONE_DAY
+        return end.astimezone(moment.tzinfo)

@@ -22,9 +22,12 @@ Render = Callable[[Translator], Message]
 
 
 class Outbox:
-    def __init__(self, translator: Callable[[str | None], Translator], now: datetime):
+    def __init__(self, translator: Callable[[str | None], Translator], now: datetime,
+                 not_before: datetime | None = None):
+        """`not_before`: every message of this box waits until then (the quiet hours' end)."""
         self._translator = translator
         self._now = now
+        self._not_before = not_before
         self.rows: list[dict] = []
 
     def add(self, recipient: dict, render: Render) -> None:
@@ -39,5 +42,6 @@ class Outbox:
                 "attachments": [a.as_dict() for a in message.attachments],
                 "created_at": self._now,
                 "status": "pending",
+                "not_before": self._not_before,
             }
         )
