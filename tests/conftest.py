@@ -98,10 +98,12 @@ class Resident:
     `last` holds the direct replies to this person's last message; `inbox` holds what the bot
     sent them because of someone else (new entries for officers, status changes for authors)."""
 
-    def __init__(self, dispatcher: Dispatcher, user: str = "1001", name: str | None = None):
+    def __init__(self, dispatcher: Dispatcher, user: str = "1001", name: str | None = None,
+                 channel: str = "console"):
         self.dispatcher = dispatcher
         self.user = user
         self.name = name
+        self.channel = channel
         self.last: list[Reply] = []
 
     @property
@@ -115,10 +117,10 @@ class Resident:
             box.setdefault(to, []).append(reply)
             return "sent"
 
-        await self.dispatcher.deliver("console", collect)
+        await self.dispatcher.deliver(self.channel, collect)
 
     async def _send(self, **kwargs) -> list[Reply]:
-        event = Event(channel="console", user=self.user, display_name=self.name, **kwargs)
+        event = Event(channel=self.channel, user=self.user, display_name=self.name, **kwargs)
         self.last = await self.dispatcher.handle(event)
         await self.deliver()
         return self.last
