@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.channels import console
 from bot.channels.telegram import build_application
-from bot.config import Settings, load_settings
+from bot.config import ConfigError, Settings, database_label, load_settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import compile_catalogs
 from bot.runtime import Runtime
@@ -169,6 +169,10 @@ def _campaigns(settings: Settings, args) -> int:
     return 0 if ok else 1
 
 
+def _uses_database(args) -> bool:
+    return not (args.command == "campaigns" and args.campaigns_command == "qr")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
@@ -176,9 +180,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    settings = load_settings(args.config, database_url=args.database_url)
+    try:
+        settings = load_settings(args.config, database_url=args.database_url)
+    except ConfigError as error:
+        print(f"sangkien: configuration: {error}", file=sys.stderr)
+        return 2
+    if _uses_database(args):
+        print(f"sangkien: database {database_label(settings.database_url)}", file=sys.stderr)
     if args.command == "chat":
-        asyncio.run(_chat(settings, args))
+        try:
+            asyncio.run(_chat(settings, args))
+        except KeyboardInterrupt:  # Ctrl-C in the console: everything said so far is kept
+            print(file=sys.stderr)
+            return 130
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
         print("ok")

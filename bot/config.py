@@ -1,20 +1,37 @@
-"""Configuration: environment variables first, then an optional TOML file, then defaults."""
+"""Configuration: environment variables first, then an optional TOML file, then defaults.
+
+Everything is checked when the settings are built (`load_settings`), so that a wrong file, type,
+key or range stops the command at start-up with one sentence (`ConfigError`), never a traceback
+at the first message.
+"""
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import get_type_hints
+
+import platformdirs
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot import PROJECT_ROOT
 
 DATA_DIR = PROJECT_ROOT / "data"
+# The one default database, whatever the current folder: the platform's user data folder
+# (on Linux $XDG_DATA_HOME/sangkien, by default ~/.local/share/sangkien).
+DEFAULT_DATABASE = platformdirs.user_data_path("sangkien") / "sangkien.db"
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot work, with a sentence for the operator."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = f"sqlite:///{Path('data') / 'sangkien.db'}"
+    database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
     units_file: Path = DATA_DIR / "units.toml"
     catalog_file: Path = DATA_DIR / "catalog.toml"
     campaigns_file: Path = DATA_DIR / "campaigns.toml"
@@ -55,7 +72,6 @@ class Settings:
     max_attachments: int = 5
     max_photo_bytes: int = 10 * 1024 * 1024
     max_document_bytes: int = 20 * 1024 * 1024
-    extra: dict = field(default_factory=dict)
 
 
 _ENV = {
@@ -73,24 +89,121 @@ _ENV = {
 }
 
 
+# Every other scalar setting can come from SANGKIEN_<NAME> too (SANGKIEN_FLOOD_BURST=40).
+_ENV.update({f"SANGKIEN_{f.name.upper()}": f.name for f in fields(Settings)
+             if f.name not in _ENV.values() and f.name != "unit_groups"})
+_PATHS = ("units_file", "catalog_file", "campaigns_file", "holidays_file", "milestones_file",
+          "locales_dir")
+_HOURS = ("quiet_start", "quiet_end", "digest_hour")
+_POSITIVE = ("flood_burst", "flood_rate", "broadcast_rate", "telegram_overall_rate",
+             "retention_years", "max_attachments", "max_photo_bytes", "max_document_bytes")
+_NOT_NEGATIVE = ("review_days", "info_remind_days", "info_close_days", "escalate_days",
+                 "milestone_days")
+
+
 def load_settings(config_file: str | os.PathLike | None = None, **overrides) -> Settings:
-    """Build settings from defaults, then the TOML file, then the environment, then overrides."""
+    """Build settings from defaults, then the TOML file, then the environment, then overrides.
+    Raise ConfigError, with the key and what was wrong, for anything that cannot work."""
     values: dict = {}
+    origin: dict[str, str] = {}
     path = config_file or os.environ.get("SANGKIEN_CONFIG")
     if path:
-        with open(path, "rb") as fh:
-            values.update(tomllib.load(fh))
+        values.update(_read_toml(Path(path)))
+        origin.update({key: str(path) for key in values})
     for env, key in _ENV.items():
         if os.environ.get(env):
             values[key] = os.environ[env]
+            origin[key] = f"environment variable {env}"
     values.update({k: v for k, v in overrides.items() if v is not None})
-    known = {f.name: f for f in fields(Settings)}
-    unknown = {k: v for k, v in values.items() if k not in known}
-    kwargs = {k: v for k, v in values.items() if k in known}
-    for key in ("units_file", "catalog_file", "campaigns_file", "holidays_file",
-                "milestones_file", "locales_dir"):
+    types = get_type_hints(Settings)
+    unknown = sorted(set(values) - set(types))
+    if unknown:
+        raise ConfigError(f"{origin.get(unknown[0], 'configuration')}: unknown setting "
+                          f"{unknown[0]!r} (known: {', '.join(sorted(types))})")
+    kwargs = {key: _typed(key, value, types[key], origin.get(key, "configuration"))
+              for key, value in values.items()}
+    for key in _PATHS:
         if key in kwargs:
-            p = Path(kwargs[key])
+            p = kwargs[key]
             kwargs[key] = p if p.is_absolute() or p.exists() else PROJECT_ROOT / p
     settings = Settings(**kwargs)
-    return replace(settings, extra=unknown) if unknown else settings
+    _check(settings, origin)
+    return settings
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except OSError as error:
+        raise ConfigError(f"configuration file {path} cannot be read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {error}") from None
+
+
+def _typed(key: str, value, kind, where: str):
+    """`value` as the type of setting `key` (environment values arrive as strings)."""
+    def wrong(expected: str) -> ConfigError:
+        return ConfigError(f"{where}: {key} must be {expected}, got {value!r}")
+
+    if kind is int:
+        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            return int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise wrong("a whole number")
+    elif kind is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise wrong("a number") from None
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise wrong("a number")
+        return float(value)
+    elif kind is Path:
+        if not isinstance(value, str | os.PathLike):
+            raise wrong("a file path")
+        return Path(value)
+    elif kind is dict:
+        if not isinstance(value, dict):
+            raise wrong("a table")
+    elif not isinstance(value, str):
+        raise wrong("a text")
+    return value
+
+
+def _check(settings: Settings, origin: dict[str, str]) -> None:
+    def fail(key: str, expected: str) -> None:
+        where = origin.get(key, "configuration")
+        raise ConfigError(f"{where}: {key} must be {expected}, "
+                          f"got {getattr(settings, key)!r}")
+
+    for key in _HOURS:
+        if not 0 <= getattr(settings, key) <= 23:
+            fail(key, "an hour from 0 to 23")
+    for key in _POSITIVE:
+        if getattr(settings, key) <= 0:
+            fail(key, "more than 0")
+    for key in _NOT_NEGATIVE:
+        if getattr(settings, key) < 0:
+            fail(key, "0 or more")
+    for key in _PATHS:
+        if not getattr(settings, key).exists():
+            fail(key, "an existing file")
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        fail("database_url", "a database URL such as sqlite:///path/to/file.db")
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        fail("database_url", "a sqlite:/// or postgresql:// URL")
+    for slug, target in settings.unit_groups.items():
+        if not isinstance(target, str) or ":" not in target:
+            raise ConfigError(f"{origin.get('unit_groups', 'configuration')}: unit_groups."
+                              f"{slug} must be \"channel:chat id\", got {target!r}")
+
+
+def database_label(url: str) -> str:
+    """The database a command uses, for one line on stderr: never the password."""
+    return make_url(url).render_as_string(hide_password=True)

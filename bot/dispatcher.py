@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -17,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.context import Context
-from bot.flood import FloodGate
+from bot.flood import UNLIMITED_CHANNELS, FloodGate
 from bot.i18n import N_, Translator
 from bot.model import Event, Reply
 from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
+from bot.services.outbox import row as outbox_row
 from bot.text import clean, fold
 from storage import outbox
 from storage import users as user_repo
@@ -31,8 +34,12 @@ from storage.fastpath import SessionWriter
 log = logging.getLogger(__name__)
 
 FLOOD_WARNING = N_(
-    "You are sending messages very quickly. Please wait a moment; "
-    "your answers so far are kept."
+    "You are sending messages very quickly. I will answer each of them in turn in a moment; "
+    "nothing you sent is lost."
+)
+FLOOD_REFUSED = N_(
+    "You are sending messages too quickly: this message was NOT received. Please wait a "
+    "minute, then send it again."
 )
 INTERNAL_ERROR = N_(
     "Sorry, something went wrong on our side. Your answers so far are kept; "
@@ -84,6 +91,9 @@ class Dispatcher:
         self.ref = reference or Reference(settings)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.flood = FloodGate(settings.flood_burst, settings.flood_rate)
+        # Messages that came too fast, per sender, waiting for their turn (see _hold).
+        self._held: dict[str, deque] = {}
+        self._drains: set[asyncio.Task] = set()
         self.campaigns = CampaignCache(engine, self.ref, settings.campaigns_file)
         self._route = route
         # One lock per sender while someone holds or awaits it; then it goes by itself.
@@ -107,11 +117,16 @@ class Dispatcher:
 
     async def handle(self, event: Event) -> list[Reply]:
         key = f"{event.channel}:{event.user}"
-        admitted, warn = self.flood.admit(key)
-        if not admitted:
-            if warn:
-                return [Reply(text=self.translator(None)._(FLOOD_WARNING))]
-            return []
+        if event.channel not in UNLIMITED_CHANNELS:
+            held = self._held.get(key)  # while some wait, later ones queue behind them
+            wait = self.flood.reserve(key)
+            if wait is None:
+                return [self._sentence(event, FLOOD_REFUSED)]
+            if wait > 0 or held is not None:
+                return self._hold(key, event, wait)
+        return await self._run(key, event)
+
+    async def _run(self, key: str, event: Event) -> list[Reply]:
         lock = self._locks.get(key)
         if lock is None:
             lock = self._locks[key] = asyncio.Lock()
@@ -122,7 +137,43 @@ class Dispatcher:
                 return []
             except Exception:
                 log.exception("handler failed for %s (update %s)", key, event.update_id)
-                return [Reply(text=self.translator(None)._(INTERNAL_ERROR))]
+                return [self._sentence(event, INTERNAL_ERROR)]
+
+    def _sentence(self, event: Event, message: str) -> Reply:
+        """`message` in the sender's language (from the session cache, else the default)."""
+        row = self.sessions.get((event.channel, event.user))
+        return Reply(text=self.translator(row["lang"] if row else None)._(message))
+
+    def _hold(self, key: str, event: Event, wait: float) -> list[Reply]:
+        """Keep a message that came too fast: it is handled in its turn, in order, and its
+        replies go out through the outbox. The sender is told once per flood."""
+        queue = self._held.get(key)
+        first = queue is None
+        if first:
+            queue = self._held[key] = deque()
+            task = asyncio.create_task(self._drain(key, queue))
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
+        queue.append((time.monotonic() + wait, event))
+        return [self._sentence(event, FLOOD_WARNING)] if first else []
+
+    async def _drain(self, key: str, queue: deque) -> None:
+        try:
+            while queue:
+                due, event = queue[0]
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+                replies = await self._run(key, event)
+                queue.popleft()
+                try:
+                    async with self.engine.begin() as conn:
+                        await outbox.put(conn, [
+                            outbox_row(event.channel, reply.to or event.user, reply, self.clock())
+                            for reply in replies])
+                    self.pending_channels.add(event.channel)
+                except Exception:
+                    log.exception("could not queue the replies held for %s", key)
+        finally:
+            self._held.pop(key, None)
 
     async def _handle(self, event: Event) -> list[Reply]:
         now = self.clock()

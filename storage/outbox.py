@@ -31,6 +31,7 @@ async def claim(
             outbox.c.channel == channel,
             outbox.c.status == "pending",
             (outbox.c.claimed_at.is_(None)) | (outbox.c.claimed_at < now - LEASE),
+            (outbox.c.not_before.is_(None)) | (outbox.c.not_before <= now),
         )
         .order_by(outbox.c.id)
         .limit(limit)

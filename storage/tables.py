@@ -198,6 +198,8 @@ outbox = Table(
     Column("claimed_at", UTCDateTime(), nullable=True),
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("status", String(16), nullable=False, default="pending"),
+    # Not delivered before this time (what falls due in the quiet hours waits until they end).
+    Column("not_before", UTCDateTime(), nullable=True),
 )
 Index("ix_outbox_pending", outbox.c.channel, outbox.c.status, outbox.c.id)
 

@@ -100,8 +100,12 @@ def mailbox_channel(dispatcher: Dispatcher) -> ConsoleChannel:
     return ConsoleChannel(lambda to, reply: box.setdefault(to, []).append(reply))
 
 
-def mailbox_runtime(dispatcher: Dispatcher) -> Runtime:
-    return Runtime(dispatcher, [mailbox_channel(dispatcher)])
+def mailbox_runtime(dispatcher: Dispatcher, name: str = "console") -> Runtime:
+    """A runtime whose channel `name` writes into the dispatcher's mailbox."""
+    channel = mailbox_channel(dispatcher)
+    if name != channel.name:
+        channel.name = name  # a resident of another channel, delivered the same way
+    return Runtime(dispatcher, [channel])
 
 
 class Resident:
@@ -110,10 +114,12 @@ class Resident:
     `last` holds the direct replies to this person's last message; `inbox` holds what the bot
     sent them because of someone else (new entries for officers, status changes for authors)."""
 
-    def __init__(self, dispatcher: Dispatcher, user: str = "1001", name: str | None = None):
+    def __init__(self, dispatcher: Dispatcher, user: str = "1001", name: str | None = None,
+                 channel: str = "console"):
         self.dispatcher = dispatcher
         self.user = user
         self.name = name
+        self.channel = channel
         self.last: list[Reply] = []
 
     @property
@@ -121,10 +127,10 @@ class Resident:
         return mailbox(self.dispatcher).setdefault(self.user, [])
 
     async def deliver(self) -> None:
-        await mailbox_runtime(self.dispatcher).deliver("console")
+        await mailbox_runtime(self.dispatcher, self.channel).deliver(self.channel)
 
     async def _send(self, **kwargs) -> list[Reply]:
-        event = Event(channel="console", user=self.user, display_name=self.name, **kwargs)
+        event = Event(channel=self.channel, user=self.user, display_name=self.name, **kwargs)
         self.last = await self.dispatcher.handle(event)
         await self.deliver()
         return self.last

@@ -1,5 +1,5 @@
-"""Working days of the ward offices: the deadlines promised to residents skip weekends and the
-public holidays listed in data/holidays.toml."""
+"""Working days of the ward offices: the deadlines promised to residents skip weekends, the
+public holidays of the `holidays` package and the day swaps listed in data/holidays.toml."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from bot.calendar import WorkingCalendar
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-TET_EN = "Lunar New Year (Tết)"
 HOLIDAYS_FILE = Path(__file__).resolve().parent.parent / "data" / "holidays.toml"
 
 
@@ -66,7 +65,7 @@ def test_reunification_and_labour_day_do_not_count(cal):
 
 def test_compensatory_day_for_hung_kings_is_a_day_off(cal):
     assert not cal.is_working_day(date(2026, 4, 27))
-    assert cal.holiday_name(date(2026, 4, 27), "vi") == "Nghỉ bù Giỗ Tổ Hùng Vương"
+    assert cal.holiday_name(date(2026, 4, 27), "vi") == "Ngày Giỗ Tổ Hùng Vương (nghỉ bù)"
     # Friday 24 April 2026: 27/4 closed, Tue 28, Wed 29, 30/4 and 1/5 closed, Mon 4, Tue 5, Wed 6.
     assert cal.add_working_days(local(2026, 4, 24, 10, 0), 5) == end_of(2026, 5, 6)
 
@@ -120,7 +119,7 @@ def test_negative_day_counts_are_refused(cal):
 def test_holiday_names_in_vietnamese_and_english(cal):
     assert cal.holiday_name(date(2026, 9, 2), "vi") == "Quốc khánh"
     assert cal.holiday_name(date(2026, 9, 2), "en") == "National Day"
-    assert cal.holiday_name(date(2026, 2, 17), "vi") == "Tết Nguyên đán"
+    assert cal.holiday_name(date(2026, 2, 17), "vi") == "Tết Nguyên Đán"
     assert cal.holiday_name(date(2026, 1, 1), "en") == "New Year's Day"
     assert cal.holiday_name(date(2026, 3, 11), "vi") is None
 
@@ -131,10 +130,33 @@ def test_holiday_name_in_an_unknown_language_falls_back_to_vietnamese(cal):
 
 @pytest.mark.parametrize("year", [2025, 2026, 2027])
 def test_every_year_lists_the_fixed_holidays_and_five_tet_weekdays(cal, year):
+    days_off = cal.holidays_in(year)
     for month, day in [(1, 1), (4, 30), (5, 1), (9, 2)]:
-        assert date(year, month, day) in cal.holidays
-    tet = [d for d in cal.holidays if d.year == year and cal.holiday_name(d, "en") == TET_EN]
+        assert date(year, month, day) in days_off
+    tet = [d for d in days_off if date(year, 1, 20) <= d <= date(year, 2, 28)]
     assert len([d for d in tet if d.weekday() < 5]) == 5
+
+
+def test_tet_2027_is_computed_from_the_lunar_calendar_not_guessed(cal):
+    # Lunar New Year's day is Saturday 6 February 2027: 29 Tết and the eve (Thu 4, Fri 5) and
+    # the days in lieu for the weekend (Mon 8 to Wed 10) are closed; Thursday 11 is open.
+    for day in (4, 5, 8, 9, 10):
+        assert not cal.is_working_day(date(2027, 2, day)), day
+    assert cal.is_working_day(date(2027, 2, 11))
+    assert cal.add_working_days(local(2027, 2, 3, 9, 0), 1) == end_of(2027, 2, 11)
+
+
+def test_years_far_ahead_have_their_tet_too(cal):
+    # 2035: Lunar New Year's day is Thursday 8 February.
+    assert not cal.is_working_day(date(2035, 2, 8))
+    assert cal.holiday_name(date(2035, 2, 8), "en") == "Lunar New Year"
+
+
+def test_a_day_swap_of_the_data_file_closes_the_weekday_and_opens_the_saturday(cal):
+    # 2026: Monday 31 August off for the National Day break, worked on Saturday 22 August.
+    assert not cal.is_working_day(date(2026, 8, 31))
+    assert cal.is_working_day(date(2026, 8, 22))
+    assert cal.holiday_name(date(2026, 8, 31), "vi") == "Nghỉ hoán đổi dịp Quốc khánh"
 
 
 def test_every_holiday_has_a_vietnamese_and_an_english_name(cal):
@@ -144,7 +166,7 @@ def test_every_holiday_has_a_vietnamese_and_an_english_name(cal):
 
 def test_a_day_listed_twice_is_refused(tmp_path):
     path = tmp_path / "holidays.toml"
-    entry = '[[holiday]]\ndate = 2026-01-01\nname_vi = "Tết Dương lịch"\nname_en = "New Year"\n'
+    entry = '[[day_off]]\ndate = 2026-01-02\nname_vi = "Nghỉ"\nname_en = "Day off"\n'
     path.write_text(entry + entry, encoding="utf-8")
     with pytest.raises(ValueError, match="twice"):
         WorkingCalendar.from_file(path)
@@ -152,6 +174,14 @@ def test_a_day_listed_twice_is_refused(tmp_path):
 
 def test_a_datetime_instead_of_a_date_is_refused(tmp_path):
     path = tmp_path / "holidays.toml"
-    path.write_text('[[holiday]]\ndate = 2026-01-01T00:00:00\nname_vi = "x"\n', encoding="utf-8")
+    path.write_text('[[swap]]\nday_off = 2026-01-02T00:00:00\nworked = 2026-01-10\n',
+                    encoding="utf-8")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        WorkingCalendar.from_file(path)
+
+
+def test_a_worked_day_that_is_a_weekday_is_refused(tmp_path):
+    path = tmp_path / "holidays.toml"
+    path.write_text('[[swap]]\nday_off = 2026-01-02\nworked = 2026-01-07\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="weekend"):
         WorkingCalendar.from_file(path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,98 @@ def test_jobs_run_due_and_broadcast_status(sqlite_url):
     assert _run(["jobs", "run-due", "--now", "yesterday"], env=env).returncode == 2
     missing = _run(["broadcast", "status", "7"], env=env)
     assert missing.returncode == 1
+
+
+def _cli(args: list[str], cwd: Path, env: dict, stdin: str = "") -> subprocess.CompletedProcess:
+    """The installed command line as an operator runs it: from `cwd`, with `env` only."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True,
+                          text=True, cwd=cwd, timeout=120, env=env)
+
+
+def _env_without_settings(tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SANGKIEN_") and not k.startswith("TELEGRAM_")}
+    env.update(HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+               PYTHONPATH=str(ROOT))
+    return env
+
+
+def test_a_missing_config_file_is_named_at_start_up(tmp_path):
+    result = _run(["--config", str(tmp_path / "nowhere.toml"), "officers", "list"])
+    assert result.returncode == 2
+    assert "nowhere.toml does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+    by_env = _run(["officers", "list"], env={"SANGKIEN_CONFIG": str(tmp_path / "gone.toml")})
+    assert by_env.returncode == 2 and "gone.toml does not exist" in by_env.stderr
+
+
+def test_a_wrong_type_in_the_file_or_the_environment_is_one_sentence_not_a_traceback(
+        tmp_path, sqlite_url):
+    config = tmp_path / "sangkien.toml"
+    config.write_text('flood_burst = "many"\n', encoding="utf-8")
+    env = {"SANGKIEN_DATABASE_URL": sqlite_url}
+    from_file = _run(["--config", str(config), "chat", "--json"], stdin='{"text": "hi"}\n',
+                     env=env)
+    assert from_file.returncode == 2 and from_file.stdout == ""
+    assert "flood_burst must be a whole number, got 'many'" in from_file.stderr
+    assert str(config) in from_file.stderr and "Traceback" not in from_file.stderr
+    from_env = _run(["chat", "--json"], stdin='{"text": "hi"}\n',
+                    env={**env, "SANGKIEN_FLOOD_BURST": "many"})
+    assert from_env.returncode == 2
+    assert "SANGKIEN_FLOOD_BURST: flood_burst must be a whole number" in from_env.stderr
+    good = _run(["chat", "--json"], stdin='{"text": "hi"}\n',
+                env={**env, "SANGKIEN_FLOOD_BURST": "40"})
+    assert good.returncode == 0, good.stderr
+
+
+def test_an_unknown_key_and_an_hour_out_of_range_are_refused(tmp_path):
+    config = tmp_path / "sangkien.toml"
+    config.write_text("quiet_strat = 22\n", encoding="utf-8")
+    typo = _run(["--config", str(config), "officers", "list"])
+    assert typo.returncode == 2 and "unknown setting 'quiet_strat'" in typo.stderr
+    config.write_text("quiet_start = 25\n", encoding="utf-8")
+    hour = _run(["--config", str(config), "officers", "list"])
+    assert hour.returncode == 2
+    assert "quiet_start must be an hour from 0 to 23, got 25" in hour.stderr
+    config.write_text("quiet_start = \n", encoding="utf-8")
+    broken = _run(["--config", str(config), "officers", "list"])
+    assert broken.returncode == 2 and "is not valid TOML" in broken.stderr
+
+
+def test_ctrl_c_in_the_human_console_exits_without_a_traceback(sqlite_url):
+    env = {**os.environ, "SANGKIEN_DATABASE_URL": sqlite_url}
+    console = subprocess.Popen([sys.executable, "-m", "bot", "chat"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=ROOT, env=env)
+    console.stdin.write("/start\n")
+    console.stdin.flush()
+    while "Xin chào" not in console.stdout.readline():  # the greeting: it waits for input
+        assert console.poll() is None
+    console.send_signal(signal.SIGINT)
+    _out, err = console.communicate(timeout=30)
+    assert console.returncode == 130
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_officer_invited_from_another_folder_registers_on_the_bots_database(tmp_path):
+    env = _env_without_settings(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    made = _cli(["officers", "invite", "--unit", "da-kao", "--role", "ward_officer",
+                 "--name", "Cán bộ Đa Kao"], cwd=elsewhere, env=env)
+    assert made.returncode == 0, made.stderr
+    database = tmp_path / "xdg-data" / "sangkien" / "sangkien.db"
+    assert made.stderr.strip() == f"sangkien: database sqlite:///{database}"
+    code = made.stdout.split("/dangky ")[1].split()[0]
+    chat = _cli(["chat", "--json", "--user", "5151"], cwd=ROOT, env=env,
+                stdin=f"/dangky {code}\n/hangdoi\n")
+    assert chat.returncode == 0, chat.stderr
+    assert "Cán bộ Đa Kao" in chat.stdout and "Phường Đa Kao" in chat.stdout
+    assert not (elsewhere / "data").exists() and not (ROOT / "data" / "sangkien.db").exists()
+
+
+def test_the_database_line_never_shows_a_password(tmp_path):
+    url = "postgresql://sangkien:s3cret-pw@127.0.0.1:1/nothing"
+    result = _run(["broadcast", "status", "1"], env={"SANGKIEN_DATABASE_URL": url})
+    assert "s3cret-pw" not in result.stdout + result.stderr
+    assert "sangkien: database postgresql://sangkien:***@127.0.0.1:1/nothing" in result.stderr

@@ -138,3 +138,42 @@ async def test_yearly_milestone_reminds_the_officers_concerned_every_year(dispat
     assert not [r for r in comms.inbox if "2026" in r.text and "12" in r.text]
     await run(dispatcher, clock, local(3, 9, month=12, year=2027), lan, comms)
     assert len(texts(lan, "2027")) == 1  # next year, without re-entering it
+
+
+async def test_a_reminder_falling_due_at_night_waits_for_seven_and_comes_once(
+        dispatcher, clock, resident):
+    clock.now = local(24, 23) + timedelta(minutes=45)  # Tuesday 23:45
+    await resident.say("/sangkien")
+    await resident.say("ben nghe")
+    await run(dispatcher, clock, local(25, 23) + timedelta(minutes=50), resident)  # due: 23:45
+    await run(dispatcher, clock, local(26, 3), resident)
+    assert resident.inbox == []  # nothing in the quiet hours
+    await run(dispatcher, clock, local(26, 6) + timedelta(minutes=59), resident)
+    assert resident.inbox == []
+    await run(dispatcher, clock, local(26, 7), resident)
+    assert len(resident.inbox) == 1 and [o.value for o in resident.inbox[0].options] == [
+        "menu:resume"]
+    await run(dispatcher, clock, local(26, 7) + timedelta(minutes=15), resident)
+    await run(dispatcher, clock, local(26, 10), resident)
+    assert len(resident.inbox) == 1  # once, not lost, not duplicated
+
+
+async def test_a_reply_to_the_residents_own_message_is_answered_at_night(clock, resident):
+    clock.now = local(25, 23) + timedelta(minutes=30)
+    replies = await resident.say("/start")
+    assert replies and replies[0].text
+
+
+async def test_the_officers_digest_is_not_sent_at_half_past_eleven_but_next_morning(
+        dispatcher, clock, resident):
+    lan = await register_officer(dispatcher, "9312", "ben-nghe", "ward_officer", "Cán bộ Lan")
+    code = await submit_idea(resident)
+    before = len(lan.inbox)
+    # The bot (re)started late in the evening: today's digest did not go out in the morning.
+    await run(dispatcher, clock, local(1, 23, month=12) + timedelta(minutes=30), lan)
+    await run(dispatcher, clock, local(2, 6, month=12), lan)
+    assert len(lan.inbox) == before
+    await run(dispatcher, clock, local(2, 8, month=12), lan)
+    assert len(lan.inbox) == before + 1 and code in lan.inbox[-1].text
+    await run(dispatcher, clock, local(2, 9, month=12), lan)
+    assert len(lan.inbox) == before + 1

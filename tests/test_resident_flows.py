@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from bot.codes import parse_code
@@ -392,24 +394,78 @@ async def test_unfinished_form_can_be_continued_from_the_menu(resident, engine):
     assert set(resident.values) == {"menu:resume", "form:discard"}
 
 
-async def test_flood_from_one_user_is_slowed_without_affecting_others(settings, engine, clock):
+async def _english_on_telegram(dispatcher, user: str) -> Resident:
+    person = Resident(dispatcher, user=user, channel="telegram")
+    await person.consent()
+    await person.press("menu:settings")
+    await person.press("lang:en")
+    return person
+
+
+async def test_a_fast_typist_is_held_not_dropped_told_in_english_and_nobody_else_waits(
+        settings, engine, clock):
     from tests.conftest import with_settings
 
-    dispatcher = Dispatcher(with_settings(settings, flood_burst=20), engine, clock=clock)
-    noisy = Resident(dispatcher, user="4004")
-    calm = Resident(dispatcher, user="5005")
-    await noisy.consent()
-    await calm.consent()
-    answered = 0
-    warnings = 0
-    for _ in range(60):
-        replies = await noisy.say("spam")
-        answered += bool(replies) and "menu:idea" in noisy.values
-        warnings += bool(replies) and not noisy.values
-    assert warnings == 1
-    assert answered < 30
-    await calm.say("/menu")
-    assert "menu:idea" in calm.values
+    dispatcher = Dispatcher(with_settings(settings, flood_burst=4, flood_rate=20), engine,
+                            clock=clock)
+    noisy = await _english_on_telegram(dispatcher, "4004")
+    calm = Resident(dispatcher, user="5005", channel="telegram")
+    await asyncio.sleep(0.3)  # the burst is full again
+    answers = [dict(choice="menu:idea"), dict(text="ben nghe"),
+               dict(choice="pick:digital-smart-city"), dict(text="Đèn đường tiết kiệm điện"),
+               dict(text="Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người."),
+               dict(text="Tiết kiệm 30% điện năng chiếu sáng công cộng.")]
+    replies = [await noisy._send(**answer) for answer in answers]  # all within milliseconds
+    held = replies[4:]
+    assert len(held[0]) == 1 and "nothing you sent is lost" in held[0][0].text  # in English
+    assert held[1] == []  # told once
+    assert await calm.say("/start")  # someone else is answered at once, not slowed
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        await noisy.deliver()
+        if len(noisy.inbox) >= 2:
+            break
+    draft = dispatcher.sessions.get(("telegram", "4004"))["data"]["draft"]["answers"]
+    assert draft["title"] == "Đèn đường tiết kiệm điện"
+    assert draft["description"].startswith("Lắp cảm biến")
+    assert "30%" in draft["benefit"]  # the held answers were taken, in order
+    assert len(noisy.inbox) == 2 and noisy.inbox[-1].options  # and answered, in English
+    assert "nav:skip" in [o.value for o in noisy.inbox[-1].options]
+
+
+async def test_beyond_thirty_waiting_messages_each_is_refused_with_a_note_to_resend(
+        settings, engine, clock):
+    from tests.conftest import with_settings
+
+    dispatcher = Dispatcher(with_settings(settings, flood_burst=4, flood_rate=1), engine,
+                            clock=clock)
+    noisy = await _english_on_telegram(dispatcher, "4014")
+    replies = [await noisy.say(f"spam {i}") for i in range(34)]
+    refused = [r for r in replies if r and "NOT received" in r[0].text]
+    assert len(refused) == 4 and "send it again" in refused[0][0].text
+
+
+async def test_the_local_console_is_never_flood_limited(settings, engine, clock):
+    from tests.conftest import with_settings
+
+    dispatcher = Dispatcher(with_settings(settings, flood_burst=1, flood_rate=0.01), engine,
+                            clock=clock)
+    operator = Resident(dispatcher, user="4024")
+    await operator.consent()
+    for _ in range(10):
+        await operator.say("/menu")
+        assert "menu:idea" in operator.values
+
+
+async def test_an_internal_error_is_told_in_the_senders_language(dispatcher):
+    english = await _english_on_telegram(dispatcher, "4034")
+
+    async def broken(ctx):
+        raise RuntimeError("a bug")
+
+    dispatcher._route = broken
+    replies = await english.say("hello")
+    assert "something went wrong on our side" in replies[0].text
 
 
 async def test_closed_campaign_refuses_new_entries_and_keeps_the_draft(resident, engine, clock):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.i18n import Translator
-from bot.model import Attachment, Option
+from bot.model import Attachment, Option, Reply
 
 
 @dataclass
@@ -22,22 +22,31 @@ Render = Callable[[Translator], Message]
 
 
 class Outbox:
-    def __init__(self, translator: Callable[[str | None], Translator], now: datetime):
+    def __init__(self, translator: Callable[[str | None], Translator], now: datetime,
+                 not_before: datetime | None = None):
+        """`not_before`: every message of this box waits until then (the quiet hours' end)."""
         self._translator = translator
         self._now = now
+        self._not_before = not_before
         self.rows: list[dict] = []
 
     def add(self, recipient: dict, render: Render) -> None:
         """`recipient` has channel, external_id and lang (a users row, or an officer's)."""
         message = render(self._translator(recipient.get("lang")))
-        self.rows.append(
-            {
-                "channel": recipient["channel"],
-                "external_id": recipient["external_id"],
-                "text": message.text,
-                "options": [[o.value, o.label] for o in message.options],
-                "attachments": [a.as_dict() for a in message.attachments],
-                "created_at": self._now,
-                "status": "pending",
-            }
-        )
+        self.rows.append(row(recipient["channel"], recipient["external_id"], message,
+                             self._now, self._not_before))
+
+
+def row(channel: str, external_id: str, message: Message | Reply, now: datetime,
+        not_before: datetime | None = None) -> dict:
+    """One outbox row: a message for `external_id` on `channel`."""
+    return {
+        "channel": channel,
+        "external_id": external_id,
+        "text": message.text,
+        "options": [[o.value, o.label] for o in message.options],
+        "attachments": [a.as_dict() for a in message.attachments],
+        "created_at": now,
+        "status": "pending",
+        "not_before": not_before,
+    }

@@ -8,6 +8,7 @@ import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.calendar import QuietHours
 from bot.i18n import Translator
 from bot.model import Option
 from bot.render import unit_name
@@ -27,6 +28,7 @@ class Jobs:
         self.d = dispatcher
         self.ref = dispatcher.ref
         self.settings = dispatcher.settings
+        self.quiet = QuietHours(self.settings.quiet_start, self.settings.quiet_end, self.ref.tz)
 
     async def run_due(self, now: datetime) -> dict[str, int]:
         await self.d.campaigns.ensure(now)
@@ -46,12 +48,19 @@ class Jobs:
     def _local(self, now: datetime) -> datetime:
         return now.astimezone(self.ref.tz)
 
+    def _box(self, now: datetime) -> Outbox:
+        """What a job queues during the quiet hours waits until they end (its key is claimed
+        now, so it goes out once)."""
+        return Outbox(self.d.translator, now, not_before=self.quiet.end_after(now))
+
     def _after_digest_hour(self, now: datetime) -> bool:
-        return self._local(now).hour >= self.settings.digest_hour
+        """The daily jobs run from the digest hour until the quiet hours: a bot started at 23:30
+        sends no "good morning"; the next morning's run does."""
+        return self._local(now).hour >= self.settings.digest_hour and not self.quiet.contains(now)
 
     # --- unfinished forms ------------------------------------------------------------------
     async def drafts(self, now: datetime) -> int:
-        box = Outbox(self.d.translator, now)
+        box = self._box(now)
         async with self.d.engine.begin() as conn:
             idle = await reminder_repo.idle_users(
                 conn, now - timedelta(hours=DRAFT_HOURS[-1]), now - timedelta(days=8))
@@ -81,7 +90,7 @@ class Jobs:
 
     # --- questions the author has not answered -----------------------------------------------
     async def waiting_for_author(self, now: datetime) -> int:
-        box = Outbox(self.d.translator, now)
+        box = self._box(now)
         remind = now - timedelta(days=self.settings.info_remind_days)
         close = now - timedelta(days=self.settings.info_close_days)
         async with self.d.engine.begin() as conn:
@@ -100,7 +109,7 @@ class Jobs:
     async def digest(self, now: datetime) -> int:
         if not self._after_digest_hour(now):
             return 0
-        box = Outbox(self.d.translator, now)
+        box = self._box(now)
         today = self._local(now).date()
         end_of_tomorrow = datetime.combine(today + timedelta(days=1), time(23, 59, 59),
                                            tzinfo=self.ref.tz)
@@ -162,7 +171,7 @@ class Jobs:
     async def campaign_closing(self, now: datetime) -> int:
         if not self._after_digest_hour(now):
             return 0
-        box = Outbox(self.d.translator, now)
+        box = self._box(now)
         today = self._local(now).date()
         async with self.d.engine.begin() as conn:
             for campaign in self.ref.open_campaigns(today):
@@ -208,7 +217,7 @@ class Jobs:
     async def milestones(self, now: datetime) -> int:
         if not self._after_digest_hour(now):
             return 0
-        box = Outbox(self.d.translator, now)
+        box = self._box(now)
         today = self._local(now).date()
         async with self.d.engine.begin() as conn:
             officers = await reminder_repo.active_officers(conn)
