@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot import render
+from bot.author_status import AUTHOR_STATUS_LABELS
 from bot.codes import CodeError, parse_code
 from bot.context import Context
 from bot.model import Option
-from bot.workflow import OPEN_STATUSES, STATUS_LABELS
+from bot.workflow import OPEN_STATUSES
 from handlers import menu
 from handlers.common import BACK, MAIN_MENU, nav
 from storage import repo
@@ -19,7 +20,7 @@ WITHDRAW_YES = "entry:withdraw-yes:"
 def ask_code(ctx: Context) -> None:
     ctx.goto("lookup")
     ctx.say(
-        ctx._("Please type the tracking code, for example SK-26-00042-Y."),
+        ctx._("Please type the tracking code, for example SK-26-00042-7KQ4-Y."),
         nav(ctx, cancel=False),
         free_text=True,
     )
@@ -49,7 +50,7 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
             )
         else:
             message = ctx._(
-                "“{typed}” is not a tracking code. A code looks like SK-26-00042-Y."
+                "“{typed}” is not a tracking code. A code looks like SK-26-00042-7KQ4-Y."
             )
         ctx.goto("lookup")
         ctx.say(message.format(typed=text[:40]), nav(ctx, cancel=False), free_text=True)
@@ -65,7 +66,8 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
 
 
 def public_view(ctx: Context, entry: dict) -> str:
-    return render.public_view(ctx.t, ctx.ref, entry)
+    author = entry["user_id"] is not None and entry["user_id"] == ctx.user["id"]
+    return render.public_view(ctx.t, ctx.ref, entry, author=author)
 
 
 async def show_mine(ctx: Context, prefix: str | None = None) -> None:
@@ -76,9 +78,8 @@ async def show_mine(ctx: Context, prefix: str | None = None) -> None:
     lines = [prefix, ""] if prefix else []
     lines.append(ctx._("Your entries (newest first):"))
     for entry in mine:
-        lines.append(
-            f"• {entry['code']} — {entry['title'][:60]}\n  {ctx.tr(STATUS_LABELS[entry['status']])}"
-        )
+        status = ctx.tr(AUTHOR_STATUS_LABELS[entry["status"]])
+        lines.append(f"• {entry['code']} — {entry['title'][:60]}\n  {status}")
     ctx.goto("mine")
     options = [Option(VIEW + e["code"], e["code"]) for e in mine]
     ctx.say("\n".join(lines), options + [Option(MAIN_MENU, ctx._("Main menu"))])

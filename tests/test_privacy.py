@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import make_url, select, text
+from sqlalchemy import make_url, select, text, update
 
-from storage.tables import metadata
+from storage.tables import entries, metadata
+from tests.conftest import Resident
 from tests.flows import submit_idea
 from tests.officers import register_officer
 
@@ -73,3 +74,52 @@ async def test_erased_name_and_phone_are_not_in_the_sqlite_file(sqlite_url, tmp_
     for needle in (NAME, NAME.split()[-1], PHONE_DIGITS):
         assert needle.encode() not in raw, needle
     assert b"SK-26-00003" in raw
+
+
+async def _lookup(person, code: str) -> str:
+    await person.say(f"/tracuu {code}")
+    return person.text
+
+
+async def test_a_stranger_with_the_code_sees_status_and_dates_but_not_the_title(
+        dispatcher, resident):
+    code = await submit_idea(resident, title="Đèn đường tiết kiệm điện", show_name=False)
+    stranger = Resident(dispatcher, user="2002")
+    await stranger.consent()
+    shown = await _lookup(stranger, code)
+    assert code in shown and "2026" in shown
+    assert "Đèn đường" not in shown and "Lắp cảm biến" not in shown
+    # The author reads their own entry, title included, from the same lookup.
+    assert "Đèn đường tiết kiệm điện" in await _lookup(resident, code)
+
+
+async def test_an_entry_shown_publicly_with_its_authors_consent_shows_its_title(
+        dispatcher, resident):
+    code = await submit_idea(resident, title="Đèn đường tiết kiệm điện", show_name=True)
+    stranger = Resident(dispatcher, user="2002")
+    await stranger.consent()
+    shown = await _lookup(stranger, code)
+    assert "Đèn đường tiết kiệm điện" in shown and "Lan" not in shown
+
+
+async def test_trying_the_next_number_finds_nothing(dispatcher, resident):
+    first = await submit_idea(resident)
+    second = await submit_idea(resident)
+    assert first.split("-")[3] != second.split("-")[3]  # random parts, not a pattern
+    prefix, yy, seq, _, _ = first.split("-")
+    stranger = Resident(dispatcher, user="2002")
+    await stranger.consent()
+    for guess in (f"{prefix}-{yy}-{int(seq) + 1:05d}-{first.split('-')[3]}-{first[-1]}",
+                  f"{prefix}-{yy}-{int(seq) + 1:05d}-" + second[-1]):
+        shown = await _lookup(stranger, guess)
+        assert second not in shown and "Đèn đường" not in shown
+
+
+async def test_an_entry_with_a_code_from_before_the_random_part_is_still_found(
+        engine, resident):
+    code = await submit_idea(resident)
+    async with engine.begin() as conn:
+        await conn.execute(update(entries).where(entries.c.code == code)
+                           .values(code="SK-26-00042-Y"))
+    shown = await _lookup(resident, "sk 26 00042 y")
+    assert "SK-26-00042-Y" in shown and "Đèn đường tiết kiệm điện" in shown
