@@ -3,13 +3,22 @@ and on SQLite not in the file's bytes either (secure_delete overwrites what is f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import make_url, select, text, update
 
+from bot.model import Attachment
+from handlers.forms import ENTRY_FORMS, FORMS
+from storage.personal import (
+    IMPERSONAL_COLUMNS,
+    IMPERSONAL_DETAILS,
+    PERSONAL_COLUMNS,
+    PERSONAL_DETAILS,
+)
 from storage.tables import entries, metadata
 from tests.conftest import Resident
-from tests.flows import submit_idea
+from tests.flows import code_in, submit_idea
 from tests.officers import register_officer
 
 NAME = "Hoàng Thị Quỳnh Hương"
@@ -123,3 +132,66 @@ async def test_an_entry_with_a_code_from_before_the_random_part_is_still_found(
                            .values(code="SK-26-00042-Y"))
     shown = await _lookup(resident, "sk 26 00042 y")
     assert "SK-26-00042-Y" in shown and "Đèn đường tiết kiệm điện" in shown
+
+
+async def _submit_award(resident, authors: str, file_name: str) -> str:
+    await resident.press("menu:award")
+    await resident.press("pick:solution")
+    await resident.press("pick:state-management")
+    await resident.say("ben nghe")
+    await resident.say("Một cửa số hóa hồ sơ hộ tịch")
+    await resident.say(authors)
+    await resident.press("nav:skip")  # the authors own it
+    await resident.say("Số hóa toàn bộ sổ hộ tịch, tra cứu trực tuyến trong 5 phút.")
+    await resident.say("Bộ phận một cửa UBND phường")
+    await resident.say("03/2024")
+    await resident.say("Giảm 60% thời gian chờ của người dân.")
+    await resident.press("pick:filed")
+    await resident._send(attachment=Attachment("document", "file-7", file_name, "application/pdf",
+                                               100_000))
+    await resident.press("nav:done")
+    await resident.say(NAME)
+    await resident.say(f"0{PHONE_DIGITS}")
+    await resident.press("pick:yes")
+    await resident.press("form:confirm")
+    return code_in(resident.text)
+
+
+async def test_erasing_removes_the_name_from_an_award_entrys_authors_and_file_names(
+        dispatcher, engine, resident):
+    lan = await register_officer(dispatcher, "9403", "ben-nghe", "ward_officer", "Cán bộ Lan")
+    code = await _submit_award(resident, f"{NAME}, Trần Văn Bình", f"Báo cáo - {NAME}.pdf")
+    assert NAME in lan.inbox[-1].text
+    await _erase(resident)
+    dump = await _everything(engine)
+    assert NAME not in dump and PHONE_DIGITS not in dump
+    assert code in dump and "Một cửa số hóa hồ sơ hộ tịch" in dump  # the entry stays
+    await lan.say(f"/hoso {code}")
+    assert NAME not in lan.text and "Một cửa số hóa" in lan.text
+
+
+PERSONAL_LOOKING = re.compile(
+    r"name|phone|contact|caption|author|owner|email|address|text|note|data|details|"
+    r"description|title|external_id|file|person|birth|identity"
+)
+
+
+def test_every_column_that_may_hold_a_name_or_contact_is_classified():
+    unclassified = [
+        f"{table.name}.{column.name}"
+        for table in metadata.sorted_tables for column in table.columns
+        if PERSONAL_LOOKING.search(column.name)
+        and f"{table.name}.{column.name}" not in PERSONAL_COLUMNS | IMPERSONAL_COLUMNS
+    ]
+    assert unclassified == [], "say in storage/personal.py what erasure does to them"
+    known = {f"{t.name}.{c.name}" for t in metadata.sorted_tables for c in t.columns}
+    assert set(PERSONAL_COLUMNS) | set(IMPERSONAL_COLUMNS) <= known
+
+
+def test_every_answer_kept_in_an_entrys_details_is_classified():
+    columns = set(entries.c.keys()) | {"ward", "phone", "award_field", "files"}
+    detail_keys = {f.name for kind in ENTRY_FORMS for f in FORMS[kind]} - columns
+    assert "authors" in detail_keys
+    assert detail_keys - PERSONAL_DETAILS - IMPERSONAL_DETAILS == set(), (
+        "say in storage/personal.py whether these answers hold a person's name or contact"
+    )
