@@ -57,12 +57,13 @@ async def test_erased_name_and_phone_are_not_in_the_sqlite_file(sqlite_url, tmp_
     from bot.config import Settings
     from bot.dispatcher import Dispatcher
     from storage.db import create_engine, migrate
-    from tests.conftest import Clock, Resident
+    from tests.conftest import TEN_WARDS, Clock, Resident
 
     engine = create_engine(sqlite_url)
     await migrate(engine)
     clock = Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
-    dispatcher = Dispatcher(Settings(database_url=sqlite_url, flood_burst=10_000), engine,
+    dispatcher = Dispatcher(Settings(database_url=sqlite_url, flood_burst=10_000,
+                                     units_file=TEN_WARDS), engine,
                             clock=clock)
     lan = await register_officer(dispatcher, "9402", "ben-nghe", "ward_officer", "Cán bộ Lan")
     resident = Resident(dispatcher)

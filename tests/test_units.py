@@ -116,9 +116,9 @@ def test_long_text_is_split_at_paragraphs_within_the_limit():
 
 
 def test_the_ten_wards_and_the_district_come_from_data():
-    ref = Reference(Settings())
+    ref = Reference(Settings(units_file=DATA_DIR / "units.toml"))
     assert len(ref.wards) == 10
-    assert {u.kind for u in ref.units} == {"ward", "district"}
+    assert {u.kind for u in ref.units} == {"ward", "district", "city"}
     assert len(ref.idea_fields) == 7 and len(ref.award_fields) == 7
     assert len(ref.entry_types) == 4 and len(ref.ip_statuses) == 3
 
