@@ -32,7 +32,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
-    units_file: Path = DATA_DIR / "units.toml"
+    units_file: Path = DATA_DIR / "units_2025.toml"
     catalog_file: Path = DATA_DIR / "catalog.toml"
     campaigns_file: Path = DATA_DIR / "campaigns.toml"
     holidays_file: Path = DATA_DIR / "holidays.toml"

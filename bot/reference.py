@@ -28,8 +28,38 @@ class Named:
 
 @dataclass(frozen=True)
 class Unit(Named):
-    kind: str  # "ward" or "district"
+    kind: str  # "ward", "district" or "city"
     aliases: tuple[str, ...] = ()
+    parent: str | None = None  # the unit an entry forwarded from here goes to
+    short_vi: str | None = None
+    short_en: str | None = None
+    legacy: bool = False  # of an earlier map: its entries keep its name; not offered any more
+
+    def short_name(self, lang: str) -> str:
+        """The name without its kind, where a label already says it ("Phường: Bến Thành")."""
+        short = self.short_en if lang == "en" else self.short_vi
+        if short:
+            return short
+        name = self.name(lang)
+        for word in ("Phường ", "Quận "):
+            name = name.removeprefix(word)
+        return name.removesuffix(" Ward")
+
+
+def read_units(path: Path, legacy: bool = False) -> list[Unit]:
+    """The units of a map file, then those of the maps before it (`previous`), as legacy."""
+    raw = _load(path)
+    fields = set(Unit.__dataclass_fields__) - {"legacy", "aliases"}
+    units = [
+        Unit(**{k: v for k, v in u.items() if k in fields},
+             aliases=tuple(u.get("aliases", ())), legacy=legacy)
+        for u in raw["unit"]
+    ]
+    if raw.get("previous"):
+        current = {u.slug for u in units}
+        units += [u for u in read_units(path.parent / raw["previous"], legacy=True)
+                  if u.slug not in current]
+    return units
 
 
 @dataclass(frozen=True)
@@ -70,18 +100,10 @@ def _load(path: Path) -> dict:
 
 class Reference:
     def __init__(self, settings: Settings):
-        raw_units = _load(settings.units_file)["unit"]
-        self.units = [
-            Unit(
-                slug=u["slug"],
-                name_vi=u["name_vi"],
-                name_en=u["name_en"],
-                kind=u["kind"],
-                aliases=tuple(u.get("aliases", ())),
-            )
-            for u in raw_units
-        ]
-        self.unit_by_slug = {u.slug: u for u in self.units}
+        known = read_units(settings.units_file)
+        # Units of the current map; `unit_by_slug` also knows those of earlier maps (legacy).
+        self.units = [u for u in known if not u.legacy]
+        self.unit_by_slug = {u.slug: u for u in known}
         self.wards = [u for u in self.units if u.kind == "ward"]
         catalog = _load(settings.catalog_file)
         self.idea_fields = [Named(**f) for f in catalog["idea_field"]]
@@ -109,6 +131,15 @@ class Reference:
         """Wards a typed name may mean: one, several (an old ward that was split), or none."""
         key = _strip_ward_word(fold(typed))
         return [self.unit_by_slug[s] for s in self._ward_keys.get(key, [])]
+
+    def parent_of(self, slug: str) -> Unit | None:
+        """The unit above `slug` in the tree: where an entry forwarded from it goes."""
+        unit = self.unit_by_slug.get(slug)
+        return self.unit_by_slug.get(unit.parent) if unit and unit.parent else None
+
+    def children_of(self, slug: str | None) -> list[Unit]:
+        """The units directly under `slug` in the current map (None: the roots)."""
+        return [u for u in self.units if u.parent == slug]
 
     def named(self, group: str, slug: str | None) -> Named | None:
         for item in getattr(self, group):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.author_status import AUTHOR_STATUS_LABELS
 from bot.i18n import N_, Translator
 from bot.phones import display_phone
 from bot.reference import Reference
@@ -26,13 +27,16 @@ def status_label(t: Translator, status: str) -> str:
     return t.tr(STATUS_LABELS.get(status, status))
 
 
-def public_view(t: Translator, ref: Reference, entry: dict) -> str:
-    """What anyone with the code may see: nothing personal."""
+def public_view(t: Translator, ref: Reference, entry: dict, *, author: bool = False) -> str:
+    """What anyone with the code may see: status and dates, nothing personal; the title only to
+    its author, or when the author agreed to show the entry publicly (`show_name`)."""
+    labels = AUTHOR_STATUS_LABELS if author else STATUS_LABELS
+    title = [t._("Title: {title}").format(title=entry["title"])]
     return "\n".join([
         f"{entry['code']} — {t.tr(KIND_LABELS[entry['kind']])}",
-        t._("Title: {title}").format(title=entry["title"]),
+        *(title if author or entry.get("show_name") else []),
         t._("Reviewed by: {unit}").format(unit=unit_name(ref, t, handling_unit(ref, entry))),
-        t._("Status: {status}").format(status=status_label(t, entry["status"])),
+        t._("Status: {status}").format(status=t.tr(labels.get(entry["status"], entry["status"]))),
         t._("Sent: {date}").format(date=t.datetime(entry["created_at"])),
         t._("Last change: {date}").format(date=t.datetime(entry["updated_at"])),
     ])

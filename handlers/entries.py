@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import render
+from bot.author_status import AUTHOR_STATUS_LABELS
 from bot.buttons import Button
 from bot.codes import CodeError, parse_code
 from bot.context import Context
@@ -10,7 +11,7 @@ from bot.model import Option
 from bot.services import records
 from bot.services.actions import ANSWER
 from bot.services.review import actor_for, describe
-from bot.workflow import OPEN_STATUSES, STATUS_LABELS
+from bot.workflow import OPEN_STATUSES
 from handlers import answer, menu
 from handlers.common import BACK, MAIN_MENU, nav
 
@@ -22,7 +23,7 @@ VIEW, WITHDRAW, WITHDRAW_YES = "view", "withdraw", "withdraw-yes"
 def ask_code(ctx: Context) -> None:
     ctx.goto("lookup")
     ctx.say(
-        ctx._("Please type the tracking code, for example SK-26-00042-Y."),
+        ctx._("Please type the tracking code, for example SK-26-00042-7KQ4-Y."),
         nav(ctx, cancel=False),
         free_text=True,
     )
@@ -52,7 +53,7 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
             )
         else:
             message = ctx._(
-                "“{typed}” is not a tracking code. A code looks like SK-26-00042-Y."
+                "“{typed}” is not a tracking code. A code looks like SK-26-00042-7KQ4-Y."
             )
         ctx.goto("lookup")
         ctx.say(message.format(typed=text[:40]), nav(ctx, cancel=False), free_text=True)
@@ -78,7 +79,8 @@ async def take_as_answer(ctx: Context, text: str) -> bool:
 
 
 def public_view(ctx: Context, entry: dict) -> str:
-    return render.public_view(ctx.t, ctx.ref, entry)
+    author = entry["user_id"] is not None and entry["user_id"] == ctx.user["id"]
+    return render.public_view(ctx.t, ctx.ref, entry, author=author)
 
 
 async def show_mine(ctx: Context, prefix: str | None = None) -> None:
@@ -89,9 +91,8 @@ async def show_mine(ctx: Context, prefix: str | None = None) -> None:
     lines = [prefix, ""] if prefix else []
     lines.append(ctx._("Your entries (newest first):"))
     for entry in mine:
-        lines.append(
-            f"• {entry['code']} — {entry['title'][:60]}\n  {ctx.tr(STATUS_LABELS[entry['status']])}"
-        )
+        status = ctx.tr(AUTHOR_STATUS_LABELS[entry["status"]])
+        lines.append(f"• {entry['code']} — {entry['title'][:60]}\n  {status}")
     ctx.goto("mine")
     options = [Option(ENTRY.pack(VIEW, e["code"]), e["code"]) for e in mine]
     ctx.say("\n".join(lines), options + [Option(MAIN_MENU, ctx._("Main menu"))])

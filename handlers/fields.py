@@ -137,6 +137,10 @@ class ChoiceField(Field):
 class WardField(ChoiceField):
     """A ward, as a button or typed with or without accents, by name or alias."""
 
+    def render(self, ctx: Context, value: Any) -> str:
+        unit = ctx.ref.unit_by_slug.get(value)  # its label says "Ward": "Phường: Bến Thành"
+        return unit.short_name(ctx.lang) if unit else str(value)
+
     def accept(self, ctx: Context) -> Answer | Retry | Stay:
         if ctx.event.text and ctx.event.choice is None:
             allowed = {slug for slug, _name in self.choices(ctx)}

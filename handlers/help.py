@@ -32,7 +32,8 @@ COMMAND_MENU = [
 def text(ctx: Context) -> str:
     """The help, its command list built from the same list as Telegram's command menu."""
     commands = "\n".join(f"/{name} – {ctx.tr(description)}" for name, description in COMMAND_MENU)
-    return f"{ctx._(HELP_INTRO)}\n\n{ctx._('Commands:')}\n{commands}\n\n{ctx._(HELP_CLOSING)}"
+    heading = ctx._("Commands:")
+    return f"{ctx._(HELP_INTRO)}\n\n{heading}\n{commands}\n\n{ctx._(HELP_CLOSING)}"
 
 
 def show(ctx: Context, prefix: str | None = None) -> None:

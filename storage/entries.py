@@ -192,18 +192,6 @@ async def queue_count(conn: AsyncConnection, *, unit: str | None, statuses: Iter
     return (await conn.execute(stmt)).scalar_one()
 
 
-async def anonymise_user_entries(conn: AsyncConnection, user_id: int, now: datetime) -> int:
-    """Remove the author's name and phone from their entries; the entries themselves stay."""
-    result = await conn.execute(
-        update(entries)
-        .where(entries.c.user_id == user_id)
-        .values(
-            contact_name=None, contact_phone=None, show_name=False, user_id=None, updated_at=now
-        )
-    )
-    return result.rowcount
-
-
 async def count_entries(conn: AsyncConnection, **filters: Any) -> int:
     conditions = [getattr(entries.c, k) == v for k, v in filters.items()]
     stmt = select(func.count()).select_from(entries)

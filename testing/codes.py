@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-CODE = re.compile(r"\b(SK|GT)-\d{2}-\d{5,}-[A-Z]\b")
+CODE = re.compile(r"\b(SK|GT)-\d{2}-\d{5,}-(?:[0-9A-HJKMNP-TV-Z]{4}-)?[A-Z]\b")
 
 
 def code_in(text: str) -> str:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.config import load_settings
+from tests.conftest import TEN_WARDS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _run(args: list[str], stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        cwd=ROOT, timeout=120, env={**os.environ, **(env or {})},
+        cwd=ROOT, timeout=120, env={**os.environ, **TEN_WARDS_ENV, **(env or {})},
     )
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.codes import parse_code
+from tests.conftest import TEN_WARDS_ENV
 from tests.flows import code_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_chat(db_url: str, lines: list, *args: str) -> list[dict]:
     stdin = "\n".join(line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
                       for line in lines) + "\n"
-    env = {**os.environ, "SANGKIEN_DATABASE_URL": db_url}
+    env = {**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": db_url}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat", "--json", *args],
         input=stdin, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
@@ -107,7 +108,7 @@ def test_malformed_line_gets_an_error_and_the_session_goes_on(db_url):
 
 
 def test_migrate_is_idempotent(db_url):
-    env = {**os.environ, "SANGKIEN_DATABASE_URL": db_url}
+    env = {**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": db_url}
     for _ in range(2):
         result = subprocess.run([sys.executable, "-m", "bot", "migrate"], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=120)
@@ -115,7 +116,7 @@ def test_migrate_is_idempotent(db_url):
 
 
 def _invite(db_url: str, unit: str, role: str, name: str) -> str:
-    env = {**os.environ, "SANGKIEN_DATABASE_URL": db_url}
+    env = {**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": db_url}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "officers", "invite", "--unit", unit, "--role", role,
          "--name", name], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
@@ -180,7 +181,7 @@ def test_review_path_in_the_console_with_every_notification(db_url):
 
     audit = subprocess.run(
         [sys.executable, "-m", "bot", "audit", code], capture_output=True, text=True,
-        env={**os.environ, "SANGKIEN_DATABASE_URL": db_url}, cwd=ROOT, timeout=120,
+        env={**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": db_url}, cwd=ROOT, timeout=120,
     )
     assert audit.returncode == 0, audit.stderr
     assert audit.stdout.count("\n") >= 9

@@ -23,6 +23,7 @@ import pytest
 
 from bot.codes import parse_code
 from testing.loopback_api import LoopbackBotAPI
+from tests.conftest import TEN_WARDS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 USERS = [910001, 910002, 910003, 910004]
@@ -208,7 +209,7 @@ def check(db: Database) -> None:
 @pytest.mark.parametrize("transport", [Console, Telegram])
 def test_killed_at_random_moments_the_bot_loses_and_duplicates_nothing(transport, tmp_path):
     path = tmp_path / "crash.db"
-    env = {**os.environ, "SANGKIEN_DATABASE_URL": f"sqlite:///{path}"}
+    env = {**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": f"sqlite:///{path}"}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=ROOT, env=env, check=True,
                    capture_output=True)

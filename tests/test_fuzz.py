@@ -21,7 +21,7 @@ from bot.workflow import STATUS_LABELS
 from storage import entries as entry_repo
 from storage.db import create_engine, migrate
 from storage.tables import entries, history, users
-from tests.conftest import Clock, Resident
+from tests.conftest import TEN_WARDS, Clock, Resident
 from tests.flows import submit_idea
 from tests.officers import register_officer
 
@@ -98,7 +98,8 @@ def world(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
     engine = create_engine(url)
     clock = Clock(datetime(2026, 11, 25, 3, 0, tzinfo=UTC))
-    dispatcher = Dispatcher(Settings(database_url=url, flood_burst=10**9), engine, clock=clock)
+    dispatcher = Dispatcher(Settings(database_url=url, flood_burst=10**9, units_file=TEN_WARDS),
+                            engine, clock=clock)
 
     async def build():
         await migrate(engine)

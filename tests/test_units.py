@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from bot.codes import CodeError, make_code, parse_code
+from bot.codes import CROCKFORD, CodeError, make_code, parse_code
 from bot.config import DATA_DIR, Settings
 from bot.phones import display_phone, normalise_phone
 from bot.reference import Reference
@@ -13,36 +15,51 @@ from bot.text import clean, fold, split_message
 
 def test_code_has_the_documented_shape():
     code = make_code("idea", 2026, 42)
-    assert code[:12] == "SK-26-00042-" and len(code) == 13
+    assert re.fullmatch(r"SK-26-00042-[0-9A-HJKMNP-TV-Z]{4}-[A-HJ-NP-Y]", code), code
     assert parse_code(code) == code
 
 
+def test_codes_of_neighbouring_numbers_cannot_be_guessed_from_each_other():
+    codes = {make_code("idea", 2026, 42) for _ in range(50)}
+    assert len(codes) > 45  # a million random parts per number
+
+
 @pytest.mark.parametrize("seq", [1, 42, 12345, 99999, 123456])
-def test_every_single_mistyped_digit_is_caught(seq):
-    code = make_code("award", 2026, seq)
-    prefix, yy, digits, check = code.split("-")
-    for i, digit in enumerate(yy + digits):
-        for other in "0123456789":
-            if other == digit:
+def test_every_single_mistyped_character_is_caught(seq):
+    code = make_code("award", 2026, seq, "7KQ4")
+    prefix, yy, digits, tail, check = code.split("-")
+    typed = yy + digits + tail
+    for i, char in enumerate(typed):
+        alphabet = "0123456789" if i < len(yy + digits) else CROCKFORD
+        for other in alphabet:
+            if other == char or abs(CROCKFORD.index(other) - CROCKFORD.index(char)) == 23:
                 continue
-            typed = yy + digits
-            typed = typed[:i] + other + typed[i + 1:]
-            candidate = f"{prefix}-{typed[:2]}-{typed[2:]}-{check}"
+            wrong = typed[:i] + other + typed[i + 1:]
+            candidate = f"{prefix}-{wrong[:2]}-{wrong[2:-4]}-{wrong[-4:]}-{check}"
             with pytest.raises(CodeError):
                 parse_code(candidate)
 
 
-def test_swapped_neighbouring_digits_are_caught():
-    code = make_code("idea", 2026, 12345)
-    with pytest.raises(CodeError) as error:
-        parse_code("SK-26-21345-" + code[-1])
-    assert error.value.reason == "check"
+def test_swapped_neighbouring_characters_are_caught():
+    code = make_code("idea", 2026, 12345, "7KQ4")
+    for swapped in ("SK-26-21345-7KQ4-", "SK-26-12345-K7Q4-", "SK-26-12345-7K4Q-"):
+        with pytest.raises(CodeError) as error:
+            parse_code(swapped + code[-1])
+        assert error.value.reason == "check"
+
+
+@pytest.mark.parametrize("typed", ["sk 26 00042 7kq4 {c}", "SK26000427KQ4{c}",
+                                   "sk-26-OOO42-7kq4-{c}", " SK-26-00042-7KQ4-{c} ",
+                                   "sk2600042 7 k q 4 {c}"])
+def test_code_typed_loosely_over_the_phone_is_understood(typed):
+    code = make_code("idea", 2026, 42, "7KQ4")
+    assert parse_code(typed.format(c=code[-1].lower())) == code
 
 
 @pytest.mark.parametrize(
     "typed", ["sk 26 00042 y", "SK2600042Y", "sk-26-OOO42-y", " SK-26-00042-Y "]
 )
-def test_code_typed_loosely_over_the_phone_is_understood(typed):
+def test_old_codes_without_a_random_part_are_still_understood(typed):
     assert parse_code(typed) == "SK-26-00042-Y"
 
 
@@ -99,9 +116,9 @@ def test_long_text_is_split_at_paragraphs_within_the_limit():
 
 
 def test_the_ten_wards_and_the_district_come_from_data():
-    ref = Reference(Settings())
+    ref = Reference(Settings(units_file=DATA_DIR / "units.toml"))
     assert len(ref.wards) == 10
-    assert {u.kind for u in ref.units} == {"ward", "district"}
+    assert {u.kind for u in ref.units} == {"ward", "district", "city"}
     assert len(ref.idea_fields) == 7 and len(ref.award_fields) == 7
     assert len(ref.entry_types) == 4 and len(ref.ip_statuses) == 3
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.codes import PREFIXES, make_code
 from storage import entries as entry_repo
+from storage import personal
 
 
 @dataclass(frozen=True)
@@ -69,5 +70,6 @@ async def submit(
 
 
 async def erase_resident(conn: AsyncConnection, *, user_id: int, now: datetime) -> int:
-    """Remove name and phone from the resident's entries; the caller then forgets the resident."""
-    return await entry_repo.anonymise_user_entries(conn, user_id, now)
+    """Remove every name, phone and contact from the resident's entries (storage/personal.py
+    lists where they are); the caller then forgets the resident."""
+    return await personal.erase_from_entries(conn, user_id, now)

@@ -39,12 +39,13 @@ async def invite(
     if role not in OFFICER_ROLES:
         raise InviteError(f"unknown role {role!r}; one of: {', '.join(OFFICER_ROLES)}")
     target = ref.unit_by_slug.get(unit)
-    if target is None:
-        raise InviteError(f"unknown unit {unit!r}; one of: {', '.join(ref.unit_by_slug)}")
+    if target is None or target.legacy:
+        current = ", ".join(u.slug for u in ref.units)
+        raise InviteError(f"unknown unit {unit!r} in the current map; one of: {current}")
     if role == "ward_officer" and target.kind != "ward":
         raise InviteError("a ward officer must belong to a ward")
-    if role != "ward_officer" and target.kind != "district":
-        raise InviteError(f"a {role} belongs to the district unit")
+    if role != "ward_officer" and target.kind == "ward":
+        raise InviteError(f"a {role} belongs to a unit above the wards (a district or the city)")
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"
     expires = now + INVITE_VALIDITY
