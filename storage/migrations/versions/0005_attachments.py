@@ -1,7 +1,7 @@
 """Attachments kept by the bot's file store: its key and the file's SHA-256. Both nullable:
 rows from before hold a Telegram file id (or a console path) in file_ref and are sent as before.
 
-Revision ID: 0005_attachments
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_attachments"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

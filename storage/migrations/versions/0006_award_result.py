@@ -1,15 +1,15 @@
 """An award result's level and prize on the entry (empty for every existing row).
 
-Revision ID: 0005_award_result
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_award_result"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
