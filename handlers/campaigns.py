@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.context import Context
+from bot.i18n import N_
 from bot.model import Option
+from bot.services import campaigns as campaign_service
 from handlers import flow, menu
+from handlers.datefields import DateField
+from handlers.fields import ChoiceField, TextField
+from handlers.form import Done, Form, Kept, register
 
 PREFIX = "camp:"
 
@@ -47,3 +54,52 @@ def deep_link(payload: str) -> str | None:
     if payload.startswith("c_") and len(payload) > 2:
         return payload[2:64]
     return None
+
+
+# --- creating a campaign in chat (`/chiendichmoi`); operators can also add a TOML file -------
+def _kinds(ctx: Context) -> list[tuple[str, str]]:
+    return [("idea", ctx._("Ideas")), ("award", ctx._("Creative Award registrations")),
+            ("both", ctx._("Both"))]
+
+
+async def create_campaign(ctx: Context, draft: dict) -> Done | Kept:
+    answers = draft["answers"]
+    kinds = ["idea", "award"] if answers["kinds"] == "both" else [answers["kinds"]]
+    raw = {
+        "slug": campaign_service.slug_for(answers["title_vi"], ctx.today),
+        "title_vi": answers["title_vi"], "title_en": answers.get("title_en"),
+        "description_vi": answers["description_vi"],
+        "description_en": answers.get("description_en"), "kinds": kinds,
+        "opens": date.fromisoformat(answers["opens"]),
+        "closes": date.fromisoformat(answers["closes"]),
+    }
+    try:
+        slug = await campaign_service.add(ctx.conn, ctx.ref, raw, ctx.now)
+    except campaign_service.CampaignError:
+        return Kept(ctx._("A campaign with this title exists already; please change the title."))
+    ctx.campaigns_changed = True
+    link = ""
+    if ctx.settings.telegram_bot_username:
+        link = f"\nhttps://t.me/{ctx.settings.telegram_bot_username}?start=c_{slug}"
+    return Done(ctx._("The campaign {slug} is created.").format(slug=slug) + link)
+
+
+CAMPAIGN = register(Form(
+    "campaign", N_("the new campaign"), N_("campaign"), (
+        TextField("title_vi", N_("Title of the campaign in Vietnamese?"),
+                  N_("Title (Vietnamese)"), max_len=300, min_len=5),
+        TextField("title_en", N_("Title in English? (press Skip to use the Vietnamese one)"),
+                  N_("Title (English)"), optional=True, max_len=300),
+        TextField("description_vi", N_("Describe the campaign for residents, in Vietnamese."),
+                  N_("Description (Vietnamese)"), max_len=2000, min_len=10),
+        TextField("description_en", N_("The description in English? (optional)"),
+                  N_("Description (English)"), optional=True, max_len=2000),
+        ChoiceField("kinds", N_("What does the campaign accept?"), N_("Accepts"),
+                    choices=_kinds),
+        DateField("opens", N_("From which day does it accept entries? (day/month/year)"),
+                  N_("Opens")),
+        DateField("closes", N_("Until which day? (day/month/year)"), N_("Closes"),
+                  not_before="opens"),
+    ),
+    create_campaign, roles=frozenset({"communications", "admin"}),
+))

@@ -12,12 +12,6 @@ SKIP = "nav:skip"
 DONE = "nav:done"
 MAIN_MENU = "menu:main"
 
-WRONG_KIND = {
-    "text": N_("Please type your answer as a text message."),
-    "choice": N_("Please choose one of the options: press a button or type its number."),
-    "files": N_("Please send a photo or a document, or choose one of the options."),
-    "phone": N_("Please type a phone number, share your contact, or choose one of the options."),
-}
 STALE_OPTION = N_("That button belongs to an earlier message. Here is where we are now:")
 
 

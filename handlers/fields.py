@@ -1,20 +1,30 @@
-"""The kinds of question a form asks. Each knows how to ask, read an answer and show it.
+"""The kinds of question a form asks. Each knows how to ask, read an answer and show it, whether
+it takes free text, and what the wrong kind of message gets.
 
-`accept` returns an `Answer` (go on), a `Retry` (say why and ask again, keeping the draft) or a
-`Stay` (the answer was taken, but the question goes on, as with several files).
+`accept` never speaks: it returns an `Answer` (go on), a `Retry` (say why and ask again, keeping
+the draft), an `Ask` (a narrower question with its own options, as when a typed ward name fits
+two wards) or a `Stay` (the answer so far is kept but the question goes on, as with several files).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+from bot.buttons import Button, ButtonError, short_id
 from bot.context import Context
+from bot.drafts import files_of
 from bot.i18n import N_
 from bot.model import Option
 from bot.phones import display_phone, normalise_phone
-from handlers.common import DONE, SKIP, WRONG_KIND, nav
+from bot.text import shorten, visible_length
+from handlers.common import DONE, SKIP, nav
+
+PICK = Button("pick", "value")
+SUGGESTED = PICK.pack("suggested")
+YES, NO = PICK.pack("yes"), PICK.pack("no")
+CLEAR_FILES = Button("files", "clear").pack("all")
 
 
 @dataclass(frozen=True)
@@ -28,8 +38,15 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class Ask:
+    message: str
+    options: list[Option]
+
+
+@dataclass(frozen=True)
 class Stay:
     message: str
+    value: Any  # the answer so far, kept in the draft
 
 
 @dataclass(frozen=True)
@@ -39,7 +56,9 @@ class Field:
     label: str  # msgid, used in the summary and the edit list
     optional: bool = False
     when: Callable[[dict], bool] | None = None  # asked only when this holds for the answers
-    kind = "text"
+    free_text: ClassVar[bool] = True  # a typed message is an answer (not a wrong choice)
+    wrong_kind_message: ClassVar[str] = N_("Please type your answer as a text message.")
+    collects: ClassVar[bool] = False  # takes several messages; Back reopens it, keeping them
 
     def applies(self, answers: dict) -> bool:
         return self.when is None or self.when(answers)
@@ -51,20 +70,37 @@ class Field:
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(
-            text,
-            self.options(ctx) + nav(ctx, skip=self.optional),
-            free_text=self.kind in ("text", "phone"),
-        )
+        ctx.say(text, self.options(ctx) + nav(ctx, skip=self.optional), free_text=self.free_text)
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         raise NotImplementedError
 
     def render(self, ctx: Context, value: Any) -> str:
         return str(value)
 
     def wrong_kind(self, ctx: Context) -> Retry:
-        return Retry(ctx.tr(WRONG_KIND[self.kind]))
+        return Retry(ctx.tr(self.wrong_kind_message))
+
+    def typed(self, ctx: Context) -> str | None:
+        """The typed text, if the event is a text message (not a button)."""
+        return ctx.event.text if ctx.event.choice is None else None
+
+
+def length_problem(ctx: Context, text: str, label: str, min_len: int, max_len: int) -> str | None:
+    """Why a typed answer is too long or too short, counted in visible characters."""
+    length = visible_length(text)
+    if length > max_len:
+        return ctx._(
+            "That is {length} characters long; the limit for {label} is {limit}. "
+            "Please shorten it and send it again; your other answers are kept."
+        ).format(length=length, label=ctx._(label).lower(), limit=max_len)
+    if length == 0:
+        return ctx._("That message has no visible characters. Please type your answer.")
+    if length < min_len:
+        return ctx._("That is too short: please write at least {limit} characters.").format(
+            limit=min_len
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -72,26 +108,29 @@ class TextField(Field):
     max_len: int = 500
     min_len: int = 1
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        text = ctx.event.text
-        if text is None or ctx.event.choice is not None:
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
+        text = self.typed(ctx)
+        if text is None:
             return self.wrong_kind(ctx)
         if text.startswith("/"):
             return Retry(ctx._("Commands cannot be used as an answer. Please type your answer."))
-        if len(text) > self.max_len:
-            return Retry(
-                ctx._(
-                    "That is {length} characters long; the limit for {label} is {limit}. "
-                    "Please shorten it and send it again; your other answers are kept."
-                ).format(length=len(text), label=ctx._(self.label).lower(), limit=self.max_len)
-            )
-        if len(text) < self.min_len:
-            return Retry(
-                ctx._("That is too short: please write at least {limit} characters.").format(
-                    limit=self.min_len
-                )
-            )
+        problem = length_problem(ctx, text, self.label, self.min_len, self.max_len)
+        return Retry(problem) if problem else self.clean(ctx, text)
+
+    def clean(self, ctx: Context, text: str) -> Answer | Retry:
         return Answer(text)
+
+
+@dataclass(frozen=True)
+class NamesField(TextField):
+    """One or more names separated by commas; empty names ("A, , B") are dropped."""
+
+    def clean(self, ctx: Context, text: str) -> Answer | Retry:
+        names = [n.strip() for n in text.replace(";", ",").replace("\n", ",").split(",")]
+        names = [n for n in names if visible_length(n)]
+        if not names:
+            return Retry(ctx._("Please type at least one name."))
+        return Answer(", ".join(names))
 
 
 @dataclass(frozen=True)
@@ -101,32 +140,45 @@ class NameField(TextField):
     def options(self, ctx: Context) -> list[Option]:
         name = ctx.event.display_name
         draft = ctx.data["draft"]
-        if name and self.min_len <= len(name) <= self.max_len:
+        if name and self.min_len <= visible_length(name) <= self.max_len:
             draft["suggested_name"] = name
         if draft.get("suggested_name"):
-            return [Option("pick:suggested", draft["suggested_name"])]
+            return [Option(SUGGESTED, draft["suggested_name"])]
         return []
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         suggested = ctx.data["draft"].get("suggested_name")
-        if ctx.event.choice == "pick:suggested" and suggested:
+        if ctx.event.choice == SUGGESTED and suggested:
             return Answer(suggested)
         return super().accept(ctx)
 
 
 @dataclass(frozen=True)
 class ChoiceField(Field):
+    """One of a list. `by_id` sends a short id of each value instead of the value (for keys that
+    may be long, such as campaign slugs); any value too long for a button gets one anyway."""
+
     choices: Callable[[Context], list[tuple[str, str]]] | None = None
-    kind = "choice"
+    by_id: bool = False
+    free_text: ClassVar[bool] = False
+    wrong_kind_message: ClassVar[str] = N_(
+        "Please choose one of the options: press a button or type its number.")
+
+    def button(self, value: str) -> str:
+        if not self.by_id:
+            try:
+                return PICK.pack(value)
+            except ButtonError:
+                pass
+        return PICK.pack(short_id(value))
 
     def options(self, ctx: Context) -> list[Option]:
-        return [Option(f"pick:{value}", label) for value, label in self.choices(ctx)]
+        return [Option(self.button(value), label) for value, label in self.choices(ctx)]
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        choice = ctx.event.choice
-        valid = {value for value, _label in self.choices(ctx)}
-        if choice and choice.startswith("pick:") and choice[5:] in valid:
-            return Answer(choice[5:])
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
+        picked = {self.button(value): value for value, _label in self.choices(ctx)}
+        if ctx.event.choice in picked:
+            return Answer(picked[ctx.event.choice])
         return self.wrong_kind(ctx)
 
     def render(self, ctx: Context, value: Any) -> str:
@@ -141,39 +193,39 @@ class WardField(ChoiceField):
         unit = ctx.ref.unit_by_slug.get(value)  # its label says "Ward": "Phường: Bến Thành"
         return unit.short_name(ctx.lang) if unit else str(value)
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        if ctx.event.text and ctx.event.choice is None:
-            allowed = {slug for slug, _name in self.choices(ctx)}
-            matches = [u for u in ctx.ref.match_wards(ctx.event.text) if u.slug in allowed]
-            if len(matches) == 1:
-                return Answer(matches[0].slug)
-            if len(matches) > 1:
-                ctx.say(
-                    ctx._(
-                        "“{typed}” now belongs to more than one ward. "
-                        "Which of them is your entry about?"
-                    ).format(typed=ctx.event.text),
-                    [Option(f"pick:{u.slug}", u.name(ctx.lang)) for u in matches]
-                    + nav(ctx),
-                )
-                return Stay("")
-            return Retry(
-                ctx._("We could not find a ward called “{typed}”. Please choose from the list.")
-                .format(typed=ctx.event.text[:60])
+    free_text: ClassVar[bool] = True
+
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
+        typed = self.typed(ctx)
+        if not typed:
+            return super().accept(ctx)
+        allowed = {slug for slug, _name in self.choices(ctx)}
+        matches = [u for u in ctx.ref.match_wards(typed) if u.slug in allowed]
+        if len(matches) == 1:
+            return Answer(matches[0].slug)
+        if len(matches) > 1:
+            return Ask(
+                ctx._("“{typed}” now belongs to more than one ward. "
+                      "Which of them is your entry about?").format(typed=shorten(typed, 60)),
+                [Option(self.button(u.slug), u.name(ctx.lang)) for u in matches],
             )
-        return super().accept(ctx)
+        return Retry(
+            ctx._("We could not find a ward called “{typed}”. Please choose from the list.")
+            .format(typed=shorten(typed, 60))
+        )
 
 
 @dataclass(frozen=True)
 class YesNoField(Field):
-    kind = "choice"
+    free_text: ClassVar[bool] = False
+    wrong_kind_message: ClassVar[str] = ChoiceField.wrong_kind_message
 
     def options(self, ctx: Context) -> list[Option]:
-        return [Option("pick:yes", ctx._("Yes")), Option("pick:no", ctx._("No"))]
+        return [Option(YES, ctx._("Yes")), Option(NO, ctx._("No"))]
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        if ctx.event.choice in ("pick:yes", "pick:no"):
-            return Answer(ctx.event.choice == "pick:yes")
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
+        if ctx.event.choice in (YES, NO):
+            return Answer(ctx.event.choice == YES)
         return self.wrong_kind(ctx)
 
     def render(self, ctx: Context, value: Any) -> str:
@@ -182,7 +234,8 @@ class YesNoField(Field):
 
 @dataclass(frozen=True)
 class PhoneField(Field):
-    kind = "phone"
+    wrong_kind_message: ClassVar[str] = N_(
+        "Please type a phone number, share your contact, or choose one of the options.")
 
     def ask(self, ctx: Context, prefix: str | None = None) -> None:
         text = ctx._(self.prompt)
@@ -191,8 +244,8 @@ class PhoneField(Field):
         ctx.say(text, nav(ctx, skip=self.optional), free_text=True,
                 request_contact=ctx._("Share my phone number"))
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        typed = ctx.event.contact or (ctx.event.text if ctx.event.choice is None else None)
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
+        typed = ctx.event.contact or self.typed(ctx)
         if typed is None:
             return self.wrong_kind(ctx)
         phone = normalise_phone(typed)
@@ -201,7 +254,7 @@ class PhoneField(Field):
                 ctx._(
                     "“{typed}” is not a Vietnamese phone number we can use. Please type it as "
                     "you would dial it, for example 0903 123 456, or press Skip."
-                ).format(typed=typed[:40])
+                ).format(typed=shorten(typed, 40))
             )
         return Answer(phone)
 
@@ -222,7 +275,27 @@ ALLOWED_DOCUMENTS = {
     "image/png": "png",
 }
 ALLOWED_EXTENSIONS = set(ALLOWED_DOCUMENTS.values()) | {"jpeg"}
+UNKNOWN_MIME = ("", "application/octet-stream")  # says nothing: the name decides
 FILE_TYPES_TEXT = N_("PDF, Word, Excel, PowerPoint, OpenDocument text, JPEG or PNG")
+MB = 1_048_576
+
+
+def _accepted_type(attachment) -> bool:
+    if attachment.key is not None:  # stored: its type was read from its bytes (bot.files)
+        return attachment.mime in ALLOWED_DOCUMENTS
+    if (attachment.mime or "") not in UNKNOWN_MIME:
+        return attachment.mime in ALLOWED_DOCUMENTS  # the type read from the bytes wins
+    extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
+    return extension in ALLOWED_EXTENSIONS
+
+
+def sizes_in_mb(ctx: Context, size: int, limit: int) -> tuple[str, str]:
+    """A size and a limit in MB, with as many decimals as it takes for them to differ."""
+    places = 0
+    while places < 6 and round(size / MB, places) == round(limit / MB, places):
+        places += 1
+    shown = round(size / MB, places)
+    return ctx.t.number(shown), ctx.t.number(round(limit / MB, 6))
 
 
 def attachment_problem(ctx: Context, attachment) -> str | None:
@@ -232,28 +305,35 @@ def attachment_problem(ctx: Context, attachment) -> str | None:
         limit = settings.max_photo_bytes
     else:
         limit = settings.max_document_bytes
-        extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
-        # Once stored, the type is read from the bytes (bot.files): the name no longer counts.
-        named = attachment.key is None and extension in ALLOWED_EXTENSIONS
-        if attachment.mime not in ALLOWED_DOCUMENTS and not named:
+        if not _accepted_type(attachment):
             return ctx._("This type of file is not accepted. Accepted types: {types}.").format(
                 types=ctx._(FILE_TYPES_TEXT)
             )
     if attachment.size and attachment.size > limit:
+        size, most = sizes_in_mb(ctx, attachment.size, limit)
         return ctx._("This file is {size} MB; the limit is {limit} MB.").format(
-            size=ctx.t.number(round(attachment.size / 1_048_576, 1)), limit=limit // 1_048_576
-        )
+            size=size, limit=most)
     return None
 
 
 @dataclass(frozen=True)
 class FilesField(Field):
-    """Photos and documents, several of them, up to the configured limit."""
+    """Photos and documents, several of them, up to the configured limit on every path in
+    (first answer, Back, or a change from the summary). The answer is the list of files."""
 
-    kind = "files"
+    free_text: ClassVar[bool] = False
+    wrong_kind_message: ClassVar[str] = N_(
+        "Please send a photo or a document, or choose one of the options.")
+    collects: ClassVar[bool] = True
+
+    def _files(self, ctx: Context) -> list[dict]:
+        return files_of(ctx.data["draft"])
+
+    def options(self, ctx: Context) -> list[Option]:
+        return [Option(CLEAR_FILES, ctx._("Remove these files"))] if self._files(ctx) else []
 
     def ask(self, ctx: Context, prefix: str | None = None) -> None:
-        files = ctx.data["draft"].get("files", [])
+        files = self._files(ctx)
         text = ctx._(self.prompt).format(
             limit=ctx.settings.max_attachments, types=ctx._(FILE_TYPES_TEXT)
         )
@@ -261,118 +341,48 @@ class FilesField(Field):
             text += "\n" + ctx._("Files received so far: {count}.").format(count=len(files))
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, nav(ctx, done=bool(files), skip=not files))
+        ctx.say(text, self.options(ctx) + nav(ctx, done=bool(files), skip=not files))
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        files: list = ctx.data["draft"].setdefault("files", [])
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
+        files = self._files(ctx)
+        limit = ctx.settings.max_attachments
         if ctx.event.choice in (DONE, SKIP):
-            return Answer(len(files))
+            return Answer(files)
+        if ctx.event.choice == CLEAR_FILES:
+            return Stay(ctx._("The files are removed. Send others, or press Skip."), [])
         attachment = ctx.event.attachment
         if attachment is None:
             return self.wrong_kind(ctx)
         problem = attachment_problem(ctx, attachment)
         if problem:
             return Retry(problem)
-        files.append(attachment.as_dict())
-        limit = ctx.settings.max_attachments
         if len(files) >= limit:
-            return Answer(len(files))
+            return Stay(ctx._("You have sent {limit} files, the most an entry can have; this one "
+                              "is not kept. Press Done, or remove the files to send others.")
+                        .format(limit=limit), files)
+        files = [*files, attachment.as_dict()]
+        if len(files) >= limit:
+            return Answer(files)
         return Stay(
             ctx._("File received ({count} of at most {limit}). Send another, or press Done.")
-            .format(count=len(files), limit=limit)
-        )
+            .format(count=len(files), limit=limit), files)
 
     def render(self, ctx: Context, value: Any) -> str:
-        files = ctx.data["draft"].get("files", [])
+        files = self._files(ctx)
         if not files:
             return ctx._("none")
         names = ", ".join(f.get("name") or ctx._("photo") for f in files)
         return f"{len(files)} ({names})"
 
 
-def parse_date(text: str):
-    """A date as people here write it: 31/12/2026, 31-12-2026, 31.12.2026 or 2026-12-31."""
-    import re
-    from datetime import date
-
-    text = text.strip()
-    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text)
-    try:
-        if match:
-            day, month, year = map(int, match.groups())
-            return date(year, month, day)
-        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
-        if match:
-            year, month, day = map(int, match.groups())
-            return date(year, month, day)
-    except ValueError:
-        return None
-    return None
-
-
-@dataclass(frozen=True)
-class DateField(Field):
-    """A calendar date; `not_before` names an earlier answer it may not precede."""
-
-    not_before: str | None = None
-    kind = "text"
-
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        if ctx.event.text is None or ctx.event.choice is not None:
-            return self.wrong_kind(ctx)
-        day = parse_date(ctx.event.text)
-        if day is None:
-            return Retry(ctx._("Please write the date as day/month/year, for example "
-                               "31/12/2026."))
-        earlier = ctx.data["draft"]["answers"].get(self.not_before) if self.not_before else None
-        if earlier and day.isoformat() < earlier:
-            return Retry(ctx._("This date is before {date}; please check it.").format(
-                date=ctx.t.date(parse_date(earlier))))
-        return Answer(day.isoformat())
-
-    def render(self, ctx: Context, value: Any) -> str:
-        return ctx.t.date(parse_date(value))
-
-
-@dataclass(frozen=True)
-class MomentField(Field):
-    """A moment in the future, local time (`31/12/2026 08:00`); Skip means now."""
-
-    kind = "text"
-
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
-        from datetime import datetime, time
-
-        if ctx.event.text is None or ctx.event.choice is not None:
-            return self.wrong_kind(ctx)
-        date_part, _, time_part = ctx.event.text.strip().partition(" ")
-        day = parse_date(date_part)
-        try:
-            hour, minute = (int(x) for x in (time_part.strip() or "08:00").replace("h", ":")
-                            .split(":")[:2])
-            moment = datetime.combine(day, time(hour, minute), tzinfo=ctx.ref.tz) if day else None
-        except ValueError:
-            moment = None
-        if moment is None:
-            return Retry(ctx._("Please write the day and time as day/month/year hour:minute, "
-                               "for example 31/12/2026 08:00, or press Skip to send now."))
-        if moment <= ctx.now:
-            return Retry(ctx._("That moment has passed; please give a later one."))
-        return Answer(moment.isoformat())
-
-    def render(self, ctx: Context, value: Any) -> str:
-        from datetime import datetime
-
-        return ctx.t.datetime(datetime.fromisoformat(value))
-
-
 @dataclass(frozen=True)
 class PhotoField(Field):
     """One photo, optional."""
 
-    kind = "files"
+    free_text: ClassVar[bool] = False
+    wrong_kind_message: ClassVar[str] = FilesField.wrong_kind_message
 
-    def accept(self, ctx: Context) -> Answer | Retry | Stay:
+    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         attachment = ctx.event.attachment
         if attachment is None or attachment.kind != "photo":
             return Retry(ctx._("Please send a photo, or press Skip."))

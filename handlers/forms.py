@@ -1,25 +1,29 @@
-"""The two forms a resident fills in: an idea, and a registration for the Creative Award.
-
-Their questions come from the district plan; their choices come from the data files.
+"""The two forms a resident fills in: an idea, and a registration for the Creative Award, and
+what sending one does. Their questions come from the district plan; their choices come from the
+data files. The choices shared with the officers' forms (wards, fields) are here too.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.context import Context
+from bot.drafts import files_of
 from bot.i18n import N_
+from bot.services import entries as entry_service
+from handlers.datefields import MonthField
 from handlers.fields import (
     ChoiceField,
-    DateField,
     Field,
     FilesField,
-    MomentField,
     NameField,
+    NamesField,
     PhoneField,
-    PhotoField,
     TextField,
     WardField,
     YesNoField,
 )
+from handlers.form import Done, Form, Kept, register
 
 
 def _campaigns(kind: str):
@@ -34,11 +38,11 @@ def campaign_of(ctx: Context):
     return ctx.ref.campaign(ctx.data.get("draft", {}).get("answers", {}).get("campaign"))
 
 
-def _wards(ctx: Context) -> list[tuple[str, str]]:
+def wards(ctx: Context) -> list[tuple[str, str]]:
     return [(u.slug, u.name(ctx.lang)) for u in ctx.ref.wards_for(campaign_of(ctx))]
 
 
-def _named(group: str):
+def named(group: str):
     def choices(ctx: Context) -> list[tuple[str, str]]:
         items = getattr(ctx.ref, group)
         campaign = campaign_of(ctx)
@@ -59,6 +63,7 @@ def _campaign_field(kind: str) -> ChoiceField:
         N_("Several campaigns are open. Which one is your entry for?"),
         N_("Campaign"),
         choices=_campaigns(kind),
+        by_id=True,  # a slug can be long; a button value may not
     )
 
 
@@ -67,7 +72,7 @@ WARD = WardField(
     N_("Which ward is your entry about? Choose it below, or type its name "
        "(with or without accents)."),
     N_("Ward"),
-    choices=_wards,
+    choices=wards,
 )
 TITLE = TextField(
     "title", N_("What is the title? (at most 150 characters)"), N_("Title"), max_len=150,
@@ -103,11 +108,11 @@ SHOW_NAME = YesNoField(
     when=_has_name,
 )
 
-IDEA: list[Field] = [
+IDEA_FIELDS: tuple[Field, ...] = (
     _campaign_field("idea"),
     WARD,
     ChoiceField("field", N_("Which field is your idea in?"), N_("Field"),
-                choices=_named("idea_fields")),
+                choices=named("idea_fields")),
     TITLE,
     TextField(
         "description",
@@ -128,18 +133,18 @@ IDEA: list[Field] = [
     CONTACT_NAME,
     PHONE,
     SHOW_NAME,
-]
+)
 
-AWARD: list[Field] = [
+AWARD_FIELDS: tuple[Field, ...] = (
     _campaign_field("award"),
     ChoiceField("entry_type", N_("What kind of work are you registering?"), N_("Type of work"),
-                choices=_named("entry_types")),
+                choices=named("entry_types")),
     ChoiceField("award_field", N_("In which field of the Creative Award?"), N_("Award field"),
-                choices=_named("award_fields")),
+                choices=named("award_fields")),
     WARD,
     TITLE,
-    TextField("authors", N_("Who are the author or authors? (names, separated by commas)"),
-              N_("Authors"), max_len=500, min_len=2),
+    NamesField("authors", N_("Who are the author or authors? (names, separated by commas)"),
+               N_("Authors"), max_len=500, min_len=2),
     TextField("owner", N_("Which organisation owns the work? (press Skip if the authors own "
                           "it)"), N_("Owner organisation"), optional=True, max_len=300),
     TextField("description", N_("Describe the work: what it is and what is new in it "
@@ -147,76 +152,74 @@ AWARD: list[Field] = [
               N_("Description"), max_len=3000, min_len=10),
     TextField("applied_where", N_("Where has it been applied?"), N_("Applied at"),
               max_len=500, min_len=2),
-    TextField("applied_since", N_("Since when has it been applied? (for example 03/2024)"),
-              N_("Applied since"), max_len=100, min_len=2),
+    MonthField("applied_since", N_("Since when has it been applied? (for example 03/2024)"),
+               N_("Applied since")),
     TextField("applied_result", N_("With what result? (figures if you have them)"),
               N_("Result of application"), max_len=2000, min_len=2),
     ChoiceField("ip_status", N_("What is its intellectual-property status?"),
-                N_("Intellectual property"), choices=_named("ip_statuses")),
+                N_("Intellectual property"), choices=named("ip_statuses")),
     FILES,
     CONTACT_NAME,
     PHONE,
     SHOW_NAME,
-]
+)
 
 
-def _kinds(ctx: Context) -> list[tuple[str, str]]:
-    return [("idea", ctx._("Ideas")), ("award", ctx._("Creative Award registrations")),
-            ("both", ctx._("Both"))]
+NO_CAMPAIGN = N_(
+    "No campaign is accepting this kind of entry at the moment, so it cannot be sent now. "
+    "Please look at Open campaigns later."
+)
 
 
-def _audiences(ctx: Context) -> list[tuple[str, str]]:
-    from bot.services.broadcasts import AUDIENCES
+def _entry_start(kind: str):
+    def prepare(ctx: Context, campaign: str | None) -> dict[str, Any] | str:
+        """The campaign is chosen for the resident when only one fits (or a link named it)."""
+        campaigns = ctx.ref.open_campaigns(ctx.today, kind)
+        if campaign is not None:
+            campaigns = [c for c in campaigns if c.slug == campaign]
+        if not campaigns:
+            return ctx._(NO_CAMPAIGN)
+        return {"campaign": campaigns[0].slug} if len(campaigns) == 1 else {}
 
-    return [(key, ctx.tr(label)) for key, label in AUDIENCES.items()]
+    return prepare
 
 
-def _units(ctx: Context) -> list[tuple[str, str]]:
-    return [("all", ctx._("All units"))] + [(u.slug, u.name(ctx.lang)) for u in ctx.ref.units]
+async def submit_entry(ctx: Context, draft: dict) -> Done | Kept:
+    campaign = ctx.ref.campaign(draft["answers"].get("campaign"))
+    if campaign is None or not campaign.is_open(ctx.today):
+        return Kept(
+            ctx._("This campaign closed on {date} and takes no new entries. Your form is kept.")
+            .format(date=ctx.t.date(campaign.closes) if campaign else "—"))
+    files = files_of(draft)
+    submitted = await entry_service.submit(
+        ctx.conn,
+        user_id=ctx.user["id"],
+        draft={**draft, "campaign": campaign.slug},
+        lang=ctx.lang,
+        now=ctx.now,
+        year=ctx.today.year,
+        due_at=ctx.review().due_from(ctx.now),
+    )
+    await ctx.review().announce_new(submitted.entry, files=len(files))
+    unit = ctx.ref.unit_by_slug.get(submitted.unit)
+    title = ctx.tr(ENTRY_TITLES[draft["kind"]])
+    return Done(ctx._(
+        "Thank you! {what} has been received.\n\n"
+        "Tracking code: {code}\n\n"
+        "What happens next: the officers of {unit} will review it and you will get a message "
+        "here whenever its status changes. You can look it up at any time with this code "
+        "(menu: Look up an entry) or in My entries."
+    ).format(what=title[:1].upper() + title[1:], code=submitted.code,
+             unit=unit.name(ctx.lang) if unit else submitted.unit))
 
 
-def _audience_is(kind: str):
-    return lambda answers: answers.get("audience") == kind
+ENTRY_TITLES = {"idea": N_("your idea"), "award": N_("your award registration")}
 
-
-# Communications officers create campaigns in chat (operators can also add a TOML file).
-CAMPAIGN: list[Field] = [
-    TextField("title_vi", N_("Title of the campaign in Vietnamese?"), N_("Title (Vietnamese)"),
-              max_len=300, min_len=5),
-    TextField("title_en", N_("Title in English? (press Skip to use the Vietnamese one)"),
-              N_("Title (English)"), optional=True, max_len=300),
-    TextField("description_vi", N_("Describe the campaign for residents, in Vietnamese."),
-              N_("Description (Vietnamese)"), max_len=2000, min_len=10),
-    TextField("description_en", N_("The description in English? (optional)"),
-              N_("Description (English)"), optional=True, max_len=2000),
-    ChoiceField("kinds", N_("What does the campaign accept?"), N_("Accepts"), choices=_kinds),
-    DateField("opens", N_("From which day does it accept entries? (day/month/year)"),
-              N_("Opens")),
-    DateField("closes", N_("Until which day? (day/month/year)"), N_("Closes"),
-              not_before="opens"),
-]
-
-BROADCAST: list[Field] = [
-    TextField("text", N_("Type the announcement (at most 3,500 characters)."),
-              N_("Announcement"), max_len=3500, min_len=5),
-    PhotoField("photo", N_("Add a photo? Send it now, or press Skip."), N_("Photo"),
-               optional=True),
-    ChoiceField("audience", N_("Who should receive it?"), N_("Audience"), choices=_audiences),
-    WardField("ward", N_("Which ward?"), N_("Ward"), choices=_wards,
-              when=_audience_is("ward")),
-    ChoiceField("field", N_("Which field?"), N_("Field"), choices=_named("idea_fields"),
-                when=_audience_is("field")),
-    ChoiceField("unit", N_("The officers of which unit?"), N_("Unit"), choices=_units,
-                when=_audience_is("officers")),
-    MomentField("send_at", N_("When should it be sent? Type day/month/year hour:minute, or "
-                              "press Skip to send it now."), N_("Send at"), optional=True),
-]
-
-FORMS = {"idea": IDEA, "award": AWARD, "campaign": CAMPAIGN, "broadcast": BROADCAST}
-ENTRY_FORMS = ("idea", "award")
-FORM_TITLES = {
-    "idea": N_("your idea"),
-    "award": N_("your award registration"),
-    "campaign": N_("the new campaign"),
-    "broadcast": N_("the announcement"),
-}
+IDEA = register(Form(
+    "idea", ENTRY_TITLES["idea"], N_("idea"), IDEA_FIELDS, submit_entry, reminded=True,
+    prepare=_entry_start("idea"), not_editable=("campaign",),
+))
+AWARD = register(Form(
+    "award", ENTRY_TITLES["award"], N_("award registration"), AWARD_FIELDS, submit_entry,
+    reminded=True, prepare=_entry_start("award"), not_editable=("campaign",),
+))

@@ -5,19 +5,16 @@ from __future__ import annotations
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
+from handlers.form import FORMS
 
 MENU_TEXT = N_("What would you like to do? Choose an option below.")
-
-DRAFT_NAMES = {"idea": N_("idea"), "award": N_("award registration"),
-               "campaign": N_("campaign"), "broadcast": N_("announcement")}
-
 
 def options(ctx: Context) -> list[Option]:
     items = []
     draft = ctx.data.get("draft")
     if draft:
         items.append(Option("menu:resume", ctx._("Continue my unfinished {what}").format(
-            what=ctx.tr(DRAFT_NAMES[draft["kind"]]))))
+            what=ctx.tr(FORMS[draft["kind"]].draft_name))))
     items += [
         Option("menu:idea", ctx._("Send an idea")),
         Option("menu:award", ctx._("Register for the HCMC Creative Award")),

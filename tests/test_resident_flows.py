@@ -209,7 +209,7 @@ async def test_photos_and_documents_with_limits(resident, engine):
     await resident.send_document("virus.exe", "application/x-msdownload")
     assert "PDF" in resident.text
     await resident.say("đây là chữ")
-    assert (await _user_row(engine))["data"]["draft"]["files"] == []
+    assert not (await _user_row(engine))["data"]["draft"]["answers"].get("files")
     await resident.send_photo(ref="p1")
     await resident.send_document("ke-hoach.pdf", "application/pdf")
     assert "nav:done" in resident.values
@@ -224,7 +224,7 @@ async def test_sixth_file_is_never_taken(resident, engine):
     assert (await _user_row(engine))["state"] == "flow:contact_name"
     await resident.send_photo(ref="p6")
     row = await _user_row(engine)
-    assert len(row["data"]["draft"]["files"]) == 5
+    assert len(row["data"]["draft"]["answers"]["files"]) == 5
 
 
 async def test_files_are_stored_with_the_entry(resident, engine):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.codes import PREFIXES, make_code
+from bot.drafts import files_of
 from storage import entries as entry_repo
 from storage import personal
 
@@ -60,7 +61,7 @@ async def submit(
         "paused_at": None,
     }
     entry_id = await entry_repo.insert_entry(conn, values)
-    await entry_repo.insert_attachments(conn, entry_id, draft.get("files", []), now)
+    await entry_repo.insert_attachments(conn, entry_id, files_of(draft), now)
     await entry_repo.insert_history(
         conn, entry_id, at=now, actor_id=user_id, role="resident", from_status=None,
         to_status="submitted",

@@ -8,6 +8,7 @@ import tomllib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from bot import drafts
 from bot.calendar import QuietHours
 from bot.i18n import Translator
 from bot.model import Option
@@ -66,7 +67,7 @@ class Jobs:
                 conn, now - timedelta(hours=DRAFT_HOURS[-1]), now - timedelta(days=8))
             for person in idle:
                 draft = (person["data"] or {}).get("draft")
-                if not draft or draft.get("kind") not in ("idea", "award"):
+                if not draft or not drafts.reminded(draft.get("kind")):
                     continue
                 hours = (now - person["updated_at"]).total_seconds() / 3600
                 due = [h for h in DRAFT_HOURS if hours >= h]
@@ -78,12 +79,10 @@ class Jobs:
 
     @staticmethod
     def _draft_message(draft: dict):
-        from handlers.menu import DRAFT_NAMES
-
         def render(t: Translator) -> Message:
             return Message(
                 t._("You have an unfinished {what}. Every answer you gave is kept; continue "
-                    "whenever you like.").format(what=t.tr(DRAFT_NAMES[draft["kind"]])),
+                    "whenever you like.").format(what=t.tr(drafts.name(draft["kind"]))),
                 [Option("menu:resume", t._("Continue"))])
 
         return render
