@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.broadcaster import Broadcaster
+from handlers.settings import TOGGLE
 from storage import broadcasts as broadcast_repo
 from storage import repo
 from tests.conftest import Resident, mailbox
@@ -19,7 +20,7 @@ async def _subscriber(dispatcher, user: str, wards: list[str] | None = None) -> 
     if wards:
         await person.press("set:wards")
         for ward in wards:
-            await person.press(f"set:toggle:wards:{ward}")
+            await person.press(TOGGLE.pack("wards", ward))
         await person.press("set:interests-done")
     return person
 
