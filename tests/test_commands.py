@@ -86,6 +86,17 @@ async def test_every_button_any_path_produces_fits_in_64_bytes(dispatcher, resid
     await resident.say("/huy")
     await resident.press("form:discard")
     await ward.say("/hangdoi")
+    await comms.say("/chiendichmoi")  # a campaign made in chat: its slug comes from its title
+    await comms.say(LONG_TITLE + " trong chat")
+    await comms.press("nav:skip")
+    await comms.say("Mời anh/chị góp ý tưởng.")
+    await comms.press("nav:skip")
+    await comms.press("pick:idea")
+    await comms.say("25/11/2026")
+    await comms.say("31/12/2026")
+    await comms.press("form:confirm")
+    await resident.press_anyway("menu:campaigns")
+    assert LONG_TITLE + " trong chat" in resident.text
     await comms.say("/thongbao")
     await comms.say("/chiendichmoi")
     await district.say("/hangdoi")
