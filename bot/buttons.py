@@ -58,3 +58,8 @@ class Button:
 def short_id(text: str, length: int = 10) -> str:
     """A stable, short stand-in for a long key (a slug), safe in a button value."""
     return hashlib.blake2s(text.encode("utf-8"), digest_size=8).hexdigest()[:length]
+
+
+def prefix_of(value: str | None) -> str:
+    """Which feature a value belongs to: its prefix ("" for none), to route it to its handler."""
+    return (value or "").split(SEPARATOR, 1)[0]

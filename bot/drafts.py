@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.buttons import Button
+
+# The main menu's buttons: "menu:<item>". Reminders offer "Continue" with the same value as
+# the menu's own option, so it is defined here, below both.
+MENU = Button("menu", "item")
+RESUME = MENU.pack("resume")
+
 
 @dataclass(frozen=True)
 class DraftKind:

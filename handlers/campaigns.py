@@ -1,19 +1,51 @@
-"""A campaign's own card, reached from the list or from a deep link (`/start c_<slug>`)."""
+"""Campaigns: the open ones, a campaign's own card, reached from the list or from a deep link
+(`/start c_<slug>`)."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from bot.buttons import Button, short_id
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
 from bot.services import campaigns as campaign_service
 from handlers import flow, menu
+from handlers.common import MAIN_MENU
 from handlers.datefields import DateField
 from handlers.fields import ChoiceField, TextField
 from handlers.form import Done, Form, Kept, register
 
-PREFIX = "camp:"
+# A campaign is named in a button by a short id of its slug, never the slug itself: a long
+# title makes a long slug, and Telegram refuses values over 64 bytes.
+CAMPAIGN = Button("camp", "action", "campaign")
+ACTIONS = ("view", "idea", "award")
+
+
+def button(action: str, slug: str) -> str:
+    return CAMPAIGN.pack(action, short_id(slug))
+
+
+def show_list(ctx: Context) -> None:
+    open_now = ctx.ref.open_campaigns(ctx.today)
+    if not open_now:
+        menu.show(ctx, ctx._("There is no open campaign at the moment."))
+        return
+    lines = [ctx._("Open campaigns:")]
+    cards = []
+    for c in open_now:
+        cards.append(Option(button("view", c.slug), c.title(ctx.lang)))
+        lines.append(
+            "\n• {title}\n  {dates}\n  {description}".format(
+                title=c.title(ctx.lang),
+                dates=ctx._("From {opens} to {closes}").format(
+                    opens=ctx.t.date(c.opens), closes=ctx.t.date(c.closes)
+                ),
+                description=c.description(ctx.lang),
+            )
+        )
+    ctx.goto("menu")
+    ctx.say("\n".join(lines), cards + [Option(MAIN_MENU, ctx._("Main menu"))])
 
 
 def show_card(ctx: Context, slug: str) -> None:
@@ -29,24 +61,29 @@ def show_card(ctx: Context, slug: str) -> None:
         return
     options = []
     if "idea" in campaign.kinds:
-        options.append(Option(f"{PREFIX}idea:{slug}", ctx._("Send an idea")))
+        options.append(Option(button("idea", slug), ctx._("Send an idea")))
     if "award" in campaign.kinds:
-        options.append(Option(f"{PREFIX}award:{slug}",
+        options.append(Option(button("award", slug),
                               ctx._("Register for the HCMC Creative Award")))
     ctx.goto("menu")
-    ctx.say(text, options + [Option("menu:main", ctx._("Main menu"))])
+    ctx.say(text, options + [Option(MAIN_MENU, ctx._("Main menu"))])
+
+
+def _slug(ctx: Context, sid: str) -> str | None:
+    """The slug of the campaign a button names, among those the bot knows."""
+    return next((c.slug for c in ctx.ref.campaigns if short_id(c.slug) == sid), None)
 
 
 async def choose(ctx: Context, value: str) -> None:
-    parts = value.split(":", 2)
-    if len(parts) != 3:
-        menu.show(ctx)
-    elif parts[1] == "view":
-        show_card(ctx, parts[2])
-    elif parts[1] in ("idea", "award"):
-        await flow.begin(ctx, parts[1], campaign=parts[2])
+    fields = CAMPAIGN.unpack(value)
+    slug = _slug(ctx, fields["campaign"]) if fields else None
+    if slug is None or fields["action"] not in ACTIONS:
+        menu.show(ctx, ctx._("That campaign is no longer available."))
+        return
+    if fields["action"] == "view":
+        show_card(ctx, slug)
     else:
-        menu.show(ctx)
+        await flow.begin(ctx, fields["action"], campaign=slug)
 
 
 def deep_link(payload: str) -> str | None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from bot.buttons import Button
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
+from handlers.menu import MAIN
 
-BACK = "nav:back"
-CANCEL = "nav:cancel"
-SKIP = "nav:skip"
-DONE = "nav:done"
-MAIN_MENU = "menu:main"
+NAV = Button("nav", "step")
+BACK = NAV.pack("back")
+CANCEL = NAV.pack("cancel")
+SKIP = NAV.pack("skip")
+DONE = NAV.pack("done")
+MAIN_MENU = MAIN
 
 STALE_OPTION = N_("That button belongs to an earlier message. Here is where we are now:")
 

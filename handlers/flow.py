@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.buttons import Button
 from bot.context import Context
+from bot.drafts import RESUME
 from bot.model import Option
 
 # The modules that declare forms register them on import (campaigns.py is imported by the package).
@@ -56,7 +57,7 @@ async def begin(ctx: Context, kind: str, campaign: str | None = None) -> None:
         ctx.say(
             ctx._("You have an unfinished {what}. Continue it, or discard it and start anew?")
             .format(what=ctx.tr(FORMS[draft["kind"]].draft_name)),
-            [Option("menu:resume", ctx._("Continue it")),
+            [Option(RESUME, ctx._("Continue it")),
              Option(DISCARD_YES, ctx._("Discard it and start anew"))],
         )
         return

@@ -1,9 +1,11 @@
-"""Help: what the bot does and the commands it understands."""
+"""Help: what the bot does for the sender's role and the commands that role may use, read from
+the command table (handlers/commands.py)."""
 
 from __future__ import annotations
 
 from bot.context import Context
 from bot.i18n import N_
+from handlers import commands, menu
 
 HELP_INTRO = N_(
     "Sáng kiến takes your ideas and your registrations for the Ho Chi Minh City Creative Award, "
@@ -13,37 +15,54 @@ HELP_CLOSING = N_(
     "While filling in a form you can press Back to return one step; every answer is saved as "
     "soon as you send it, so you can continue later."
 )
+# What each officer's role does here, said in its welcome and its help.
+ROLE_HELP = {
+    "ward_officer": N_(
+        "New entries of your ward arrive here with buttons to take them, ask the author for "
+        "more information, reject them or mark them as duplicates, and forward them to the "
+        "district (Chuyển quận)."),
+    "district_officer": N_(
+        "Entries forwarded by the wards arrive here: you shortlist them for the selection "
+        "council, nominate them to the city award, record the result and mark awarded works as "
+        "put into practice."),
+    "communications": N_(
+        "You create campaigns with /chiendichmoi and send announcements with /thongbao: a text "
+        "and an optional photo, to all subscribers, a ward, a field or the officers of a unit, "
+        "now or at a time you choose."),
+    "admin": N_(
+        "As an administrator you create campaigns with /chiendichmoi and send announcements with "
+        "/thongbao; officers are invited and revoked with the command line (sangkien officers)."),
+}
 
-# The commands, in the order shown: in the help, and as Telegram's command menu.
-COMMAND_MENU = [
-    ("menu", N_("Main menu")),
-    ("sangkien", N_("Send an idea")),
-    ("giaithuong", N_("Register for the HCMC Creative Award")),
-    ("tracuu", N_("Look up an entry by its code")),
-    ("hosocuatoi", N_("My entries")),
-    ("chiendich", N_("Open campaigns")),
-    ("caidat", N_("Settings: language, announcements, erase my data")),
-    ("trogiup", N_("Help")),
-    ("huy", N_("Cancel the form you are filling in")),
-    ("dunglai", N_("Stop announcements")),
-]
+
+def _line(ctx: Context, command: commands.Command) -> str:
+    usage = f" {ctx.tr(command.usage)}" if command.usage else ""
+    return f"/{command.vi}{usage} – {ctx.tr(command.help)}"
 
 
 def text(ctx: Context) -> str:
-    """The help, its command list built from the same list as Telegram's command menu."""
-    commands = "\n".join(f"/{name} – {ctx.tr(description)}" for name, description in COMMAND_MENU)
+    """Everyone's help: the commands of the table that everyone may use."""
+    lines = "\n".join(_line(ctx, c) for c in commands.for_role(None))
     heading = ctx._("Commands:")
-    return f"{ctx._(HELP_INTRO)}\n\n{heading}\n{commands}\n\n{ctx._(HELP_CLOSING)}"
+    return f"{ctx._(HELP_INTRO)}\n\n{heading}\n{lines}\n\n{ctx._(HELP_CLOSING)}"
+
+
+def role_text(ctx: Context) -> str:
+    """What the sender's officer role does and its own commands; empty for a resident."""
+    role = ctx.user.get("role")
+    if role not in ROLE_HELP:
+        return ""
+    own = [c for c in commands.for_role(role) if c.roles is not None]
+    lines = "\n".join(_line(ctx, c) for c in own)
+    heading = ctx._("Commands of your role:")
+    return ctx.tr(ROLE_HELP[role]) + (f"\n\n{heading}\n{lines}" if own else "")
 
 
 def show(ctx: Context, prefix: str | None = None) -> None:
-    from handlers import menu
-
     body = text(ctx)
-    if ctx.is_officer:
-        from handlers.review import OFFICER_HELP
-
-        body += "\n\n" + ctx.tr(OFFICER_HELP)
+    extra = role_text(ctx)
+    if extra:
+        body += "\n\n" + extra
     if prefix:
         body = f"{prefix}\n\n{body}"
     ctx.goto("menu")

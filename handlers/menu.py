@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.drafts import MENU, RESUME
 from bot.i18n import N_
 from bot.model import Option
 from handlers.form import FORMS
+
+MAIN = MENU.pack("main")
 
 MENU_TEXT = N_("What would you like to do? Choose an option below.")
 
@@ -13,16 +16,16 @@ def options(ctx: Context) -> list[Option]:
     items = []
     draft = ctx.data.get("draft")
     if draft:
-        items.append(Option("menu:resume", ctx._("Continue my unfinished {what}").format(
+        items.append(Option(RESUME, ctx._("Continue my unfinished {what}").format(
             what=ctx.tr(FORMS[draft["kind"]].draft_name))))
     items += [
-        Option("menu:idea", ctx._("Send an idea")),
-        Option("menu:award", ctx._("Register for the HCMC Creative Award")),
-        Option("menu:lookup", ctx._("Look up an entry")),
-        Option("menu:mine", ctx._("My entries")),
-        Option("menu:campaigns", ctx._("Open campaigns")),
-        Option("menu:settings", ctx._("Settings")),
-        Option("menu:help", ctx._("Help")),
+        Option(MENU.pack("idea"), ctx._("Send an idea")),
+        Option(MENU.pack("award"), ctx._("Register for the HCMC Creative Award")),
+        Option(MENU.pack("lookup"), ctx._("Look up an entry")),
+        Option(MENU.pack("mine"), ctx._("My entries")),
+        Option(MENU.pack("campaigns"), ctx._("Open campaigns")),
+        Option(MENU.pack("settings"), ctx._("Settings")),
+        Option(MENU.pack("help"), ctx._("Help")),
     ]
     return items
 
@@ -34,9 +37,14 @@ def show(ctx: Context, text: str | None = None) -> None:
 
 async def choose(ctx: Context, value: str) -> None:
     """A menu option, pressed now or from an earlier message."""
-    from handlers import entries, flow, help, settings
+    fields = MENU.unpack(value)
+    await open_item(ctx, fields["item"] if fields else "")
 
-    what = value.split(":", 1)[1]
+
+async def open_item(ctx: Context, what: str) -> None:
+    """One item of the menu, by name: from its button or from its command."""
+    from handlers import campaigns, entries, flow, help, settings
+
     if what == "main":
         show(ctx)
     elif what in ("idea", "award"):
@@ -48,35 +56,13 @@ async def choose(ctx: Context, value: str) -> None:
     elif what == "mine":
         await entries.show_mine(ctx)
     elif what == "campaigns":
-        show_campaigns(ctx)
+        campaigns.show_list(ctx)
     elif what == "settings":
         settings.show(ctx)
     elif what == "help":
         help.show(ctx)
     else:
         show(ctx, ctx._("That option is not available. Please choose again."))
-
-
-def show_campaigns(ctx: Context) -> None:
-    open_now = ctx.ref.open_campaigns(ctx.today)
-    if not open_now:
-        show(ctx, ctx._("There is no open campaign at the moment."))
-        return
-    lines = [ctx._("Open campaigns:")]
-    cards = []
-    for c in open_now:
-        cards.append(Option(f"camp:view:{c.slug}", c.title(ctx.lang)))
-        lines.append(
-            "\n• {title}\n  {dates}\n  {description}".format(
-                title=c.title(ctx.lang),
-                dates=ctx._("From {opens} to {closes}").format(
-                    opens=ctx.t.date(c.opens), closes=ctx.t.date(c.closes)
-                ),
-                description=c.description(ctx.lang),
-            )
-        )
-    ctx.goto("menu")
-    ctx.say("\n".join(lines), cards + [Option("menu:main", ctx._("Main menu"))])
 
 
 async def handle(ctx: Context) -> None:

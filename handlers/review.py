@@ -12,7 +12,6 @@ from bot.codes import CodeError, parse_code
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Attachment, Option, Reply
-from bot.services import officers as officer_service
 from bot.services import records
 from bot.services.actions import (
     CONFIRM,
@@ -44,31 +43,6 @@ from handlers.common import BACK, nav
 PAGE_SIZE = 5
 OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangky with the code "
                    "you were given.")
-
-
-async def register(ctx: Context) -> None:
-    code = ctx.event.command_args
-    if not code:
-        ctx.note(ctx._("Please send /dangky followed by your registration code, for example "
-                       "/dangky ABCDE-23456."))
-        return
-    outcome = await officer_service.redeem(
-        ctx.conn, user=ctx.user, code=code, display_name=ctx.event.display_name, now=ctx.now
-    )
-    if outcome.ok:
-        ctx.set_user(role=outcome.params["role"])
-    text = describe(ctx.t, ctx.ref, outcome)
-    if outcome.ok:
-        text += "\n\n" + ctx._(OFFICER_HELP)
-    ctx.note(text)
-
-
-OFFICER_HELP = N_(
-    "Officer commands:\n"
-    "/hangdoi – your unit's queue, oldest first\n"
-    "/hoso CODE – an entry's record and its whole history\n"
-    "New entries arrive here with buttons to take, ask for information, reject or forward them."
-)
 
 
 async def _actor(ctx: Context) -> Actor | None:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from bot.buttons import Button
 from bot.context import Context
 from bot.i18n import LANGUAGES
 from bot.model import Option
 from bot.services import entries as entry_service
 from handlers.common import BACK, MAIN_MENU, nav
 
-LANG = "lang:"
-SUBSCRIBE = "set:subscribe"
-UNSUBSCRIBE = "set:unsubscribe"
-ERASE = "set:erase"
-WARDS = "set:wards"
-FIELDS = "set:fields"
-TOGGLE = "set:toggle:"
-INTERESTS_DONE = "set:interests-done"
-ERASE_YES = "set:erase-yes"
+LANG = Button("lang", "code")
+SETTING = Button("set", "what")
+SUBSCRIBE = SETTING.pack("subscribe")
+UNSUBSCRIBE = SETTING.pack("unsubscribe")
+ERASE = SETTING.pack("erase")
+WARDS = SETTING.pack("wards")
+FIELDS = SETTING.pack("fields")
+INTERESTS_DONE = SETTING.pack("interests-done")
+ERASE_YES = SETTING.pack("erase-yes")
+TOGGLE = Button("interest", "group", "slug")
 
 
 def apply_language(ctx: Context, lang: str) -> bool:
@@ -45,7 +47,7 @@ def show(ctx: Context, prefix: str | None = None) -> None:
     ctx.say(
         "\n".join(lines),
         [
-            Option(LANG + other, "English" if other == "en" else "Tiếng Việt"),
+            Option(LANG.pack(other), "English" if other == "en" else "Tiếng Việt"),
             Option(UNSUBSCRIBE, ctx._("Stop announcements")) if subscribed
             else Option(SUBSCRIBE, ctx._("Receive announcements")),
             *([Option(WARDS, ctx._("Choose wards of interest")),
@@ -58,7 +60,8 @@ def show(ctx: Context, prefix: str | None = None) -> None:
 
 async def handle(ctx: Context) -> None:
     choice = ctx.event.choice or ""
-    if choice.startswith(LANG) and apply_language(ctx, choice[len(LANG):]):
+    lang, toggle = LANG.unpack(choice), TOGGLE.unpack(choice)
+    if lang and apply_language(ctx, lang["code"]):
         show(ctx, ctx._("From now on I will write to you in English."))
     elif choice == SUBSCRIBE:
         ctx.set_user(subscribed=True)
@@ -68,8 +71,8 @@ async def handle(ctx: Context) -> None:
         show(ctx, ctx._("You will no longer receive announcements."))
     elif choice in (WARDS, FIELDS):
         _show_interests(ctx, "wards" if choice == WARDS else "fields")
-    elif choice.startswith(TOGGLE):
-        _toggle(ctx, choice[len(TOGGLE):])
+    elif toggle:
+        _toggle(ctx, toggle["group"], toggle["slug"])
     elif choice == INTERESTS_DONE:
         show(ctx, ctx._("Your interests are saved."))
     elif choice == ERASE:
@@ -117,7 +120,7 @@ def _chosen(ctx: Context, group: str) -> str:
 def _show_interests(ctx: Context, group: str) -> None:
     chosen = (ctx.user.get("interests") or {}).get(group) or []
     options = [
-        Option(f"{TOGGLE}{group}:{item.slug}",
+        Option(TOGGLE.pack(group, item.slug),
                ("✓ " if item.slug in chosen else "") + item.name(ctx.lang))
         for item in _catalogue(ctx, group)
     ]
@@ -129,8 +132,7 @@ def _show_interests(ctx: Context, group: str) -> None:
     ctx.say(question, options + [Option(INTERESTS_DONE, ctx._("Done"))])
 
 
-def _toggle(ctx: Context, value: str) -> None:
-    group, _, slug = value.partition(":")
+def _toggle(ctx: Context, group: str, slug: str) -> None:
     if group not in ("wards", "fields") or slug not in {i.slug for i in _catalogue(ctx, group)}:
         show(ctx, ctx._("Please choose an option from the list."))
         return

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from bot.buttons import Button
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
+from handlers import campaigns, menu
+from handlers.settings import LANG, apply_language
 
-CONSENT_YES = "consent:yes"
-CONSENT_NO = "consent:no"
-NOTICE = "consent:notice"
+CONSENT = Button("consent", "answer")
+CONSENT_YES = CONSENT.pack("yes")
+CONSENT_NO = CONSENT.pack("no")
+NOTICE = CONSENT.pack("notice")
 
 GREETING = N_(
     "Hello! This is Sáng kiến, the channel of the District 1 People's Committee for the "
@@ -35,7 +39,7 @@ def _consent_options(ctx: Context) -> list[Option]:
     return [
         Option(CONSENT_YES, ctx._("I agree")),
         Option(CONSENT_NO, ctx._("I do not agree")),
-        Option(f"lang:{other}", "English" if other == "en" else "Tiếng Việt"),
+        Option(LANG.pack(other), "English" if other == "en" else "Tiếng Việt"),
     ]
 
 
@@ -56,8 +60,6 @@ def has_consented(ctx: Context) -> bool:
 
 async def handle_unconsented(ctx: Context) -> None:
     """Everything before consent: only the notice, the choice and the language are possible."""
-    from handlers import campaigns, menu
-
     choice = ctx.event.choice
     if ctx.event.command == "start" and campaigns.deep_link(ctx.event.command_args):
         # Keep where the poster's QR code pointed, to open it right after consent.
@@ -80,10 +82,8 @@ async def handle_unconsented(ctx: Context) -> None:
             ),
             [Option(NOTICE, ctx._("Read the notice again"))],
         )
-    elif choice and choice.startswith("lang:"):
-        from handlers.settings import apply_language
-
-        apply_language(ctx, choice.split(":", 1)[1])
+    elif LANG.matches(choice):
+        apply_language(ctx, LANG.unpack(choice)["code"])
         show_notice(ctx, greet=False)
     elif ctx.state == "declined" and choice != NOTICE and ctx.event.command != "start":
         ctx.say(

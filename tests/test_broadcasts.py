@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from bot.broadcaster import Broadcaster
 from bot.channels.base import SendResult
+from handlers.settings import TOGGLE
 from storage import broadcasts as broadcast_repo
 from storage import users as user_repo
 from tests.conftest import Resident, mailbox
@@ -20,7 +21,7 @@ async def _subscriber(dispatcher, user: str, wards: list[str] | None = None) -> 
     if wards:
         await person.press("set:wards")
         for ward in wards:
-            await person.press(f"set:toggle:wards:{ward}")
+            await person.press(TOGGLE.pack("wards", ward))
         await person.press("set:interests-done")
     return person
 

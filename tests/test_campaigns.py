@@ -6,12 +6,15 @@ from datetime import UTC, date, datetime
 
 from bot.buttons import short_id
 from bot.services import campaigns as campaign_service
+from handlers.campaigns import button
 from storage import campaigns as campaign_repo
 from storage import entries as entry_repo
 from storage import users as user_repo
 from tests.conftest import Resident
 from tests.flows import code_in
 from tests.officers import register_officer
+
+GREEN_IDEA = button("idea", "nang-luong-xanh")  # its "Send an idea" button
 
 
 def _pick(slug: str) -> str:
@@ -66,7 +69,7 @@ async def test_two_open_campaigns_make_the_form_ask_which(resident, dispatcher):
 async def test_campaign_restricted_to_some_wards_and_fields(dispatcher, resident):
     await _add(dispatcher, units=["tan-dinh", "da-kao"], fields=["thrift", "economy"])
     await resident.say("/start c_nang-luong-xanh")
-    await resident.press("camp:idea:nang-luong-xanh")
+    await resident.press(GREEN_IDEA)
     wards = [v for v in resident.values if v.startswith("pick:")]
     assert wards == ["pick:da-kao", "pick:tan-dinh"]
     await resident.say("ben nghe")  # a real ward, but not in this campaign
@@ -82,7 +85,7 @@ async def test_deep_link_before_consent_opens_the_campaign_after_it(dispatcher):
     assert "consent:yes" in person.values
     await person.press("consent:yes")
     assert "Sáng kiến năng lượng xanh" in person.text
-    assert "camp:idea:nang-luong-xanh" in person.values
+    assert GREEN_IDEA in person.values
 
 
 async def test_unknown_deep_link_gets_a_sentence_and_the_menu(resident):
@@ -93,7 +96,7 @@ async def test_unknown_deep_link_gets_a_sentence_and_the_menu(resident):
 async def test_closed_campaign_refuses_new_entries_and_keeps_drafts(dispatcher, resident, engine):
     await _add(dispatcher)
     await resident.say("/start c_nang-luong-xanh")
-    await resident.press("camp:idea:nang-luong-xanh")
+    await resident.press(GREEN_IDEA)
     await resident.say("ben nghe")
     async with engine.begin() as conn:
         assert await campaign_repo.close(conn, "nang-luong-xanh", dispatcher.clock())
@@ -142,7 +145,7 @@ async def _state(dispatcher, user):
 async def test_entry_sent_through_a_campaign_is_stored_with_it(dispatcher, resident, engine):
     await _add(dispatcher)
     await resident.say("/start c_nang-luong-xanh")
-    await resident.press("camp:idea:nang-luong-xanh")
+    await resident.press(GREEN_IDEA)
     await resident.say("ben nghe")
     await _finish_idea(resident)
     async with engine.connect() as conn:
@@ -155,7 +158,7 @@ async def test_deep_link_campaign_survives_discarding_an_older_draft(dispatcher,
     await resident.press("menu:idea")
     await resident.press(_pick("phong-trao-2026-2030"))  # an older draft for the movement
     await resident.say("/start c_nang-luong-xanh")
-    await resident.press("camp:idea:nang-luong-xanh")
+    await resident.press(GREEN_IDEA)
     await resident.press("form:discard")
     assert _pick("nang-luong-xanh") not in resident.values  # not asked again: the poster said
     async with dispatcher.engine.connect() as conn:

@@ -569,7 +569,7 @@ async def test_commands_that_ask_nothing_leave_the_question_and_its_buttons(resi
 
 
 async def test_help_lists_every_command_of_the_command_menu(resident):
-    from handlers.help import COMMAND_MENU
+    from handlers import COMMAND_MENU
 
     await resident.say("/trogiup")
     for name, _description in COMMAND_MENU:

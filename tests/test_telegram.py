@@ -7,6 +7,7 @@ from telegram import Update
 
 from bot.channels.telegram import build_application
 from bot.dispatcher import Dispatcher
+from handlers import commands
 from storage.db import create_engine, migrate
 from testing.fakebotapi import BAD_MARKUP, BLOCKED, FakeBotAPI, UpdateFactory, too_many
 from tests.flows import code_in
@@ -208,6 +209,15 @@ async def test_command_menu_is_set_in_vietnamese_and_english(world):
     en = next(c for c in calls if c.get("language_code") == "en")
     assert [c["command"] for c in vi["commands"]] == [c["command"] for c in en["commands"]]
     assert vi["commands"][1]["description"] != en["commands"][1]["description"]
+
+
+async def test_command_menu_is_the_residents_commands_of_the_command_table(world):
+    await world.app.bot_data["channel"].set_commands(world.app)
+    vi = next(c for c in world.api.calls_named("setMyCommands") if c.get("language_code") == "vi")
+    names = [c["command"] for c in vi["commands"]]
+    assert names == [c.vi for c in commands.COMMANDS if c.menu]
+    assert "hangdoi" not in names and "thongbao" not in names
+    assert vi["commands"][names.index("sangkien")]["description"] == "Gửi sáng kiến"
 
 
 async def test_group_chats_are_ignored(world):

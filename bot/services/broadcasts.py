@@ -6,11 +6,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.buttons import Button
 from bot.i18n import N_
 from bot.services.review import Actor, Outcome
 from storage import broadcasts as broadcast_repo
 
 SENDER_ROLES = ("communications", "admin")
+# The Cancel button of the sender's progress report: "bc:cancel:<broadcast id>".
+CANCEL = Button("bc", "action", "broadcast")
 AUDIENCES = {
     "all": N_("All subscribers"),
     "ward": N_("Subscribers interested in one ward"),

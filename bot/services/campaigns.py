@@ -23,9 +23,17 @@ class CampaignError(ValueError):
     pass
 
 
+SLUG_MAX = 48  # fits a deep link's payload and any button value that names it
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
 def slug_for(title: str, today: date) -> str:
+    """Up to six words of the title and the year, cut at a hyphen, never inside a word."""
+    year = str(today.year)
     words = re.sub(r"[^a-z0-9 ]", "", fold(title)).split()[:6]
-    return "-".join(words + [str(today.year)])[:60] or f"chien-dich-{today.year}"
+    while words and len("-".join(words + [year])) > SLUG_MAX:
+        words.pop()
+    return "-".join(words + [year]) if words else f"chien-dich-{year}"
 
 
 def _values(raw: dict, ref: Reference, now: datetime) -> dict:
@@ -45,6 +53,9 @@ def _values(raw: dict, ref: Reference, now: datetime) -> dict:
 
 
 async def add(conn: AsyncConnection, ref: Reference, raw: dict, now: datetime) -> str:
+    if len(raw["slug"]) > SLUG_MAX or not SLUG.fullmatch(raw["slug"]):
+        raise CampaignError(f"campaign slug {raw['slug']!r}: lowercase letters, digits and "
+                            f"hyphens, at most {SLUG_MAX} characters")
     if await campaign_repo.exists(conn, raw["slug"]):
         raise CampaignError(f"a campaign {raw['slug']!r} exists already")
     await campaign_repo.insert_campaign(conn, _values(raw, ref, now))

@@ -17,6 +17,14 @@ from storage import users as user_repo
 INVITE_VALIDITY = timedelta(days=7)
 # Letters and digits that cannot be mistaken for one another when read aloud or copied.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# The registration's welcome, per role; the unit's name already says which office it is.
+REGISTERED = {
+    "ward_officer": N_("Welcome, {name}. You are registered as an officer of {unit}."),
+    "district_officer": N_("Welcome, {name}. You are registered as an officer of {unit}."),
+    "communications": N_("Welcome, {name}. You are registered as an officer of the "
+                         "communications office (Culture and Information Office)."),
+    "admin": N_("Welcome, {name}. You are registered as an administrator."),
+}
 
 
 def _normalise(code: str) -> str:
@@ -78,7 +86,7 @@ async def redeem(
         conn, user_id=user["id"], unit=found["unit"], role=found["role"], name=name, now=now
     )
     await officer_repo.link_invite(conn, found["id"], officer_id)
-    return Outcome(True, N_("Welcome, {name}. You are registered as {role} of {unit}."),
+    return Outcome(True, REGISTERED[found["role"]],
                    {"name": name, "role": found["role"], "unit": found["unit"]})
 
 

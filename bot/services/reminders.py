@@ -83,7 +83,7 @@ class Jobs:
             return Message(
                 t._("You have an unfinished {what}. Every answer you gave is kept; continue "
                     "whenever you like.").format(what=t.tr(drafts.name(draft["kind"]))),
-                [Option("menu:resume", t._("Continue"))])
+                [Option(drafts.RESUME, t._("Continue"))])
 
         return render
 
@@ -207,7 +207,7 @@ class Jobs:
             options = []
             if person.get("draft"):
                 text += " " + t._("Your unfinished form for it is kept: send it before then.")
-                options.append(Option("menu:resume", t._("Continue")))
+                options.append(Option(drafts.RESUME, t._("Continue")))
             return Message(text, options)
 
         return render

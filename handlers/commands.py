@@ -1,0 +1,188 @@
+"""Every command the bot understands, in one table.
+
+A row names the command in Vietnamese and in English, the handler that runs it, its help line,
+its place in Telegram's command menu (or none) and the roles that may use it. The aliases, the
+help, Telegram's command menu and the officers-only check are all read from this table: adding
+a command is one row and its handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.services import officers as officer_service
+from bot.services.permissions import OFFICER_ROLES, describe
+from handlers import campaigns, entries, flow, help, menu, review, settings
+
+OFFICERS_ONLY = review.OFFICERS_ONLY
+NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
+                   "of your role.")
+COMMUNICATIONS_ONLY = N_("Only the communications office and administrators can do this.")
+DRAFT_KEPT = N_("Your unfinished {what} is kept; choose “Continue my unfinished {what}” in the "
+                "menu to go on.")
+
+
+@dataclass(frozen=True)
+class Command:
+    vi: str  # the Vietnamese name, shown in the help and in Telegram's menu
+    en: str  # the English name, an alias
+    run: Callable[[Context], Awaitable[None]]
+    help: str | None = None  # its help line (a msgid); None: not in the help
+    menu: bool = False  # in Telegram's command menu, in the table's order
+    roles: tuple[str, ...] | None = None  # None: everyone; else only officers of these roles
+    refusal: str = NOT_YOUR_ROLE  # what an officer of another role is told
+    anytime: bool = False  # works before consent and leaves the question being asked as it was
+    keeps_form: bool = False  # the form's question stays (or the handler says what happens)
+    usage: str = ""  # what follows the name in the help ("CODE")
+
+
+async def _start(ctx: Context) -> None:
+    slug = campaigns.deep_link(ctx.event.command_args)
+    if slug:
+        campaigns.show_card(ctx, slug)
+    else:
+        menu.show(ctx, ctx._("Welcome back to Sáng kiến."))
+
+
+def _menu_item(item: str) -> Callable[[Context], Awaitable[None]]:
+    async def run(ctx: Context) -> None:
+        await menu.open_item(ctx, item)
+    return run
+
+
+async def _lookup(ctx: Context) -> None:
+    if ctx.event.command_args:
+        await entries.try_lookup_text(ctx, ctx.event.command_args)
+    else:
+        entries.ask_code(ctx)
+
+
+async def _cancel(ctx: Context) -> None:
+    if not ctx.data.get("draft"):
+        menu.show(ctx, ctx._("There is nothing to cancel."))
+        return
+    if not in_form(ctx):  # at the menu, or already asked: "No, continue" goes on where it stopped
+        ctx.data.pop("replace_with", None)
+        ctx.goto("flow:resume")
+    flow.ask_cancel(ctx)
+
+
+async def _help(ctx: Context) -> None:
+    if in_form(ctx):
+        await flow.reprompt(ctx, help.text(ctx))
+    else:
+        help.show(ctx)
+
+
+async def _register(ctx: Context) -> None:
+    """/dangky CODE: the chat becomes an officer's, welcomed with what their role does."""
+    code = ctx.event.command_args
+    if not code:
+        ctx.note(ctx._("Please send /dangky followed by your registration code, for example "
+                       "/dangky ABCDE-23456."))
+        return
+    outcome = await officer_service.redeem(
+        ctx.conn, user=ctx.user, code=code, display_name=ctx.event.display_name, now=ctx.now
+    )
+    text = describe(ctx.t, ctx.ref, outcome)
+    if outcome.ok:
+        ctx.set_user(role=outcome.params["role"])
+        text += "\n\n" + help.role_text(ctx)
+    ctx.note(text)
+
+
+async def _queue(ctx: Context) -> None:
+    await review.show_queue(ctx)
+
+
+async def _file(ctx: Context) -> None:
+    await review.file_by_code(ctx, ctx.event.command_args)
+
+
+async def _new_campaign(ctx: Context) -> None:
+    await flow.begin(ctx, "campaign")
+
+
+async def _new_broadcast(ctx: Context) -> None:
+    await flow.begin(ctx, "broadcast")
+
+
+async def _stop(ctx: Context) -> None:
+    await settings.stop_announcements(ctx)
+
+
+REVIEWERS = ("ward_officer", "district_officer")
+SENDERS = ("communications", "admin")
+
+COMMANDS = (
+    Command("start", "start", _start),
+    Command("menu", "menu", _menu_item("main"), N_("Main menu"), menu=True),
+    Command("sangkien", "idea", _menu_item("idea"), N_("Send an idea"), menu=True,
+            keeps_form=True),
+    Command("giaithuong", "award", _menu_item("award"),
+            N_("Register for the HCMC Creative Award"), menu=True, keeps_form=True),
+    Command("tracuu", "lookup", _lookup, N_("Look up an entry by its code"), menu=True),
+    Command("hosocuatoi", "mine", _menu_item("mine"), N_("My entries"), menu=True),
+    Command("chiendich", "campaigns", _menu_item("campaigns"), N_("Open campaigns"), menu=True),
+    Command("caidat", "settings", _menu_item("settings"),
+            N_("Settings: language, announcements, erase my data"), menu=True),
+    Command("trogiup", "help", _help, N_("Help"), menu=True, keeps_form=True),
+    Command("huy", "cancel", _cancel, N_("Cancel the form you are filling in"), menu=True,
+            keeps_form=True),
+    Command("dunglai", "stop", _stop, N_("Stop announcements"), menu=True, anytime=True),
+    Command("dangky", "register", _register, anytime=True),
+    Command("hangdoi", "queue", _queue, N_("your unit's queue, oldest first"), roles=REVIEWERS,
+            refusal=N_("Your role has no review queue.")),
+    Command("hoso", "file", _file, N_("an entry's record and its whole history"),
+            roles=OFFICER_ROLES, usage=N_("CODE")),
+    Command("chiendichmoi", "newcampaign", _new_campaign,
+            N_("create a campaign: its title, dates, description and who may take part"),
+            roles=SENDERS, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
+    Command("thongbao", "announce", _new_broadcast,
+            N_("send an announcement to subscribers, a ward, a field or a unit's officers, now "
+               "or at a time"), roles=SENDERS, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
+)
+
+ALIASES = {name: c for c in COMMANDS for name in (c.vi, c.en)}
+# Telegram's command menu: (name, description msgid), in the table's order.
+COMMAND_MENU = [(c.vi, c.help) for c in COMMANDS if c.menu]
+
+
+def find(name: str | None) -> Command | None:
+    return ALIASES.get(name or "")
+
+
+def may_use(command: Command, role: str | None) -> bool:
+    return command.roles is None or (role or "resident") in command.roles
+
+
+def for_role(role: str | None) -> list[Command]:
+    """The commands the help shows to `role`: everyone's, then those of the role."""
+    return [c for c in COMMANDS if c.help and may_use(c, role)]
+
+
+def in_form(ctx: Context) -> bool:
+    return ctx.state.startswith("flow:") and ctx.state not in ("flow:cancel", "flow:replace")
+
+
+async def run(ctx: Context, command: Command) -> None:
+    """Run a command the sender may use, or say why not."""
+    if not may_use(command, ctx.user.get("role")):
+        ctx.note(ctx.tr(command.refusal if ctx.is_officer else OFFICERS_ONLY))
+        return
+    draft = ctx.data.get("draft")
+    if draft and in_form(ctx) and not (command.keeps_form or command.anytime):
+        ctx.note(ctx._(DRAFT_KEPT).format(what=ctx.tr(menu.DRAFT_NAMES[draft["kind"]])))
+    await command.run(ctx)
+
+
+async def unknown(ctx: Context) -> None:
+    text = ctx._("I do not know the command /{command}. Here is what I can do:").format(
+        command=(ctx.event.command or "")[:32])
+    if in_form(ctx):
+        await flow.reprompt(ctx, f"{text}\n\n{help.text(ctx)}")
+    else:
+        help.show(ctx, text)
