@@ -187,8 +187,8 @@ class Broadcaster:
                        "{blocked}, failed {failed}.").format(
                 id=broadcast["id"], done=done, total=total, sent=counts.get("sent", 0),
                 blocked=counts.get("blocked", 0), failed=counts.get("failed", 0))
-            options = [] if final else [Option(broadcast_service.CANCEL.pack("cancel", broadcast["id"]),
-                                                 t._("Cancel"))]
+            cancel = broadcast_service.CANCEL.pack("cancel", broadcast["id"])
+            options = [] if final else [Option(cancel, t._("Cancel"))]
             return Message(text, options)
 
         return sender, render, current.get("progress_ref")
