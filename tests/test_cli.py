@@ -125,11 +125,14 @@ def test_campaigns_add_list_close_and_qr(sqlite_url, tmp_path):
 
 
 def test_console_clock_runs_what_is_due(sqlite_url):
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
 
     env = {"SANGKIEN_DATABASE_URL": sqlite_url}
-    # The session runs on real time until the clock line: the draft is touched now.
-    later = datetime.now(UTC) + timedelta(days=2)
+    # The session runs on real time until the clock line: the draft is touched now. The clock
+    # moves to 10:00 two days later, outside the quiet hours when reminders wait.
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    later = (datetime.now(tz) + timedelta(days=2)).replace(hour=10, minute=0)
     lines = "\n".join([
         "/start", '{"choose": "consent:yes"}', '{"choose": "menu:idea"}', "ben nghe",
         json.dumps({"clock": later.isoformat()}),

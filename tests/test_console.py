@@ -166,6 +166,8 @@ def test_review_path_in_the_console_with_every_notification(db_url):
         {"user": d, "choose": f"q:shortlist:{entry_id}"},
         {"user": d, "choose": f"q:nominate:{entry_id}"},
         {"user": d, "choose": f"q:award:{entry_id}"},
+        {"user": d, "choose": f"q:award:{entry_id}:first"},  # the level, then the prize
+        {"user": d, "text": "Bằng khen và 5.000.000 đồng"},
     ]))
     question = [m for m in later[1] if m["to"] == r]
     assert "gian hàng" in question[0]["text"]
@@ -174,7 +176,7 @@ def test_review_path_in_the_console_with_every_notification(db_url):
     assert "40 gian hàng" in answered[0]["text"]
     forwarded = later[5]
     assert {m["to"] for m in forwarded} == {w, r, d}
-    for turn in later[6:]:
+    for turn in later[6:8] + later[10:]:
         assert [m["to"] for m in turn].count(r) == 1  # the author hears of every step
     status = turns(run_chat(db_url, [{"user": r, "text": f"/tracuu {code}"}]))[0][0]["text"]
     assert "Đạt giải" in status or "đạt giải" in status.lower()

@@ -177,3 +177,19 @@ async def test_the_officers_digest_is_not_sent_at_half_past_eleven_but_next_morn
     assert len(lan.inbox) == before + 1 and code in lan.inbox[-1].text
     await run(dispatcher, clock, local(2, 9, month=12), lan)
     assert len(lan.inbox) == before + 1
+
+
+def test_console_clock_line_holds_a_night_reminder_until_seven(sqlite_url):
+    from tests.test_console import run_chat, turns
+
+    out = turns(run_chat(sqlite_url, [
+        {"clock": "2026-11-24T23:45:00+07:00"},
+        {"user": 1001, "text": "/start"}, {"user": 1001, "choose": "consent:yes"},
+        {"user": 1001, "text": "/sangkien"}, {"user": 1001, "text": "ben nghe"},
+        {"clock": "2026-11-25T23:50:00+07:00"}, {"clock": "2026-11-26T06:45:00+07:00"},
+        {"clock": "2026-11-26T07:00:00+07:00"}, {"clock": "2026-11-26T09:00:00+07:00"},
+    ]))
+    night, dawn, seven, later = out[-4:]
+    assert night == [] and dawn == []
+    assert len(seven) == 1 and seven[0]["options"][0]["value"] == "menu:resume"
+    assert later == []

@@ -31,7 +31,6 @@ WARD_DUE = ("submitted", "accepted")
 DISTRICT_DUE = ("forwarded", "shortlisted", "nominated")
 # A step's target meaning "the status the entry had before the officers' question".
 PREVIOUS = "previous"
-WAITING = ("submitted", "accepted", "needs_info")
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,8 @@ class Step:
     """One transition of the workflow. `effects` name what else the step writes (see
     Review._effects); `choice` is what the officer picks first (a ward, an award level);
     `confirm` marks the irreversible steps, which the officer confirms; `via` is a step taken
-    first when the entry is still in that step's source (forwarding a new entry takes it)."""
+    first when the entry is still in that step's source (forwarding a new entry takes it).
+    Any step out of `needs_info` restarts the due clock, moved by the working days it waited."""
 
     action: str
     sources: tuple[str, ...]
@@ -59,9 +59,9 @@ STEPS = {
         Step("ask_info", ("submitted", "accepted"), "needs_info", WARD, needs_note=True,
              effects=("pause",)),
         Step("unask", ("needs_info",), PREVIOUS, WARD),
-        Step("reject", WAITING, "rejected", WARD, needs_note=True, confirm=True),
-        Step("duplicate", WAITING, "duplicate", WARD, needs_note=True, confirm=True),
-        Step("transfer", WAITING, "submitted", WARD, choice="ward", effects=("move", "requeue")),
+        Step("reject", WARD_QUEUE, "rejected", WARD, needs_note=True, confirm=True),
+        Step("duplicate", WARD_QUEUE, "duplicate", WARD, needs_note=True, confirm=True),
+        Step("transfer", WARD_QUEUE, "submitted", WARD, choice="ward", effects=("move", "requeue")),
         Step("forward", ("accepted", "needs_info"), "forwarded", WARD, effects=("requeue",),
              via="take"),
         Step("recognise", ("accepted",), "recognised", WARD, confirm=True),
