@@ -15,6 +15,7 @@ from bot.buttons import Button
 # the menu's own option, so it is defined here, below both.
 MENU = Button("menu", "item")
 RESUME = MENU.pack("resume")
+MAIN = MENU.pack("main")
 
 
 @dataclass(frozen=True)

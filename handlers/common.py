@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.buttons import Button
 from bot.context import Context
+from bot.drafts import MAIN
 from bot.i18n import N_
 from bot.model import Option
-from handlers.menu import MAIN
 
 NAV = Button("nav", "step")
 BACK = NAV.pack("back")
