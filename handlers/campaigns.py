@@ -121,7 +121,7 @@ async def create_campaign(ctx: Context, draft: dict) -> Done | Kept:
     return Done(ctx._("The campaign {slug} is created.").format(slug=slug) + link)
 
 
-CAMPAIGN = register(Form(
+CAMPAIGN_FORM = register(Form(
     "campaign", N_("the new campaign"), N_("campaign"), (
         TextField("title_vi", N_("Title of the campaign in Vietnamese?"),
                   N_("Title (Vietnamese)"), max_len=300, min_len=5),
