@@ -16,6 +16,7 @@ from bot.i18n import N_
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, describe
 from handlers import campaigns, entries, flow, help, menu, review, settings
+from handlers.form import FORMS
 
 OFFICERS_ONLY = review.OFFICERS_ONLY
 NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
@@ -175,7 +176,7 @@ async def run(ctx: Context, command: Command) -> None:
         return
     draft = ctx.data.get("draft")
     if draft and in_form(ctx) and not (command.keeps_form or command.anytime):
-        ctx.note(ctx._(DRAFT_KEPT).format(what=ctx.tr(menu.DRAFT_NAMES[draft["kind"]])))
+        ctx.note(ctx._(DRAFT_KEPT).format(what=ctx.tr(FORMS[draft["kind"]].draft_name)))
     await command.run(ctx)
 
 

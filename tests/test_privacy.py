@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import make_url, select, text, update
 
 from bot.model import Attachment
-from handlers.forms import ENTRY_FORMS, FORMS
+from handlers.forms import AWARD, IDEA
 from storage.personal import (
     IMPERSONAL_COLUMNS,
     IMPERSONAL_DETAILS,
@@ -191,7 +191,7 @@ def test_every_column_that_may_hold_a_name_or_contact_is_classified():
 
 def test_every_answer_kept_in_an_entrys_details_is_classified():
     columns = set(entries.c.keys()) | {"ward", "phone", "award_field", "files"}
-    detail_keys = {f.name for kind in ENTRY_FORMS for f in FORMS[kind]} - columns
+    detail_keys = {f.name for form in (IDEA, AWARD) for f in form.fields} - columns
     assert "authors" in detail_keys
     assert detail_keys - PERSONAL_DETAILS - IMPERSONAL_DETAILS == set(), (
         "say in storage/personal.py whether these answers hold a person's name or contact"
