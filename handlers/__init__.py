@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.buttons import Button, prefix_of
 from bot.context import Context
-from bot.services import broadcasts
+from bot.services import broadcasts as broadcast_service
 from bot.services.permissions import OFFICER_ROLES
 from bot.services.review import actor_for, describe
 from handlers import answer, campaigns, commands, entries, flow, menu, review, settings, start
@@ -34,11 +34,11 @@ STATES = {
 
 
 async def broadcast_cancel(ctx: Context, value: str) -> None:
-    fields = broadcasts.CANCEL.unpack(value)
+    fields = broadcast_service.CANCEL.unpack(value)
     if not fields or fields["action"] != "cancel" or not fields["broadcast"].isdigit():
         ctx.say(ctx._("That button is not valid any more. Send /hangdoi for your queue."))
         return
-    outcome = await broadcasts.cancel(ctx.conn, await actor_for(ctx.conn, ctx.user),
+    outcome = await broadcast_service.cancel(ctx.conn, await actor_for(ctx.conn, ctx.user),
                                       int(fields["broadcast"]), ctx.now)
     ctx.say(describe(ctx.t, ctx.ref, outcome))
 
