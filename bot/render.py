@@ -15,8 +15,12 @@ def unit_name(ref: Reference, t: Translator, slug: str) -> str:
 
 
 def handling_unit(ref: Reference, entry: dict) -> str:
-    """The unit that holds the entry now: the district's once forwarded, else its ward."""
+    """The unit that holds the entry now: the one above its ward once forwarded, else its
+    ward."""
     if entry["status"] in DISTRICT_STATUSES:
+        parent = ref.parent_of(entry["unit"])
+        if parent is not None:
+            return parent.slug
         above = next((u for u in ref.units if u.kind != "ward"), None)
         if above is not None:
             return above.slug

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.calendar import QuietHours
 from bot.context import Context
 from bot.i18n import N_
 from bot.services import broadcasts
@@ -37,15 +38,31 @@ async def _reach(ctx: Context, draft: dict) -> str:
     return ctx._("It will reach {count} recipient(s).").format(count=count)
 
 
+NOBODY = N_("Nobody would receive this announcement: no subscriber matches this audience. "
+            "Please change the audience; your text is kept.")
+QUIET = N_("{time} falls in the quiet hours ({start}:00–{end}:00), when residents are not "
+           "written to, so it will go out at {real}.")
+
+
 async def send_broadcast(ctx: Context, draft: dict) -> Done | Kept:
     answers = draft["answers"]
+    audience = _audience(answers)
+    if await broadcasts.count(ctx.conn, audience) == 0:
+        return Kept(ctx._(NOBODY))
     send_at = datetime.fromisoformat(answers["send_at"]) if answers.get("send_at") else ctx.now
     photo = (answers.get("photo") or {}).get("ref")
     outcome = await broadcasts.create(
         ctx.conn, await actor_for(ctx.conn, ctx.user), text=answers["text"], photo=photo,
-        audience=_audience(answers), send_at=send_at, now=ctx.now,
+        audience=audience, send_at=send_at, now=ctx.now,
     )
-    return Done(describe(ctx.t, ctx.ref, outcome))
+    text = describe(ctx.t, ctx.ref, outcome)
+    settings = ctx.settings
+    real = QuietHours(settings.quiet_start, settings.quiet_end, ctx.ref.tz).end_after(send_at)
+    if outcome.ok and answers.get("send_at") and real is not None:
+        text += "\n" + ctx._(QUIET).format(
+            time=ctx.t.datetime(send_at), start=f"{settings.quiet_start:02d}",
+            end=f"{settings.quiet_end:02d}", real=ctx.t.datetime(real))
+    return Done(text)
 
 
 BROADCAST = register(Form(

@@ -186,3 +186,28 @@ async def test_one_chat_gets_at_most_one_message_a_second(dispatcher, clock):
     await _worker(dispatcher, on_send=lambda: times.append(time.monotonic())).run()
     assert len([r for r in person.inbox if "Thông báo nhanh" in r.text]) == 2
     assert times[1] - times[0] >= 0.99
+
+
+async def test_an_announcement_that_would_reach_nobody_is_refused_and_its_text_kept(
+        dispatcher, engine):
+    await _subscriber(dispatcher, "2601", wards=["tan-dinh"])
+    comms = await register_officer(dispatcher, "9601", "quan-1", "communications", "VHTT")
+    await _compose(comms, "Thông báo chỉ cho phường Bến Nghé.", "ward", "ben-nghe")
+    await comms.press("form:confirm")
+    t = dispatcher.translator("vi")
+    assert t._("Nobody would receive this announcement: no subscriber matches this audience. "
+               "Please change the audience; your text is kept.") in comms.text
+    async with engine.connect() as conn:
+        row = await user_repo.load_user(conn, "console", "9601")
+        assert await broadcast_repo.get(conn, 1) is None
+    assert row["data"]["draft"]["answers"]["text"] == "Thông báo chỉ cho phường Bến Nghé."
+
+
+async def test_an_announcement_set_in_the_quiet_hours_says_when_it_really_goes_out(
+        dispatcher, engine):
+    await _subscriber(dispatcher, "2701")
+    comms = await register_officer(dispatcher, "9701", "quan-1", "communications", "VHTT")
+    await _compose(comms, "Thông báo gửi vào buổi tối.", "all", when="26/11/2026 22:30")
+    await comms.press("form:confirm")
+    assert "22:30 ngày 26/11/2026" in comms.text
+    assert "07:00 ngày 27/11/2026" in comms.text

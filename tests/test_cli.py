@@ -234,8 +234,8 @@ def test_officer_invited_from_another_folder_registers_on_the_bots_database(tmp_
     env = _env_without_settings(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    made = _cli(["officers", "invite", "--unit", "da-kao", "--role", "ward_officer",
-                 "--name", "Cán bộ Đa Kao"], cwd=elsewhere, env=env)
+    made = _cli(["officers", "invite", "--unit", "ben-thanh", "--role", "ward_officer",
+                 "--name", "Cán bộ Bến Thành"], cwd=elsewhere, env=env)
     assert made.returncode == 0, made.stderr
     database = tmp_path / "xdg-data" / "sangkien" / "sangkien.db"
     assert made.stderr.strip() == f"sangkien: database sqlite:///{database}"
@@ -243,7 +243,7 @@ def test_officer_invited_from_another_folder_registers_on_the_bots_database(tmp_
     chat = _cli(["chat", "--json", "--user", "5151"], cwd=ROOT, env=env,
                 stdin=f"/dangky {code}\n/hangdoi\n")
     assert chat.returncode == 0, chat.stderr
-    assert "Cán bộ Đa Kao" in chat.stdout and "Phường Đa Kao" in chat.stdout
+    assert "Cán bộ Bến Thành" in chat.stdout and "Phường Bến Thành" in chat.stdout
     assert not (elsewhere / "data").exists() and not (ROOT / "data" / "sangkien.db").exists()
 
 

@@ -14,6 +14,7 @@ from bot.dispatcher import Dispatcher
 from bot.services import campaigns as campaign_service
 from handlers.fields import ChoiceField
 from handlers.form import FORMS
+from storage import campaigns as campaign_repo
 from storage import entries as entry_repo
 from storage import users as user_repo
 from storage.tables import attachments, users
@@ -33,7 +34,9 @@ async def _add_campaign(dispatcher: Dispatcher, slug: str, title: str) -> None:
     async with dispatcher.engine.begin() as conn:
         await campaign_service.seed(conn, dispatcher.ref, dispatcher.settings.campaigns_file,
                                     dispatcher.clock())
-        await campaign_service.add(conn, dispatcher.ref, raw, dispatcher.clock())
+        # Written as a row kept from before slugs were capped at 48 characters.
+        await campaign_repo.insert_campaign(
+            conn, campaign_service._values(raw, dispatcher.ref, dispatcher.clock()))
     dispatcher.campaigns.invalidate()
 
 

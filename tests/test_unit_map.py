@@ -8,6 +8,7 @@ from bot.config import DATA_DIR, Settings
 from bot.dispatcher import Dispatcher
 from bot.reference import Reference
 from bot.services import officers as officer_service
+from storage import entries as entry_repo
 from tests.conftest import Resident, with_settings
 from tests.flows import submit_idea
 from tests.officers import register_officer
@@ -57,3 +58,38 @@ async def test_the_citys_board_takes_officers_and_district_1_no_longer_does(
                 await officer_service.invite(conn, switched.ref, unit=unit, role=role,
                                              name=None, now=clock())
     await switched.close()
+
+
+async def test_a_forwarded_entry_goes_to_the_citys_board_under_the_2025_map(
+        settings, engine, clock):
+    switched = Dispatcher(with_settings(settings, units_file=NEW_MAP), engine, clock=clock)
+    ward = await register_officer(switched, "9611", "ben-thanh", "ward_officer", "Cán bộ Lan")
+    board = await register_officer(switched, "9612", "so-noi-vu", "district_officer",
+                                   "Ban Thi đua – Khen thưởng")
+    author = Resident(switched, user="9613")
+    await author.consent()
+    code = await submit_idea(author, ward="ben thanh")
+    async with engine.connect() as conn:
+        entry_id = (await entry_repo.entry_by_code(conn, code))["id"]
+    await ward.press(f"q:forward:{entry_id}")
+    assert code in board.inbox[-1].text  # the city's board hears of it
+    await author.say(f"/tracuu {code}")
+    assert "Sở Nội vụ" in author.text  # and it is the unit that now holds the entry
+    await switched.close()
+
+
+async def test_under_the_ten_ward_map_a_forwarded_entry_goes_to_district_1_not_the_city(
+        dispatcher, engine, resident):
+    ward = await register_officer(dispatcher, "9621", "ben-nghe", "ward_officer", "Cán bộ Lan")
+    district = await register_officer(dispatcher, "9622", "quan-1", "district_officer",
+                                      "Phòng Nội vụ")
+    city = await register_officer(dispatcher, "9623", "so-noi-vu", "district_officer",
+                                  "Ban Thi đua – Khen thưởng")
+    code = await submit_idea(resident, ward="ben nghe")
+    async with engine.connect() as conn:
+        entry_id = (await entry_repo.entry_by_code(conn, code))["id"]
+    await ward.press(f"q:forward:{entry_id}")
+    assert code in district.inbox[-1].text
+    assert not any(code in r.text for r in city.inbox)  # the city hears of it from Quận 1
+    await resident.say(f"/tracuu {code}")
+    assert "Quận 1" in resident.text and "Sở Nội vụ" not in resident.text

@@ -282,7 +282,7 @@ class Review:
                                   note: str | None, asked: dict | None) -> None:
         whom, headline = OFFICER_NEWS.get(step.action, (None, None))
         if whom == "district":
-            await self._notify_officers(entry, role="district_officer", unit=None,
+            await self._notify_officers(entry, **self._upper_queue(entry),
                                         headline=headline, extra_line=note)
         elif whom == "new_ward":
             await self._notify_officers(entry, role="ward_officer", unit=entry["unit"],
@@ -293,12 +293,17 @@ class Review:
                                         headline=headline, asker=asker,
                                         extra_line=note if step.level == AUTHOR else None)
 
-    @staticmethod
-    def _queue_of(entry: dict) -> dict:
-        """Whose queue an entry sits in: the district's, or its ward's."""
+    def _queue_of(self, entry: dict) -> dict:
+        """Whose queue an entry sits in: the unit above its ward, or its ward's."""
         if entry["status"] in DISTRICT_QUEUE:
-            return {"unit": None, "role": "district_officer"}
+            return self._upper_queue(entry)
         return {"unit": entry["unit"], "role": "ward_officer"}
+
+    def _upper_queue(self, entry: dict) -> dict:
+        """The officers of the unit a ward forwards to: its parent in the units tree (the
+        district, or since July 2025 the city's emulation board)."""
+        parent = self.ref.parent_of(entry["unit"])
+        return {"unit": parent.slug if parent else None, "role": "district_officer"}
 
     async def _notify_officers(self, entry: dict, *, role: str | None, unit: str | None,
                                headline: str, extra_line: str | None = None,
@@ -306,6 +311,9 @@ class Review:
                                asker: int | None = None) -> None:
         """`asker`: the officer who asked the question is told it is theirs."""
         recipients = await officer_repo.recipients(self.conn, unit=unit, role=role)
+        if not recipients and role == "district_officer" and unit is not None:
+            # Nobody is bound to the parent unit yet: every officer of that level hears of it.
+            recipients = await officer_repo.recipients(self.conn, role=role)
         if groups and unit in self.group_chats:
             channel, _, chat = self.group_chats[unit].partition(":")
             recipients.append({"id": None, "channel": channel, "external_id": chat,
