@@ -2,9 +2,10 @@
 connection in autocommit mode, compiled once from the Core table.
 
 `python -m bench.tools.profile_step` measures what each way of reaching SQLite costs here: a
-pooled SQLAlchemy transaction with a read and a write is about 1 ms; one statement on a long-lived driver connection is a
-fraction of that. A plain step (an answer stored in the draft) needs nothing else, so it takes
-this path; a step that reads or writes anything more goes through SQLAlchemy in one transaction.
+pooled SQLAlchemy transaction with a read and a write is about 1 ms; one statement on a
+long-lived driver connection is a fraction of that. A plain step (an answer stored in the draft)
+needs nothing else, so it takes this path; a step that reads or writes anything more goes
+through SQLAlchemy in one transaction.
 """
 
 from __future__ import annotations
