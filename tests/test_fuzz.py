@@ -79,7 +79,7 @@ events = st.builds(
 
 STATES = re.compile(
     r"^(new|consent|declined|menu|lookup|mine|settings|settings:erase|answer|review"
-    r"|review:\w+:\d+|flow:\w+)$"
+    r"|review:note|flow:\w+)$"
 )
 
 
