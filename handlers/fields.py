@@ -275,18 +275,19 @@ ALLOWED_DOCUMENTS = {
     "image/png": "png",
 }
 ALLOWED_EXTENSIONS = set(ALLOWED_DOCUMENTS.values()) | {"jpeg"}
-UNKNOWN_MIME = ("", "application/octet-stream")  # says nothing: the name decides
+UNKNOWN_MIME = ("", "application/octet-stream")  # a declared type that says nothing
 FILE_TYPES_TEXT = N_("PDF, Word, Excel, PowerPoint, OpenDocument text, JPEG or PNG")
 MB = 1_048_576
 
 
 def _accepted_type(attachment) -> bool:
-    if attachment.key is not None:  # stored: its type was read from its bytes (bot.files)
-        return attachment.mime in ALLOWED_DOCUMENTS
-    if (attachment.mime or "") not in UNKNOWN_MIME:
-        return attachment.mime in ALLOWED_DOCUMENTS  # the type read from the bytes wins
-    extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
-    return extension in ALLOWED_EXTENSIONS
+    """The type decides: the one read from the bytes once the file is stored (bot.files), else
+    the one its channel declared. Only a file the bot could not read, whose channel declared
+    nothing useful, goes by its name."""
+    if attachment.key is None and (attachment.mime or "") in UNKNOWN_MIME:
+        extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
+        return extension in ALLOWED_EXTENSIONS
+    return attachment.mime in ALLOWED_DOCUMENTS
 
 
 def sizes_in_mb(ctx: Context, size: int, limit: int) -> tuple[str, str]:
