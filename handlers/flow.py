@@ -297,4 +297,4 @@ async def _confirm(ctx: Context) -> None:
         ctx.data.pop("draft", None)
         menu.show(ctx, outcome.text)
     else:
-        await show_summary(ctx, outcome.text)
+        await show_summary(ctx, outcome.message)
