@@ -86,23 +86,6 @@ class Field:
         return ctx.event.text if ctx.event.choice is None else None
 
 
-def length_problem(ctx: Context, text: str, label: str, min_len: int, max_len: int) -> str | None:
-    """Why a typed answer is too long or too short, counted in visible characters."""
-    length = visible_length(text)
-    if length > max_len:
-        return ctx._(
-            "That is {length} characters long; the limit for {label} is {limit}. "
-            "Please shorten it and send it again; your other answers are kept."
-        ).format(length=length, label=ctx._(label).lower(), limit=max_len)
-    if length == 0:
-        return ctx._("That message has no visible characters. Please type your answer.")
-    if length < min_len:
-        return ctx._("That is too short: please write at least {limit} characters.").format(
-            limit=min_len
-        )
-    return None
-
-
 @dataclass(frozen=True)
 class TextField(Field):
     max_len: int = 500
@@ -114,8 +97,24 @@ class TextField(Field):
             return self.wrong_kind(ctx)
         if text.startswith("/"):
             return Retry(ctx._("Commands cannot be used as an answer. Please type your answer."))
-        problem = length_problem(ctx, text, self.label, self.min_len, self.max_len)
+        problem = self.length_problem(ctx, text)
         return Retry(problem) if problem else self.clean(ctx, text)
+
+    def length_problem(self, ctx: Context, text: str) -> str | None:
+        """Why a typed answer is too long or too short, counted in visible characters."""
+        length = visible_length(text)
+        if length > self.max_len:
+            return ctx._(
+                "That is {length} characters long; the limit for {label} is {limit}. "
+                "Please shorten it and send it again; your other answers are kept."
+            ).format(length=length, label=ctx._(self.label).lower(), limit=self.max_len)
+        if length == 0:
+            return ctx._("That message has no visible characters. Please type your answer.")
+        if length < self.min_len:
+            return ctx._("That is too short: please write at least {limit} characters.").format(
+                limit=self.min_len
+            )
+        return None
 
     def clean(self, ctx: Context, text: str) -> Answer | Retry:
         return Answer(text)
