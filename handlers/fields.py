@@ -66,11 +66,15 @@ class Field:
     def options(self, ctx: Context) -> list[Option]:
         return []
 
+    def navigation(self, ctx: Context) -> list[Option]:
+        """Skip (when optional), Back and Cancel: offered with the question and with a Stay."""
+        return nav(ctx, skip=self.optional)
+
     def ask(self, ctx: Context, prefix: str | None = None) -> None:
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.options(ctx) + nav(ctx, skip=self.optional), free_text=self.free_text)
+        ctx.say(text, self.options(ctx) + self.navigation(ctx), free_text=self.free_text)
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         raise NotImplementedError
@@ -240,7 +244,7 @@ class PhoneField(Field):
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, nav(ctx, skip=self.optional), free_text=True,
+        ctx.say(text, self.navigation(ctx), free_text=True,
                 request_contact=ctx._("Share my phone number"))
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
@@ -332,6 +336,10 @@ class FilesField(Field):
     def options(self, ctx: Context) -> list[Option]:
         return [Option(CLEAR_FILES, ctx._("Remove these files"))] if self._files(ctx) else []
 
+    def navigation(self, ctx: Context) -> list[Option]:
+        files = self._files(ctx)  # Done once there are files; Skip while there are none
+        return nav(ctx, done=bool(files), skip=not files)
+
     def ask(self, ctx: Context, prefix: str | None = None) -> None:
         files = self._files(ctx)
         text = ctx._(self.prompt).format(
@@ -341,7 +349,7 @@ class FilesField(Field):
             text += "\n" + ctx._("Files received so far: {count}.").format(count=len(files))
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.options(ctx) + nav(ctx, done=bool(files), skip=not files))
+        ctx.say(text, self.options(ctx) + self.navigation(ctx))
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         files = self._files(ctx)

@@ -254,7 +254,7 @@ async def _on_answer(ctx: Context, step: str) -> None:
     elif isinstance(result, Stay):
         draft["answers"][field.name] = result.value
         draft["collecting"] = field.name
-        ctx.say(result.message, field.options(ctx) + nav(ctx, done=True))
+        ctx.say(result.message, field.options(ctx) + field.navigation(ctx))
     else:
         draft["answers"][field.name] = result.value
         draft.pop("collecting", None)
