@@ -74,7 +74,12 @@ class Field:
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.options(ctx) + self.navigation(ctx), free_text=self.free_text)
+        ctx.say(text, self.options(ctx) + self.navigation(ctx), free_text=self.free_text,
+                request_contact=self.contact_request(ctx))
+
+    def contact_request(self, ctx: Context) -> str | None:
+        """The label of a "share my phone number" button, for a question that offers one."""
+        return None
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         raise NotImplementedError
@@ -240,12 +245,8 @@ class PhoneField(Field):
     wrong_kind_message: ClassVar[str] = N_(
         "Please type a phone number, share your contact, or choose one of the options.")
 
-    def ask(self, ctx: Context, prefix: str | None = None) -> None:
-        text = ctx._(self.prompt)
-        if prefix:
-            text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.navigation(ctx), free_text=True,
-                request_contact=ctx._("Share my phone number"))
+    def contact_request(self, ctx: Context) -> str | None:
+        return ctx._("Share my phone number")
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         typed = ctx.event.contact or self.typed(ctx)
