@@ -11,8 +11,8 @@ from bot.i18n import N_
 from bot.services import broadcasts
 from bot.services.review import actor_for, describe
 from handlers.datefields import MomentField
-from handlers.fields import ChoiceField, PhotoField, TextField, WardField
-from handlers.form import Done, Form, Kept, register
+from handlers.fields import ChoiceField, PhotoField, Retry, TextField, WardField
+from handlers.form import Done, Form, register
 from handlers.forms import named, wards
 
 
@@ -44,11 +44,11 @@ QUIET = N_("{time} falls in the quiet hours ({start}:00–{end}:00), when reside
            "written to, so it will go out at {real}.")
 
 
-async def send_broadcast(ctx: Context, draft: dict) -> Done | Kept:
+async def send_broadcast(ctx: Context, draft: dict) -> Done | Retry:
     answers = draft["answers"]
     audience = _audience(answers)
     if await broadcasts.count(ctx.conn, audience) == 0:
-        return Kept(ctx._(NOBODY))
+        return Retry(ctx._(NOBODY))
     send_at = datetime.fromisoformat(answers["send_at"]) if answers.get("send_at") else ctx.now
     photo = (answers.get("photo") or {}).get("ref")
     outcome = await broadcasts.create(

@@ -13,8 +13,8 @@ from bot.services import campaigns as campaign_service
 from handlers import flow, menu
 from handlers.common import MAIN_MENU
 from handlers.datefields import DateField
-from handlers.fields import ChoiceField, TextField
-from handlers.form import Done, Form, Kept, register
+from handlers.fields import ChoiceField, Retry, TextField
+from handlers.form import Done, Form, register
 
 # A campaign is named in a button by a short id of its slug, never the slug itself: a long
 # title makes a long slug, and Telegram refuses values over 64 bytes.
@@ -99,7 +99,7 @@ def _kinds(ctx: Context) -> list[tuple[str, str]]:
             ("both", ctx._("Both"))]
 
 
-async def create_campaign(ctx: Context, draft: dict) -> Done | Kept:
+async def create_campaign(ctx: Context, draft: dict) -> Done | Retry:
     answers = draft["answers"]
     kinds = ["idea", "award"] if answers["kinds"] == "both" else [answers["kinds"]]
     raw = {
@@ -113,7 +113,7 @@ async def create_campaign(ctx: Context, draft: dict) -> Done | Kept:
     try:
         slug = await campaign_service.add(ctx.conn, ctx.ref, raw, ctx.now)
     except campaign_service.CampaignError:
-        return Kept(ctx._("A campaign with this title exists already; please change the title."))
+        return Retry(ctx._("A campaign with this title exists already; please change the title."))
     ctx.campaigns_changed = True
     link = ""
     if ctx.settings.telegram_bot_username:

@@ -36,25 +36,33 @@ def parse_date(text: str) -> date | None:
         raise NoSuchDay(text) from error
 
 
-def no_such_day(ctx: Context, typed: str) -> Retry:
-    return Retry(ctx._("There is no day “{typed}” in the calendar. Please check the day and the "
-                       "month.").format(typed=typed.strip()[:20]))
-
-
 @dataclass(frozen=True)
-class DateField(Field):
-    """A calendar date; `not_before` names an earlier answer it may not precede."""
-
-    not_before: str | None = None
+class _WrittenDate(Field):
+    """A question answered by typing a date: a button or an attachment is the wrong kind, and a
+    day the calendar does not have is refused the same way by each of them."""
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         typed = self.typed(ctx)
         if typed is None:
             return self.wrong_kind(ctx)
         try:
-            day = parse_date(typed)
-        except NoSuchDay:
-            return no_such_day(ctx, typed)
+            return self.read(ctx, typed.strip())
+        except NoSuchDay as error:
+            return Retry(ctx._("There is no day “{typed}” in the calendar. Please check the day "
+                               "and the month.").format(typed=error.args[0][:20]))
+
+    def read(self, ctx: Context, text: str) -> Answer | Retry:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class DateField(_WrittenDate):
+    """A calendar date; `not_before` names an earlier answer it may not precede."""
+
+    not_before: str | None = None
+
+    def read(self, ctx: Context, text: str) -> Answer | Retry:
+        day = parse_date(text)
         if day is None:
             return Retry(ctx._("Please write the date as day/month/year, for example "
                                "31/12/2026."))
@@ -69,18 +77,11 @@ class DateField(Field):
 
 
 @dataclass(frozen=True)
-class MonthField(Field):
+class MonthField(_WrittenDate):
     """A month (03/2024) or a day (15/03/2024) in the past, as when something began."""
 
-    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
-        typed = self.typed(ctx)
-        if typed is None:
-            return self.wrong_kind(ctx)
-        text = typed.strip()
-        try:
-            day = parse_date(text)
-        except NoSuchDay:
-            return no_such_day(ctx, text)
+    def read(self, ctx: Context, text: str) -> Answer | Retry:
+        day = parse_date(text)
         if day is not None:
             first, shown = day, day.strftime("%d/%m/%Y")
         elif match := _MY.fullmatch(text):
@@ -98,18 +99,12 @@ class MonthField(Field):
 
 
 @dataclass(frozen=True)
-class MomentField(Field):
+class MomentField(_WrittenDate):
     """A moment in the future, local time (`31/12/2026 08:00`); Skip means now."""
 
-    def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
-        typed = self.typed(ctx)
-        if typed is None:
-            return self.wrong_kind(ctx)
-        date_part, _, time_part = typed.strip().partition(" ")
-        try:
-            day = parse_date(date_part)
-        except NoSuchDay:
-            return no_such_day(ctx, date_part)
+    def read(self, ctx: Context, text: str) -> Answer | Retry:
+        date_part, _, time_part = text.partition(" ")
+        day = parse_date(date_part)
         clock = _HM.fullmatch(time_part.strip() or "08:00")
         moment = None
         if day and clock and int(clock[1]) < 24 and int(clock[2] or 0) < 60:

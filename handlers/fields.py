@@ -66,11 +66,20 @@ class Field:
     def options(self, ctx: Context) -> list[Option]:
         return []
 
+    def navigation(self, ctx: Context) -> list[Option]:
+        """Skip (when optional), Back and Cancel: offered with the question and with a Stay."""
+        return nav(ctx, skip=self.optional)
+
     def ask(self, ctx: Context, prefix: str | None = None) -> None:
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.options(ctx) + nav(ctx, skip=self.optional), free_text=self.free_text)
+        ctx.say(text, self.options(ctx) + self.navigation(ctx), free_text=self.free_text,
+                request_contact=self.contact_request(ctx))
+
+    def contact_request(self, ctx: Context) -> str | None:
+        """The label of a "share my phone number" button, for a question that offers one."""
+        return None
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         raise NotImplementedError
@@ -86,23 +95,6 @@ class Field:
         return ctx.event.text if ctx.event.choice is None else None
 
 
-def length_problem(ctx: Context, text: str, label: str, min_len: int, max_len: int) -> str | None:
-    """Why a typed answer is too long or too short, counted in visible characters."""
-    length = visible_length(text)
-    if length > max_len:
-        return ctx._(
-            "That is {length} characters long; the limit for {label} is {limit}. "
-            "Please shorten it and send it again; your other answers are kept."
-        ).format(length=length, label=ctx._(label).lower(), limit=max_len)
-    if length == 0:
-        return ctx._("That message has no visible characters. Please type your answer.")
-    if length < min_len:
-        return ctx._("That is too short: please write at least {limit} characters.").format(
-            limit=min_len
-        )
-    return None
-
-
 @dataclass(frozen=True)
 class TextField(Field):
     max_len: int = 500
@@ -114,8 +106,24 @@ class TextField(Field):
             return self.wrong_kind(ctx)
         if text.startswith("/"):
             return Retry(ctx._("Commands cannot be used as an answer. Please type your answer."))
-        problem = length_problem(ctx, text, self.label, self.min_len, self.max_len)
+        problem = self.length_problem(ctx, text)
         return Retry(problem) if problem else self.clean(ctx, text)
+
+    def length_problem(self, ctx: Context, text: str) -> str | None:
+        """Why a typed answer is too long or too short, counted in visible characters."""
+        length = visible_length(text)
+        if length > self.max_len:
+            return ctx._(
+                "That is {length} characters long; the limit for {label} is {limit}. "
+                "Please shorten it and send it again; your other answers are kept."
+            ).format(length=length, label=ctx._(self.label).lower(), limit=self.max_len)
+        if length == 0:
+            return ctx._("That message has no visible characters. Please type your answer.")
+        if length < self.min_len:
+            return ctx._("That is too short: please write at least {limit} characters.").format(
+                limit=self.min_len
+            )
+        return None
 
     def clean(self, ctx: Context, text: str) -> Answer | Retry:
         return Answer(text)
@@ -237,12 +245,8 @@ class PhoneField(Field):
     wrong_kind_message: ClassVar[str] = N_(
         "Please type a phone number, share your contact, or choose one of the options.")
 
-    def ask(self, ctx: Context, prefix: str | None = None) -> None:
-        text = ctx._(self.prompt)
-        if prefix:
-            text = f"{prefix}\n\n{text}"
-        ctx.say(text, nav(ctx, skip=self.optional), free_text=True,
-                request_contact=ctx._("Share my phone number"))
+    def contact_request(self, ctx: Context) -> str | None:
+        return ctx._("Share my phone number")
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         typed = ctx.event.contact or self.typed(ctx)
@@ -275,18 +279,19 @@ ALLOWED_DOCUMENTS = {
     "image/png": "png",
 }
 ALLOWED_EXTENSIONS = set(ALLOWED_DOCUMENTS.values()) | {"jpeg"}
-UNKNOWN_MIME = ("", "application/octet-stream")  # says nothing: the name decides
+UNKNOWN_MIME = ("", "application/octet-stream")  # a declared type that says nothing
 FILE_TYPES_TEXT = N_("PDF, Word, Excel, PowerPoint, OpenDocument text, JPEG or PNG")
 MB = 1_048_576
 
 
 def _accepted_type(attachment) -> bool:
-    if attachment.key is not None:  # stored: its type was read from its bytes (bot.files)
-        return attachment.mime in ALLOWED_DOCUMENTS
-    if (attachment.mime or "") not in UNKNOWN_MIME:
-        return attachment.mime in ALLOWED_DOCUMENTS  # the type read from the bytes wins
-    extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
-    return extension in ALLOWED_EXTENSIONS
+    """The type decides: the one read from the bytes once the file is stored (bot.files), else
+    the one its channel declared. Only a file the bot could not read, whose channel declared
+    nothing useful, goes by its name."""
+    if attachment.key is None and (attachment.mime or "") in UNKNOWN_MIME:
+        extension = (attachment.name or "").rsplit(".", 1)[-1].lower()
+        return extension in ALLOWED_EXTENSIONS
+    return attachment.mime in ALLOWED_DOCUMENTS
 
 
 def sizes_in_mb(ctx: Context, size: int, limit: int) -> tuple[str, str]:
@@ -332,6 +337,10 @@ class FilesField(Field):
     def options(self, ctx: Context) -> list[Option]:
         return [Option(CLEAR_FILES, ctx._("Remove these files"))] if self._files(ctx) else []
 
+    def navigation(self, ctx: Context) -> list[Option]:
+        files = self._files(ctx)  # Done once there are files; Skip while there are none
+        return nav(ctx, done=bool(files), skip=not files)
+
     def ask(self, ctx: Context, prefix: str | None = None) -> None:
         files = self._files(ctx)
         text = ctx._(self.prompt).format(
@@ -341,7 +350,7 @@ class FilesField(Field):
             text += "\n" + ctx._("Files received so far: {count}.").format(count=len(files))
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.options(ctx) + nav(ctx, done=bool(files), skip=not files))
+        ctx.say(text, self.options(ctx) + self.navigation(ctx))
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         files = self._files(ctx)

@@ -20,11 +20,22 @@ from handlers.common import BACK, CANCEL, SKIP, STALE_OPTION, is_offered, nav
 from handlers.fields import Answer, Ask, Field, Retry, Stay
 from handlers.form import FORMS, Done, Form
 
-CONFIRM = Button("form", "what").pack("confirm")
-EDIT = Button("form", "what").pack("edit")
-DISCARD_YES = Button("form", "what").pack("discard")
-DISCARD_NO = Button("form", "what").pack("keep")
+FORM = Button("form", "what")
+CONFIRM, EDIT = FORM.pack("confirm"), FORM.pack("edit")
+DISCARD_YES, DISCARD_NO = FORM.pack("discard"), FORM.pack("keep")
 EDIT_FIELD = Button("edit", "field")
+
+# The state of an open form is "flow:<step>": one of the engine's own steps below, or the name
+# of the question being asked.
+SUMMARY, EDIT_PICK, CANCELLING, REPLACING = "summary", "editpick", "cancel", "replace"
+
+
+def _goto(ctx: Context, step: str) -> None:
+    ctx.goto(f"flow:{step}")
+
+
+def _step(ctx: Context) -> str:
+    return ctx.state.split(":", 1)[1]
 
 
 def _draft(ctx: Context) -> dict[str, Any]:
@@ -52,7 +63,7 @@ def _next_missing(ctx: Context) -> Field | None:
 async def begin(ctx: Context, kind: str, campaign: str | None = None) -> None:
     draft = ctx.data.get("draft")
     if draft:
-        ctx.goto("flow:replace")
+        _goto(ctx, REPLACING)
         ctx.data["replace_with"] = {"kind": kind, "campaign": campaign}
         ctx.say(
             ctx._("You have an unfinished {what}. Continue it, or discard it and start anew?")
@@ -88,16 +99,16 @@ async def _ask_next(ctx: Context, prefix: str | None = None) -> None:
         _draft(ctx).pop("before_edit", None)
         await show_summary(ctx, prefix)
     else:
-        ctx.goto(f"flow:{field.name}")
+        _goto(ctx, field.name)
         field.ask(ctx, prefix)
 
 
 async def reprompt(ctx: Context, prefix: str | None = None) -> None:
     """Ask the current question again (after help, a wrong kind of message, a stale button)."""
-    step = ctx.state.split(":", 1)[1]
-    if step == "summary":
+    step = _step(ctx)
+    if step == SUMMARY:
         await show_summary(ctx, prefix)
-    elif step in ("cancel", "replace", "editpick") or _field(ctx, step) is None:
+    elif step in (CANCELLING, REPLACING, EDIT_PICK) or _field(ctx, step) is None:
         await _ask_next(ctx, prefix)
     else:
         _field(ctx, step).ask(ctx, prefix)
@@ -117,7 +128,7 @@ async def show_summary(ctx: Context, prefix: str | None = None) -> None:
     text = "\n".join(lines)
     if prefix:
         text = f"{prefix}\n\n{text}"
-    ctx.goto("flow:summary")
+    _goto(ctx, SUMMARY)
     ctx.say(
         text,
         [Option(CONFIRM, ctx._("Send")), Option(EDIT, ctx._("Change an answer"))]
@@ -137,21 +148,21 @@ async def handle(ctx: Context) -> None:
     if not ctx.data.get("draft"):
         menu.show(ctx)
         return
-    step = ctx.state.split(":", 1)[1]
+    step = _step(ctx)
     choice = ctx.event.choice
-    if step == "cancel":
+    if step == CANCELLING:
         await _on_cancel_answer(ctx)
-    elif step == "replace":
+    elif step == REPLACING:
         await _on_replace_answer(ctx)
     elif choice == CANCEL:
         ask_cancel(ctx)
-    elif choice == BACK and step == "editpick":
+    elif choice == BACK and step == EDIT_PICK:
         await show_summary(ctx)
     elif choice == BACK:
         await _back(ctx)
-    elif step == "summary":
+    elif step == SUMMARY:
         await _on_summary(ctx)
-    elif step == "editpick":
+    elif step == EDIT_PICK:
         await _on_edit_pick(ctx)
     else:
         await _on_answer(ctx, step)
@@ -164,7 +175,7 @@ def _cancel_options(ctx: Context) -> list[Option]:
 
 def ask_cancel(ctx: Context) -> None:
     ctx.data["resume_step"] = ctx.state
-    ctx.goto("flow:cancel")
+    _goto(ctx, CANCELLING)
     ctx.say(ctx._("Cancel this form? All its answers will be deleted."), _cancel_options(ctx))
 
 
@@ -175,7 +186,7 @@ async def _on_cancel_answer(ctx: Context) -> None:
         ctx.data.pop("resume_step", None)
         menu.show(ctx, ctx._("The form has been cancelled and its answers deleted."))
     elif choice == DISCARD_NO:
-        ctx.goto(ctx.data.pop("resume_step", "flow:summary"))
+        ctx.goto(ctx.data.pop("resume_step", f"flow:{SUMMARY}"))
         await reprompt(ctx)
     else:
         ctx.say(ctx._("Please answer: cancel this form or continue?"), _cancel_options(ctx))
@@ -195,7 +206,7 @@ def _ask_again(ctx: Context, field: Field, old: Any, sentence: str) -> None:
     prefix = None
     if old is not None and not field.collects:
         prefix = sentence.format(answer=field.render(ctx, old))
-    ctx.goto(f"flow:{field.name}")
+    _goto(ctx, field.name)
     field.ask(ctx, prefix)
 
 
@@ -243,7 +254,7 @@ async def _on_answer(ctx: Context, step: str) -> None:
     elif isinstance(result, Stay):
         draft["answers"][field.name] = result.value
         draft["collecting"] = field.name
-        ctx.say(result.message, field.options(ctx) + nav(ctx, done=True))
+        ctx.say(result.message, field.options(ctx) + field.navigation(ctx))
     else:
         draft["answers"][field.name] = result.value
         draft.pop("collecting", None)
@@ -260,7 +271,7 @@ async def _on_summary(ctx: Context) -> None:
         draft, form = _draft(ctx), _form(ctx)
         fields = [f for f in form.fields
                   if f.applies(draft["answers"]) and f.name not in form.not_editable]
-        ctx.goto("flow:editpick")
+        _goto(ctx, EDIT_PICK)
         ctx.say(
             ctx._("Which answer do you want to change?"),
             [Option(EDIT_FIELD.pack(f.name), ctx._(f.label)) for f in fields]
@@ -297,4 +308,4 @@ async def _confirm(ctx: Context) -> None:
         ctx.data.pop("draft", None)
         menu.show(ctx, outcome.text)
     else:
-        await show_summary(ctx, outcome.text)
+        await show_summary(ctx, outcome.message)

@@ -13,19 +13,14 @@ from typing import Any
 from bot import drafts
 from bot.context import Context
 from bot.i18n import N_
-from handlers.fields import Field
+from handlers.fields import Field, Retry
 
 
 @dataclass(frozen=True)
 class Done:
-    """The form was confirmed: the draft is deleted and `text` is shown with the menu."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Kept:
-    """Confirming was refused: the draft is kept and the summary shown again after `text`."""
+    """The form was confirmed: the draft is deleted and `text` is shown with the menu. When
+    confirming is refused, `on_confirm` returns a `Retry` instead: the draft is kept and the
+    summary shown again after its message."""
 
     text: str
 
@@ -36,7 +31,7 @@ class Form:
     title: str  # msgid: "your idea", as in "Please check your idea:"
     draft_name: str  # msgid: "idea", as in "You have an unfinished idea"
     fields: tuple[Field, ...]
-    on_confirm: Callable[[Context, dict], Awaitable[Done | Kept]]
+    on_confirm: Callable[[Context, dict], Awaitable[Done | Retry]]
     roles: frozenset[str] | None = None  # None: any resident who consented
     reminded: bool = False
     # The answers a new draft starts with, or a sentence why the form cannot start now.

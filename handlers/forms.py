@@ -19,11 +19,12 @@ from handlers.fields import (
     NameField,
     NamesField,
     PhoneField,
+    Retry,
     TextField,
     WardField,
     YesNoField,
 )
-from handlers.form import Done, Form, Kept, register
+from handlers.form import Done, Form, register
 
 
 def _campaigns(kind: str):
@@ -184,10 +185,10 @@ def _entry_start(kind: str):
     return prepare
 
 
-async def submit_entry(ctx: Context, draft: dict) -> Done | Kept:
+async def submit_entry(ctx: Context, draft: dict) -> Done | Retry:
     campaign = ctx.ref.campaign(draft["answers"].get("campaign"))
     if campaign is None or not campaign.is_open(ctx.today):
-        return Kept(
+        return Retry(
             ctx._("This campaign closed on {date} and takes no new entries. Your form is kept.")
             .format(date=ctx.t.date(campaign.closes) if campaign else "—"))
     files = files_of(draft)
