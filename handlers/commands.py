@@ -2,8 +2,9 @@
 
 A row names the command in Vietnamese and in English, the handler that runs it, its help line,
 its place in Telegram's command menu (or none) and the roles that may use it. The aliases, the
-help, Telegram's command menu and the officers-only check are all read from this table: adding
-a command is one row and its handler.
+help (put together here, with the sentences of handlers/help.py), Telegram's command menu and
+the officers-only check are all read from this table: adding a command is one row and its
+handler.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, describe
-from handlers import campaigns, entries, flow, help, menu, review, settings
+from handlers import campaigns, entries, flow, menu, review, settings
 from handlers.form import FORMS
+from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
 OFFICERS_ONLY = review.OFFICERS_ONLY
 NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
@@ -73,9 +75,9 @@ async def _cancel(ctx: Context) -> None:
 
 async def _help(ctx: Context) -> None:
     if in_form(ctx):
-        await flow.reprompt(ctx, help.text(ctx))
+        await flow.reprompt(ctx, help_text(ctx))
     else:
-        help.show(ctx)
+        show_help(ctx)
 
 
 async def _register(ctx: Context) -> None:
@@ -91,7 +93,7 @@ async def _register(ctx: Context) -> None:
     text = describe(ctx.t, ctx.ref, outcome)
     if outcome.ok:
         ctx.set_user(role=outcome.params["role"])
-        text += "\n\n" + help.role_text(ctx)
+        text += "\n\n" + role_help(ctx)
     ctx.note(text)
 
 
@@ -184,6 +186,40 @@ async def unknown(ctx: Context) -> None:
     text = ctx._("I do not know the command /{command}. Here is what I can do:").format(
         command=(ctx.event.command or "")[:32])
     if in_form(ctx):
-        await flow.reprompt(ctx, f"{text}\n\n{help.text(ctx)}")
+        await flow.reprompt(ctx, f"{text}\n\n{help_text(ctx)}")
     else:
-        help.show(ctx, text)
+        show_help(ctx, text)
+
+
+def _line(ctx: Context, command: Command) -> str:
+    usage = f" {ctx.tr(command.usage)}" if command.usage else ""
+    return f"/{command.vi}{usage} – {ctx.tr(command.help)}"
+
+
+def help_text(ctx: Context) -> str:
+    """Everyone's help: the commands of the table that everyone may use."""
+    lines = "\n".join(_line(ctx, c) for c in for_role(None))
+    heading = ctx._("Commands:")
+    return f"{ctx._(HELP_INTRO)}\n\n{heading}\n{lines}\n\n{ctx._(HELP_CLOSING)}"
+
+
+def role_help(ctx: Context) -> str:
+    """What the sender's officer role does and its own commands; empty for a resident."""
+    role = ctx.user.get("role")
+    if role not in ROLE_HELP:
+        return ""
+    own = [c for c in for_role(role) if c.roles is not None]
+    lines = "\n".join(_line(ctx, c) for c in own)
+    heading = ctx._("Commands of your role:")
+    return ctx.tr(ROLE_HELP[role]) + (f"\n\n{heading}\n{lines}" if own else "")
+
+
+def show_help(ctx: Context, prefix: str | None = None) -> None:
+    body = help_text(ctx)
+    extra = role_help(ctx)
+    if extra:
+        body += "\n\n" + extra
+    if prefix:
+        body = f"{prefix}\n\n{body}"
+    ctx.goto("menu")
+    ctx.say(body, menu.options(ctx))

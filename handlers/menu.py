@@ -41,7 +41,7 @@ async def choose(ctx: Context, value: str) -> None:
 
 async def open_item(ctx: Context, what: str) -> None:
     """One item of the menu, by name: from its button or from its command."""
-    from handlers import campaigns, entries, flow, help, settings
+    from handlers import campaigns, commands, entries, flow, settings
 
     if what == "main":
         show(ctx)
@@ -58,7 +58,7 @@ async def open_item(ctx: Context, what: str) -> None:
     elif what == "settings":
         settings.show(ctx)
     elif what == "help":
-        help.show(ctx)
+        commands.show_help(ctx)
     else:
         show(ctx, ctx._("That option is not available. Please choose again."))
 
