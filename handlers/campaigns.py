@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
 from bot.services import campaigns as campaign_service
+from bot.text import shorten
 from handlers import flow, menu
 from handlers.common import MAIN_MENU
 from handlers.datefields import DateField
@@ -51,7 +52,7 @@ def show_list(ctx: Context) -> None:
 def show_card(ctx: Context, slug: str) -> None:
     campaign = ctx.ref.campaign(slug)
     if campaign is None:
-        menu.show(ctx, ctx._("There is no campaign “{slug}”.").format(slug=slug[:40]))
+        menu.show(ctx, ctx._("There is no campaign “{slug}”.").format(slug=slug))
         return
     dates = ctx._("From {opens} to {closes}").format(
         opens=ctx.t.date(campaign.opens), closes=ctx.t.date(campaign.closes))
@@ -87,9 +88,10 @@ async def choose(ctx: Context, value: str) -> None:
 
 
 def deep_link(payload: str) -> str | None:
-    """The campaign slug in a `/start c_<slug>` payload, if any."""
+    """The campaign slug in a `/start c_<slug>` payload, if any; one longer than a slug may be
+    is cut (and then names no campaign)."""
     if payload.startswith("c_") and len(payload) > 2:
-        return payload[2:64]
+        return shorten(payload[2:], campaign_service.SLUG_MAX)
     return None
 
 
