@@ -61,9 +61,9 @@ def has_consented(ctx: Context) -> bool:
 async def handle_unconsented(ctx: Context) -> None:
     """Everything before consent: only the notice, the choice and the language are possible."""
     choice = ctx.event.choice
-    if ctx.event.command == "start" and campaigns.deep_link(ctx.event.command_args):
-        # Keep where the poster's QR code pointed, to open it right after consent.
-        ctx.data["after_consent"] = campaigns.deep_link(ctx.event.command_args)
+    linked = campaigns.deep_link(ctx.event.command_args) if ctx.event.command == "start" else None
+    if linked:  # where the poster's QR code pointed, to open it right after consent
+        ctx.data["after_consent"] = linked
     if choice == CONSENT_YES:
         ctx.set_user(consent_version=ctx.settings.privacy_version, consented_at=ctx.now)
         ctx.say(ctx._("Thank you. You can start now."))
