@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, describe
+from bot.text import shorten
 from handlers import campaigns, entries, flow, menu, review, settings
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
@@ -184,7 +185,7 @@ async def run(ctx: Context, command: Command) -> None:
 
 async def unknown(ctx: Context) -> None:
     text = ctx._("I do not know the command /{command}. Here is what I can do:").format(
-        command=(ctx.event.command or "")[:32])
+        command=shorten(ctx.event.command or "", 32))
     if in_form(ctx):
         await flow.reprompt(ctx, f"{text}\n\n{help_text(ctx)}")
     else:
