@@ -9,7 +9,7 @@ handler.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from bot.context import Context
@@ -36,7 +36,7 @@ class Command:
     run: Callable[[Context], Awaitable[None]]
     help: str | None = None  # its help line (a msgid); None: not in the help
     menu: bool = False  # in Telegram's command menu, in the table's order
-    roles: tuple[str, ...] | None = None  # None: everyone; else only officers of these roles
+    roles: Collection[str] | None = None  # None: everyone; else only officers of these roles
     refusal: str = NOT_YOUR_ROLE  # what an officer of another role is told
     anytime: bool = False  # works before consent and leaves the question being asked as it was
     keeps_form: bool = False  # the form's question stays (or the handler says what happens)
@@ -119,7 +119,6 @@ async def _stop(ctx: Context) -> None:
 
 
 REVIEWERS = ("ward_officer", "district_officer")
-SENDERS = ("communications", "admin")
 
 COMMANDS = (
     Command("start", "start", _start),
@@ -144,10 +143,11 @@ COMMANDS = (
             roles=OFFICER_ROLES, usage=N_("CODE")),
     Command("chiendichmoi", "newcampaign", _new_campaign,
             N_("create a campaign: its title, dates, description and who may take part"),
-            roles=SENDERS, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
+            roles=FORMS["campaign"].roles, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
     Command("thongbao", "announce", _new_broadcast,
             N_("send an announcement to subscribers, a ward, a field or a unit's officers, now "
-               "or at a time"), roles=SENDERS, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
+               "or at a time"), roles=FORMS["broadcast"].roles, refusal=COMMUNICATIONS_ONLY,
+            keeps_form=True),
 )
 
 ALIASES = {name: c for c in COMMANDS for name in (c.vi, c.en)}
