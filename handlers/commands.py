@@ -21,7 +21,6 @@ from handlers import campaigns, entries, flow, menu, review, settings
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
-OFFICERS_ONLY = review.OFFICERS_ONLY
 NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
                    "of your role.")
 COMMUNICATIONS_ONLY = N_("Only the communications office and administrators can do this.")
@@ -175,7 +174,7 @@ def in_form(ctx: Context) -> bool:
 async def run(ctx: Context, command: Command) -> None:
     """Run a command the sender may use, or say why not."""
     if not may_use(command, ctx.user.get("role")):
-        ctx.note(ctx.tr(command.refusal if ctx.is_officer else OFFICERS_ONLY))
+        ctx.note(ctx.tr(command.refusal if ctx.is_officer else review.OFFICERS_ONLY))
         return
     draft = ctx.data.get("draft")
     if draft and in_form(ctx) and not (command.keeps_form or command.anytime):
