@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.drafts import MAIN, MENU, RESUME  # noqa: F401 - MAIN is the menu's too
+from bot.drafts import MENU, RESUME
 from bot.i18n import N_
 from bot.model import Option
 from handlers.form import FORMS
 
 MENU_TEXT = N_("What would you like to do? Choose an option below.")
+
 
 def options(ctx: Context) -> list[Option]:
     items = []
