@@ -36,7 +36,7 @@ STATES = {
 async def broadcast_cancel(ctx: Context, value: str) -> None:
     fields = broadcast_service.CANCEL.unpack(value)
     if not fields or fields["action"] != "cancel" or not fields["broadcast"].isdigit():
-        ctx.say(ctx._("That button is not valid any more. Send /hangdoi for your queue."))
+        ctx.say(ctx._("That announcement button is not valid any more."))
         return
     outcome = await broadcast_service.cancel(ctx.conn, await actor_for(ctx.conn, ctx.user),
                                       int(fields["broadcast"]), ctx.now)
