@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
 from handlers import campaigns, menu
-from handlers.settings import LANG, apply_language
+from handlers.settings import LANG, apply_language, other_language
 
 CONSENT = Button("consent", "answer")
 CONSENT_YES = CONSENT.pack("yes")
@@ -35,11 +35,10 @@ PRIVACY_NOTICE = N_(
 
 
 def _consent_options(ctx: Context) -> list[Option]:
-    other = "en" if ctx.lang == "vi" else "vi"
     return [
         Option(CONSENT_YES, ctx._("I agree")),
         Option(CONSENT_NO, ctx._("I do not agree")),
-        Option(LANG.pack(other), "English" if other == "en" else "Tiếng Việt"),
+        other_language(ctx),
     ]
 
 
