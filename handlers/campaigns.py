@@ -9,6 +9,7 @@ from bot.buttons import Button, short_id
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
+from bot.reference import Campaign
 from bot.services import campaigns as campaign_service
 from bot.text import shorten
 from handlers import flow, menu
@@ -27,6 +28,11 @@ def button(action: str, slug: str) -> str:
     return CAMPAIGN.pack(action, short_id(slug))
 
 
+def _dates(ctx: Context, campaign: Campaign) -> str:
+    return ctx._("From {opens} to {closes}").format(
+        opens=ctx.t.date(campaign.opens), closes=ctx.t.date(campaign.closes))
+
+
 def show_list(ctx: Context) -> None:
     open_now = ctx.ref.open_campaigns(ctx.today)
     if not open_now:
@@ -36,15 +42,7 @@ def show_list(ctx: Context) -> None:
     cards = []
     for c in open_now:
         cards.append(Option(button("view", c.slug), c.title(ctx.lang)))
-        lines.append(
-            "\n• {title}\n  {dates}\n  {description}".format(
-                title=c.title(ctx.lang),
-                dates=ctx._("From {opens} to {closes}").format(
-                    opens=ctx.t.date(c.opens), closes=ctx.t.date(c.closes)
-                ),
-                description=c.description(ctx.lang),
-            )
-        )
+        lines.append(f"\n• {c.title(ctx.lang)}\n  {_dates(ctx, c)}\n  {c.description(ctx.lang)}")
     ctx.goto("menu")
     ctx.say("\n".join(lines), cards + [Option(MAIN_MENU, ctx._("Main menu"))])
 
@@ -54,9 +52,8 @@ def show_card(ctx: Context, slug: str) -> None:
     if campaign is None:
         menu.show(ctx, ctx._("There is no campaign “{slug}”.").format(slug=slug))
         return
-    dates = ctx._("From {opens} to {closes}").format(
-        opens=ctx.t.date(campaign.opens), closes=ctx.t.date(campaign.closes))
-    text = f"{campaign.title(ctx.lang)}\n{dates}\n\n{campaign.description(ctx.lang)}"
+    text = (f"{campaign.title(ctx.lang)}\n{_dates(ctx, campaign)}\n\n"
+            f"{campaign.description(ctx.lang)}")
     if not campaign.is_open(ctx.today):
         menu.show(ctx, text + "\n\n" + ctx._("This campaign is not open for entries now."))
         return
