@@ -51,9 +51,6 @@ class Button:
             return None
         return dict(zip(self.fields, parts[1:], strict=True))
 
-    def __call__(self, *values: object) -> str:
-        return self.pack(*values)
-
 
 def short_id(text: str, length: int = 10) -> str:
     """A stable, short stand-in for a long key (a slug), safe in a button value."""

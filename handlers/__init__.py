@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.buttons import Button, prefix_of
+from bot.buttons import prefix_of
 from bot.context import Context
+from bot.drafts import MENU
 from bot.services import broadcasts as broadcast_service
+from bot.services.actions import ANSWER, QUEUE_ACTION
 from bot.services.permissions import OFFICER_ROLES
 from bot.services.review import actor_for, describe
 from handlers import answer, campaigns, commands, entries, flow, menu, review, settings, start
 
 COMMAND_MENU = commands.COMMAND_MENU  # Telegram's command menu: (name, description msgid)
-
-ANSWER = Button("ans", "code")  # "Reply" on an entry waiting for its author
 
 STATES = {
     "menu": menu.handle,
@@ -36,7 +36,7 @@ STATES = {
 async def broadcast_cancel(ctx: Context, value: str) -> None:
     fields = broadcast_service.CANCEL.unpack(value)
     if not fields or fields["action"] != "cancel" or not fields["broadcast"].isdigit():
-        ctx.say(ctx._("That button is not valid any more. Send /hangdoi for your queue."))
+        ctx.say(ctx._("That announcement button is not valid any more."))
         return
     outcome = await broadcast_service.cancel(ctx.conn, await actor_for(ctx.conn, ctx.user),
                                       int(fields["broadcast"]), ctx.now)
@@ -65,12 +65,12 @@ async def _by_state(ctx: Context) -> None:
 
 # Buttons by prefix: their handler, and the roles that may press them (None: everyone).
 BUTTONS: dict[str, tuple[Callable[[Context, str], Awaitable[None]], tuple[str, ...] | None]] = {
-    "q": (review.on_button, OFFICER_ROLES),
-    "bc": (broadcast_cancel, OFFICER_ROLES),
-    "ans": (_answer, None),
-    "menu": (menu.choose, None),
-    "camp": (campaigns.choose, None),
-    "lang": (_language, None),
+    QUEUE_ACTION.prefix: (review.on_button, OFFICER_ROLES),
+    broadcast_service.CANCEL.prefix: (broadcast_cancel, OFFICER_ROLES),
+    ANSWER.prefix: (_answer, None),
+    MENU.prefix: (menu.choose, None),
+    campaigns.CAMPAIGN.prefix: (campaigns.choose, None),
+    settings.LANG.prefix: (_language, None),
 }
 
 

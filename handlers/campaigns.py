@@ -9,7 +9,9 @@ from bot.buttons import Button, short_id
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
+from bot.reference import Campaign
 from bot.services import campaigns as campaign_service
+from bot.text import shorten
 from handlers import flow, menu
 from handlers.common import MAIN_MENU
 from handlers.datefields import DateField
@@ -26,6 +28,11 @@ def button(action: str, slug: str) -> str:
     return CAMPAIGN.pack(action, short_id(slug))
 
 
+def _dates(ctx: Context, campaign: Campaign) -> str:
+    return ctx._("From {opens} to {closes}").format(
+        opens=ctx.t.date(campaign.opens), closes=ctx.t.date(campaign.closes))
+
+
 def show_list(ctx: Context) -> None:
     open_now = ctx.ref.open_campaigns(ctx.today)
     if not open_now:
@@ -35,15 +42,7 @@ def show_list(ctx: Context) -> None:
     cards = []
     for c in open_now:
         cards.append(Option(button("view", c.slug), c.title(ctx.lang)))
-        lines.append(
-            "\n• {title}\n  {dates}\n  {description}".format(
-                title=c.title(ctx.lang),
-                dates=ctx._("From {opens} to {closes}").format(
-                    opens=ctx.t.date(c.opens), closes=ctx.t.date(c.closes)
-                ),
-                description=c.description(ctx.lang),
-            )
-        )
+        lines.append(f"\n• {c.title(ctx.lang)}\n  {_dates(ctx, c)}\n  {c.description(ctx.lang)}")
     ctx.goto("menu")
     ctx.say("\n".join(lines), cards + [Option(MAIN_MENU, ctx._("Main menu"))])
 
@@ -51,11 +50,10 @@ def show_list(ctx: Context) -> None:
 def show_card(ctx: Context, slug: str) -> None:
     campaign = ctx.ref.campaign(slug)
     if campaign is None:
-        menu.show(ctx, ctx._("There is no campaign “{slug}”.").format(slug=slug[:40]))
+        menu.show(ctx, ctx._("There is no campaign “{slug}”.").format(slug=slug))
         return
-    dates = ctx._("From {opens} to {closes}").format(
-        opens=ctx.t.date(campaign.opens), closes=ctx.t.date(campaign.closes))
-    text = f"{campaign.title(ctx.lang)}\n{dates}\n\n{campaign.description(ctx.lang)}"
+    text = (f"{campaign.title(ctx.lang)}\n{_dates(ctx, campaign)}\n\n"
+            f"{campaign.description(ctx.lang)}")
     if not campaign.is_open(ctx.today):
         menu.show(ctx, text + "\n\n" + ctx._("This campaign is not open for entries now."))
         return
@@ -87,9 +85,10 @@ async def choose(ctx: Context, value: str) -> None:
 
 
 def deep_link(payload: str) -> str | None:
-    """The campaign slug in a `/start c_<slug>` payload, if any."""
+    """The campaign slug in a `/start c_<slug>` payload, if any; one longer than a slug may be
+    is cut (and then names no campaign)."""
     if payload.startswith("c_") and len(payload) > 2:
-        return payload[2:64]
+        return shorten(payload[2:], campaign_service.SLUG_MAX)
     return None
 
 

@@ -2,23 +2,25 @@
 
 A row names the command in Vietnamese and in English, the handler that runs it, its help line,
 its place in Telegram's command menu (or none) and the roles that may use it. The aliases, the
-help, Telegram's command menu and the officers-only check are all read from this table: adding
-a command is one row and its handler.
+help (put together here, with the sentences of handlers/help.py), Telegram's command menu and
+the officers-only check are all read from this table: adding a command is one row and its
+handler.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from bot.context import Context
 from bot.i18n import N_
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, describe
-from handlers import campaigns, entries, flow, help, menu, review, settings
+from bot.text import shorten
+from handlers import campaigns, entries, flow, menu, review, settings
 from handlers.form import FORMS
+from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
-OFFICERS_ONLY = review.OFFICERS_ONLY
 NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
                    "of your role.")
 COMMUNICATIONS_ONLY = N_("Only the communications office and administrators can do this.")
@@ -33,7 +35,7 @@ class Command:
     run: Callable[[Context], Awaitable[None]]
     help: str | None = None  # its help line (a msgid); None: not in the help
     menu: bool = False  # in Telegram's command menu, in the table's order
-    roles: tuple[str, ...] | None = None  # None: everyone; else only officers of these roles
+    roles: Collection[str] | None = None  # None: everyone; else only officers of these roles
     refusal: str = NOT_YOUR_ROLE  # what an officer of another role is told
     anytime: bool = False  # works before consent and leaves the question being asked as it was
     keeps_form: bool = False  # the form's question stays (or the handler says what happens)
@@ -73,9 +75,9 @@ async def _cancel(ctx: Context) -> None:
 
 async def _help(ctx: Context) -> None:
     if in_form(ctx):
-        await flow.reprompt(ctx, help.text(ctx))
+        await flow.reprompt(ctx, help_text(ctx))
     else:
-        help.show(ctx)
+        show_help(ctx)
 
 
 async def _register(ctx: Context) -> None:
@@ -91,7 +93,7 @@ async def _register(ctx: Context) -> None:
     text = describe(ctx.t, ctx.ref, outcome)
     if outcome.ok:
         ctx.set_user(role=outcome.params["role"])
-        text += "\n\n" + help.role_text(ctx)
+        text += "\n\n" + role_help(ctx)
     ctx.note(text)
 
 
@@ -116,7 +118,6 @@ async def _stop(ctx: Context) -> None:
 
 
 REVIEWERS = ("ward_officer", "district_officer")
-SENDERS = ("communications", "admin")
 
 COMMANDS = (
     Command("start", "start", _start),
@@ -141,10 +142,11 @@ COMMANDS = (
             roles=OFFICER_ROLES, usage=N_("CODE")),
     Command("chiendichmoi", "newcampaign", _new_campaign,
             N_("create a campaign: its title, dates, description and who may take part"),
-            roles=SENDERS, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
+            roles=FORMS["campaign"].roles, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
     Command("thongbao", "announce", _new_broadcast,
             N_("send an announcement to subscribers, a ward, a field or a unit's officers, now "
-               "or at a time"), roles=SENDERS, refusal=COMMUNICATIONS_ONLY, keeps_form=True),
+               "or at a time"), roles=FORMS["broadcast"].roles, refusal=COMMUNICATIONS_ONLY,
+            keeps_form=True),
 )
 
 ALIASES = {name: c for c in COMMANDS for name in (c.vi, c.en)}
@@ -172,7 +174,7 @@ def in_form(ctx: Context) -> bool:
 async def run(ctx: Context, command: Command) -> None:
     """Run a command the sender may use, or say why not."""
     if not may_use(command, ctx.user.get("role")):
-        ctx.note(ctx.tr(command.refusal if ctx.is_officer else OFFICERS_ONLY))
+        ctx.note(ctx.tr(command.refusal if ctx.is_officer else review.OFFICERS_ONLY))
         return
     draft = ctx.data.get("draft")
     if draft and in_form(ctx) and not (command.keeps_form or command.anytime):
@@ -182,8 +184,42 @@ async def run(ctx: Context, command: Command) -> None:
 
 async def unknown(ctx: Context) -> None:
     text = ctx._("I do not know the command /{command}. Here is what I can do:").format(
-        command=(ctx.event.command or "")[:32])
+        command=shorten(ctx.event.command or "", 32))
     if in_form(ctx):
-        await flow.reprompt(ctx, f"{text}\n\n{help.text(ctx)}")
+        await flow.reprompt(ctx, f"{text}\n\n{help_text(ctx)}")
     else:
-        help.show(ctx, text)
+        show_help(ctx, text)
+
+
+def _line(ctx: Context, command: Command) -> str:
+    usage = f" {ctx.tr(command.usage)}" if command.usage else ""
+    return f"/{command.vi}{usage} – {ctx.tr(command.help)}"
+
+
+def help_text(ctx: Context) -> str:
+    """Everyone's help: the commands of the table that everyone may use."""
+    lines = "\n".join(_line(ctx, c) for c in for_role(None))
+    heading = ctx._("Commands:")
+    return f"{ctx._(HELP_INTRO)}\n\n{heading}\n{lines}\n\n{ctx._(HELP_CLOSING)}"
+
+
+def role_help(ctx: Context) -> str:
+    """What the sender's officer role does and its own commands; empty for a resident."""
+    role = ctx.user.get("role")
+    if role not in ROLE_HELP:
+        return ""
+    own = [c for c in for_role(role) if c.roles is not None]
+    lines = "\n".join(_line(ctx, c) for c in own)
+    heading = ctx._("Commands of your role:")
+    return ctx.tr(ROLE_HELP[role]) + (f"\n\n{heading}\n{lines}" if own else "")
+
+
+def show_help(ctx: Context, prefix: str | None = None) -> None:
+    body = help_text(ctx)
+    extra = role_help(ctx)
+    if extra:
+        body += "\n\n" + extra
+    if prefix:
+        body = f"{prefix}\n\n{body}"
+    ctx.goto("menu")
+    ctx.say(body, menu.options(ctx))

@@ -1,11 +1,9 @@
-"""Help: what the bot does for the sender's role and the commands that role may use, read from
-the command table (handlers/commands.py)."""
+"""What the help says besides the list of commands: what the bot does, and what each officer's
+role does. The help itself is put together with the command table (handlers/commands.py)."""
 
 from __future__ import annotations
 
-from bot.context import Context
 from bot.i18n import N_
-from handlers import commands, menu
 
 HELP_INTRO = N_(
     "Sáng kiến takes your ideas and your registrations for the Ho Chi Minh City Creative Award, "
@@ -34,36 +32,3 @@ ROLE_HELP = {
         "/thongbao; officers are invited and revoked with the command line (sangkien officers)."),
 }
 
-
-def _line(ctx: Context, command: commands.Command) -> str:
-    usage = f" {ctx.tr(command.usage)}" if command.usage else ""
-    return f"/{command.vi}{usage} – {ctx.tr(command.help)}"
-
-
-def text(ctx: Context) -> str:
-    """Everyone's help: the commands of the table that everyone may use."""
-    lines = "\n".join(_line(ctx, c) for c in commands.for_role(None))
-    heading = ctx._("Commands:")
-    return f"{ctx._(HELP_INTRO)}\n\n{heading}\n{lines}\n\n{ctx._(HELP_CLOSING)}"
-
-
-def role_text(ctx: Context) -> str:
-    """What the sender's officer role does and its own commands; empty for a resident."""
-    role = ctx.user.get("role")
-    if role not in ROLE_HELP:
-        return ""
-    own = [c for c in commands.for_role(role) if c.roles is not None]
-    lines = "\n".join(_line(ctx, c) for c in own)
-    heading = ctx._("Commands of your role:")
-    return ctx.tr(ROLE_HELP[role]) + (f"\n\n{heading}\n{lines}" if own else "")
-
-
-def show(ctx: Context, prefix: str | None = None) -> None:
-    body = text(ctx)
-    extra = role_text(ctx)
-    if extra:
-        body += "\n\n" + extra
-    if prefix:
-        body = f"{prefix}\n\n{body}"
-    ctx.goto("menu")
-    ctx.say(body, menu.options(ctx))

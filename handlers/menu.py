@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.drafts import MAIN, MENU, RESUME  # noqa: F401 - MAIN is the menu's too
+from bot.drafts import MENU, RESUME
 from bot.i18n import N_
 from bot.model import Option
 from handlers.form import FORMS
 
 MENU_TEXT = N_("What would you like to do? Choose an option below.")
+
 
 def options(ctx: Context) -> list[Option]:
     items = []
@@ -41,7 +42,7 @@ async def choose(ctx: Context, value: str) -> None:
 
 async def open_item(ctx: Context, what: str) -> None:
     """One item of the menu, by name: from its button or from its command."""
-    from handlers import campaigns, entries, flow, help, settings
+    from handlers import campaigns, commands, entries, flow, settings
 
     if what == "main":
         show(ctx)
@@ -58,7 +59,7 @@ async def open_item(ctx: Context, what: str) -> None:
     elif what == "settings":
         settings.show(ctx)
     elif what == "help":
-        help.show(ctx)
+        commands.show_help(ctx)
     else:
         show(ctx, ctx._("That option is not available. Please choose again."))
 

@@ -29,6 +29,12 @@ def apply_language(ctx: Context, lang: str) -> bool:
     return True
 
 
+def other_language(ctx: Context) -> Option:
+    """The button that switches to the language the sender is not using, named in itself."""
+    other = "en" if ctx.lang == "vi" else "vi"
+    return Option(LANG.pack(other), "English" if other == "en" else "Tiếng Việt")
+
+
 def show(ctx: Context, prefix: str | None = None) -> None:
     subscribed = bool(ctx.user.get("subscribed"))
     lines = [prefix, ""] if prefix else []
@@ -42,12 +48,11 @@ def show(ctx: Context, prefix: str | None = None) -> None:
     if subscribed:
         lines.append(ctx._("Wards of interest: {wards}").format(wards=_chosen(ctx, "wards")))
         lines.append(ctx._("Fields of interest: {fields}").format(fields=_chosen(ctx, "fields")))
-    other = "en" if ctx.lang == "vi" else "vi"
     ctx.goto("settings")
     ctx.say(
         "\n".join(lines),
         [
-            Option(LANG.pack(other), "English" if other == "en" else "Tiếng Việt"),
+            other_language(ctx),
             Option(UNSUBSCRIBE, ctx._("Stop announcements")) if subscribed
             else Option(SUBSCRIBE, ctx._("Receive announcements")),
             *([Option(WARDS, ctx._("Choose wards of interest")),

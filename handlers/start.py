@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.model import Option
 from handlers import campaigns, menu
-from handlers.settings import LANG, apply_language
+from handlers.settings import LANG, apply_language, other_language
 
 CONSENT = Button("consent", "answer")
 CONSENT_YES = CONSENT.pack("yes")
@@ -35,11 +35,10 @@ PRIVACY_NOTICE = N_(
 
 
 def _consent_options(ctx: Context) -> list[Option]:
-    other = "en" if ctx.lang == "vi" else "vi"
     return [
         Option(CONSENT_YES, ctx._("I agree")),
         Option(CONSENT_NO, ctx._("I do not agree")),
-        Option(LANG.pack(other), "English" if other == "en" else "Tiếng Việt"),
+        other_language(ctx),
     ]
 
 
@@ -61,9 +60,9 @@ def has_consented(ctx: Context) -> bool:
 async def handle_unconsented(ctx: Context) -> None:
     """Everything before consent: only the notice, the choice and the language are possible."""
     choice = ctx.event.choice
-    if ctx.event.command == "start" and campaigns.deep_link(ctx.event.command_args):
-        # Keep where the poster's QR code pointed, to open it right after consent.
-        ctx.data["after_consent"] = campaigns.deep_link(ctx.event.command_args)
+    linked = campaigns.deep_link(ctx.event.command_args) if ctx.event.command == "start" else None
+    if linked:  # where the poster's QR code pointed, to open it right after consent
+        ctx.data["after_consent"] = linked
     if choice == CONSENT_YES:
         ctx.set_user(consent_version=ctx.settings.privacy_version, consented_at=ctx.now)
         ctx.say(ctx._("Thank you. You can start now."))

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.i18n import N_
 from bot.reference import Reference
-from bot.services.review import OFFICER_ROLES, Outcome
+from bot.services.permissions import OFFICER_ROLES, Outcome
 from storage import officers as officer_repo
 from storage import users as user_repo
 
