@@ -70,7 +70,7 @@ class Field:
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.options(ctx) + nav(ctx, skip=self.optional), free_text=self.free_text)
+        ctx.say(text, self.options(ctx) + nav(ctx, skip=self.optional))
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         raise NotImplementedError
@@ -241,7 +241,7 @@ class PhoneField(Field):
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, nav(ctx, skip=self.optional), free_text=True,
+        ctx.say(text, nav(ctx, skip=self.optional),
                 request_contact=ctx._("Share my phone number"))
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
