@@ -168,14 +168,14 @@ def campaign_qr(settings: Settings, slug: str, out: str, bot: str | None = None)
 
 async def run_due(settings: Settings, now: datetime) -> str:
     """Run every job as if it were `now`; messages wait in the outbox for `sangkien run`."""
-    from bot.broadcaster import Broadcaster
     from bot.dispatcher import Dispatcher
-    from bot.services.reminders import Jobs
+    from bot.runtime import Runtime
 
     async with _database(settings) as engine:
         dispatcher = Dispatcher(settings, engine, clock=lambda: now)
-        counts = await Jobs(dispatcher).run_due(now)
-        started = await Broadcaster(dispatcher, {}).start_due()
+        runtime = Runtime(dispatcher)  # no channel: what it queues waits in the outbox
+        counts = await runtime.jobs.run_due(now)
+        started = await runtime.broadcaster.start_due()
         await dispatcher.close()
     lines = [f"{name}: {n}" for name, n in counts.items()]
     lines.append(f"broadcasts started: {started}")

@@ -11,14 +11,18 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.calendar import QuietHours
 from bot.channels.base import Channel, Outcome
+from bot.config import Settings
 from bot.i18n import N_, Translator
 from bot.model import Attachment, Option, Reply
+from bot.reference import Reference
 from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import Message, Outbox
 from storage import broadcasts as broadcast_repo
@@ -37,10 +41,15 @@ class Broadcaster:
     (or `rate`, for every channel, when given). A recipient of a channel this process does not
     serve is recorded as failed."""
 
-    def __init__(self, dispatcher, channels: Mapping[str, Channel], rate: float | None = None):
-        self.dispatcher = dispatcher
-        self.engine = dispatcher.engine
-        self.settings = dispatcher.settings
+    def __init__(self, channels: Mapping[str, Channel], *, engine: AsyncEngine,
+                 settings: Settings, ref: Reference,
+                 translators: Callable[[str | None], Translator], clock: Callable[[], datetime],
+                 queued: Callable[[Iterable[str]], None], rate: float | None = None):
+        self.engine = engine
+        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end, ref.tz)
+        self.translators = translators
+        self.clock = clock
+        self.queued = queued  # told which channels got new outbox rows
         self.channels = channels
         self.rate = rate
         self._limiters: dict[str, AsyncLimiter] = {}
@@ -57,20 +66,15 @@ class Broadcaster:
             limiter = self._limiters[channel.name] = AsyncLimiter(max(1.0, rate / 10), 0.1)
         return limiter
 
-    def quiet(self, now: datetime) -> bool:
-        hour = now.astimezone(self.dispatcher.ref.tz).hour
-        start, end = self.settings.quiet_start, self.settings.quiet_end
-        return start <= hour or hour < end if start > end else start <= hour < end
-
     async def start_due(self) -> int:
         """Claim the announcements whose time has come (scheduled ones wait out quiet hours)
         and write their ledgers; returns how many started."""
-        now = self.dispatcher.clock()
+        now = self.clock()
         async with self.engine.begin() as conn:
             due = await broadcast_repo.with_status(conn, "scheduled", due_by=now)
         started = 0
         for broadcast in due:
-            if broadcast["audience"].get("scheduled") and self.quiet(now):
+            if broadcast["audience"].get("scheduled") and self.quiet.contains(now):
                 continue
             async with self.engine.begin() as conn:
                 if await broadcast_service.start(conn, broadcast, now) is not None:
@@ -118,13 +122,13 @@ class Broadcaster:
                 await self._report(broadcast)  # counted in the database at each quarter only
 
     async def _record(self, conn, broadcast: dict, row: dict, status: str) -> None:
-        now = self.dispatcher.clock()
+        now = self.clock()
         await broadcast_repo.mark(conn, broadcast["id"], row["user_id"], status, now)
         if status == "blocked":
             await user_repo.mark_blocked(conn, now, user_id=row["user_id"])
 
     def _text(self, broadcast: dict, lang: str | None) -> str:
-        t = self.dispatcher.translator(lang)
+        t = self.translators(lang)
         return f"{broadcast['text']}\n\n— {t._(FOOTER)}"
 
     async def _send_one(self, row: dict, broadcast: dict, text: str) -> str:
@@ -155,7 +159,7 @@ class Broadcaster:
         self._recent[key] = time.monotonic()
 
     async def _finish(self, broadcast: dict) -> None:
-        now = self.dispatcher.clock()
+        now = self.clock()
         async with self.engine.begin() as conn:
             if not await broadcast_repo.set_status(conn, broadcast["id"], ("sending",), "done",
                                                    finished_at=now):
@@ -201,7 +205,7 @@ class Broadcaster:
         sender, render, previous = report
         channel = self.channels.get(sender["channel"])
         if channel is not None and channel.can_edit:
-            message = render(self.dispatcher.translator(sender.get("lang")))
+            message = render(self.translators(sender.get("lang")))
             reply = Reply(text=message.text, options=message.options)
             ref = await channel.edit(sender["external_id"], reply, previous)
             if ref is not None:
@@ -210,10 +214,10 @@ class Broadcaster:
                         await broadcast_repo.set_progress_ref(conn, broadcast["id"], ref)
                 return
         async with self.engine.begin() as conn:
-            box = Outbox(self.dispatcher.translator, self.dispatcher.clock())
+            box = Outbox(self.translators, self.clock())
             box.add(sender, render)
             await outbox_repo.put(conn, box.rows)
-        self.dispatcher.pending_channels.add(sender["channel"])
+        self.queued([sender["channel"]])
 
 
 async def run_forever(broadcaster: Broadcaster, every: float = 5.0) -> None:
