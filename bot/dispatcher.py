@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -55,8 +55,6 @@ class SessionCache:
     """A bounded map of users rows (least recently used out first)."""
 
     def __init__(self, size: int = 100_000):
-        from collections import OrderedDict
-
         self.size = size
         self._rows: OrderedDict = OrderedDict()
 
