@@ -137,10 +137,14 @@ class Dispatcher:
                 log.exception("handler failed for %s (update %s)", key, event.update_id)
                 return [self._sentence(event, INTERNAL_ERROR)]
 
+    def sentence(self, channel: str, user: str, message: str) -> str:
+        """`message` in the language of `user` (from the session cache, else the default): for
+        what is said outside a step, with no row read."""
+        row = self.sessions.get((channel, user))
+        return self.translator(row["lang"] if row else None)._(message)
+
     def _sentence(self, event: Event, message: str) -> Reply:
-        """`message` in the sender's language (from the session cache, else the default)."""
-        row = self.sessions.get((event.channel, event.user))
-        return Reply(text=self.translator(row["lang"] if row else None)._(message))
+        return Reply(text=self.sentence(event.channel, event.user, message))
 
     def _hold(self, key: str, event: Event, wait: float) -> list[Reply]:
         """Keep a message that came too fast: it is handled in its turn, in order, and its

@@ -245,7 +245,8 @@ class TelegramChannel:
                   getattr(chat, "id", None), exc_info=context.error)
         if chat is not None and getattr(chat, "type", None) == "private":
             try:
-                text = self.dispatcher.translator(None)._(INTERNAL_ERROR)
+                # A private chat's id is its user's: the sentence is in their language.
+                text = self.dispatcher.sentence(CHANNEL, str(chat.id), INTERNAL_ERROR)
                 await context.bot.send_message(chat_id=chat.id, text=text)
             except TelegramError:
                 pass
