@@ -165,12 +165,12 @@ class Broadcaster:
                                                    finished_at=now):
                 return
             report = await self._progress(conn, broadcast, final=True)
-        await self._tell(broadcast, report)
+        await self._tell(broadcast, report, final=True)
 
     async def _report(self, broadcast: dict) -> None:
         async with self.engine.begin() as conn:
             report = await self._progress(conn, broadcast, final=False)
-        await self._tell(broadcast, report)
+        await self._tell(broadcast, report, final=False)
 
     async def _progress(self, conn, broadcast: dict, final: bool):
         """The sender's progress report at each quarter and at the end, or None."""
@@ -197,9 +197,14 @@ class Broadcaster:
 
         return sender, render, current.get("progress_ref")
 
-    async def _tell(self, broadcast: dict, report) -> None:
+    async def _tell(self, broadcast: dict, report, final: bool) -> None:
         """Edit the sender's progress message where the channel can; else send a new one
-        through the outbox (Zalo and the console cannot edit)."""
+        through the outbox (Zalo and the console cannot edit).
+
+        On a channel that edits, the progress is one message: a report it could not show is
+        skipped (the next one says more), and only the final one falls back to the outbox. A
+        copy sent through the outbox has no ref to edit, so the next report would show a second
+        message beside it, the first keeping its Cancel button after the end."""
         if report is None:
             return
         sender, render, previous = report
@@ -212,6 +217,8 @@ class Broadcaster:
                 if ref != previous:
                     async with self.engine.begin() as conn:
                         await broadcast_repo.set_progress_ref(conn, broadcast["id"], ref)
+                return
+            if not final:
                 return
         async with self.engine.begin() as conn:
             box = Outbox(self.translators, self.clock())
