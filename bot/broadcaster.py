@@ -92,7 +92,7 @@ class Broadcaster:
         return delivered
 
     async def _deliver(self, broadcast: dict) -> int:
-        texts: dict[str | None, str] = {}
+        replies: dict[str | None, Reply] = {}  # one per language, built once
         async with self.engine.begin() as conn:
             counts = await broadcast_repo.counts(conn, broadcast["id"])
         total, done = sum(counts.values()), sum(counts.values()) - counts.get("pending", 0)
@@ -111,9 +111,9 @@ class Broadcaster:
             # the message in flight.
             async with self.engine.connect() as conn:
                 for row in rows:
-                    if row["lang"] not in texts:
-                        texts[row["lang"]] = self._text(broadcast, row["lang"])
-                    status = await self._send_one(row, broadcast, texts[row["lang"]])
+                    if row["lang"] not in replies:
+                        replies[row["lang"]] = self._reply(broadcast, row["lang"])
+                    status = await self._send_one(row, replies[row["lang"]])
                     async with conn.begin():
                         await self._record(conn, broadcast, row, status)
                     delivered += status == "sent"
@@ -127,13 +127,12 @@ class Broadcaster:
         if status == "blocked":
             await user_repo.mark_blocked(conn, now, user_id=row["user_id"])
 
-    def _text(self, broadcast: dict, lang: str | None) -> str:
+    def _reply(self, broadcast: dict, lang: str | None) -> Reply:
         t = self.translators(lang)
-        return f"{broadcast['text']}\n\n— {t._(FOOTER)}"
-
-    async def _send_one(self, row: dict, broadcast: dict, text: str) -> str:
         photos = [Attachment("photo", broadcast["photo"])] if broadcast["photo"] else []
-        reply = Reply(text=text, attachments=photos)
+        return Reply(text=f"{broadcast['text']}\n\n— {t._(FOOTER)}", attachments=photos)
+
+    async def _send_one(self, row: dict, reply: Reply) -> str:
         channel = self.channels.get(row["channel"])
         if channel is None:
             return "failed"
