@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.model import Event, Option, Reply
 from bot.reference import Reference
 from bot.services.outbox import Outbox
+from bot.services.review import Review
 
 
 @dataclass
@@ -37,10 +38,8 @@ class Context:
         self.data: dict[str, Any] = copy.deepcopy(self.user["data"] or {})
         self.outbox = Outbox(self.translators, self.now)
 
-    def review(self):
+    def review(self) -> Review:
         """The officers' workflow, bound to this step's transaction and outbox."""
-        from bot.services.review import Review
-
         return Review(self.conn, self.ref, self.outbox, self.now, self.settings.review_days,
                       self.settings.unit_groups)
 
