@@ -26,6 +26,7 @@ from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
 from bot.services.outbox import row as outbox_row
 from bot.text import clean, fold
+from handlers import route
 from storage import outbox
 from storage import users as user_repo
 from storage.db import LazyTransaction, normalise_url
@@ -82,8 +83,6 @@ class Dispatcher:
         reference: Reference | None = None,
         clock: Callable[[], datetime] | None = None,
     ):
-        from handlers import route  # handlers depend on bot, never the other way at import time
-
         self.settings = settings
         self.engine = engine
         self.ref = reference or Reference(settings)
