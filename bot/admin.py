@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+import segno
+
+from bot.codes import CodeError, parse_code
 from bot.config import Settings
+from bot.dispatcher import Dispatcher
 from bot.i18n import Translator
-from bot.reference import Reference
+from bot.reference import Campaign, Reference
 from bot.render import status_label, unit_name
+from bot.runtime import Runtime
+from bot.services import campaigns as campaign_service
 from bot.services import officers as officer_service
+from bot.services.campaigns import seed
 from bot.workflow import ROLE_LABELS
+from storage import broadcasts as broadcast_repo
+from storage import campaigns as campaign_repo
 from storage import entries as entry_repo
 from storage import officers as officer_repo
 from storage.db import create_engine, migrate
@@ -73,8 +83,6 @@ async def revoke(settings: Settings, officer_id: int) -> tuple[bool, str]:
 
 async def audit(settings: Settings, code: str | None, officer_id: int | None) -> tuple[bool, str]:
     """An entry's history, or every action of one officer."""
-    from bot.codes import CodeError, parse_code
-
     ref, t = Reference(settings), _translator(settings)
     async with _database(settings) as engine:
         async with engine.connect() as conn:
@@ -104,10 +112,6 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
 
 
 async def campaigns_add(settings: Settings, path: str) -> tuple[bool, str]:
-    from pathlib import Path
-
-    from bot.services import campaigns as campaign_service
-
     ref, t = Reference(settings), _translator(settings)
     try:
         async with _database(settings) as engine, engine.begin() as conn:
@@ -119,10 +123,6 @@ async def campaigns_add(settings: Settings, path: str) -> tuple[bool, str]:
 
 
 async def campaigns_list(settings: Settings) -> str:
-    from bot.reference import Campaign
-    from bot.services.campaigns import seed
-    from storage import campaigns as campaign_repo
-
     ref, t = Reference(settings), _translator(settings)
     now = datetime.now(UTC)
     async with _database(settings) as engine, engine.begin() as conn:
@@ -139,8 +139,6 @@ async def campaigns_list(settings: Settings) -> str:
 
 
 async def campaigns_close(settings: Settings, slug: str) -> tuple[bool, str]:
-    from storage import campaigns as campaign_repo
-
     t = _translator(settings)
     async with _database(settings) as engine:
         async with engine.begin() as conn:
@@ -159,8 +157,6 @@ def campaign_link(settings: Settings, slug: str, bot: str | None = None) -> str:
 
 def campaign_qr(settings: Settings, slug: str, out: str, bot: str | None = None) -> str:
     """A QR code PNG of the campaign's deep link, big enough to print on an A4 poster."""
-    import segno
-
     link = campaign_link(settings, slug, bot)
     segno.make(link, error="m").save(out, scale=12, border=4)
     return link
@@ -168,14 +164,11 @@ def campaign_qr(settings: Settings, slug: str, out: str, bot: str | None = None)
 
 async def run_due(settings: Settings, now: datetime) -> str:
     """Run every job as if it were `now`; messages wait in the outbox for `sangkien run`."""
-    from bot.broadcaster import Broadcaster
-    from bot.dispatcher import Dispatcher
-    from bot.services.reminders import Jobs
-
     async with _database(settings) as engine:
         dispatcher = Dispatcher(settings, engine, clock=lambda: now)
-        counts = await Jobs(dispatcher).run_due(now)
-        started = await Broadcaster(dispatcher, {}).start_due()
+        runtime = Runtime(dispatcher)  # no channel: what it queues waits in the outbox
+        counts = await runtime.jobs.run_due(now)
+        started = await runtime.broadcaster.start_due()
         await dispatcher.close()
     lines = [f"{name}: {n}" for name, n in counts.items()]
     lines.append(f"broadcasts started: {started}")
@@ -183,8 +176,6 @@ async def run_due(settings: Settings, now: datetime) -> str:
 
 
 async def broadcast_status(settings: Settings, broadcast_id: int) -> tuple[bool, str]:
-    from storage import broadcasts as broadcast_repo
-
     t = _translator(settings)
     async with _database(settings) as engine:
         async with engine.connect() as conn:

@@ -11,14 +11,18 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.calendar import QuietHours
 from bot.channels.base import Channel, Outcome
+from bot.config import Settings
 from bot.i18n import N_, Translator
 from bot.model import Attachment, Option, Reply
+from bot.reference import Reference
 from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import Message, Outbox
 from storage import broadcasts as broadcast_repo
@@ -37,10 +41,15 @@ class Broadcaster:
     (or `rate`, for every channel, when given). A recipient of a channel this process does not
     serve is recorded as failed."""
 
-    def __init__(self, dispatcher, channels: Mapping[str, Channel], rate: float | None = None):
-        self.dispatcher = dispatcher
-        self.engine = dispatcher.engine
-        self.settings = dispatcher.settings
+    def __init__(self, channels: Mapping[str, Channel], *, engine: AsyncEngine,
+                 settings: Settings, ref: Reference,
+                 translators: Callable[[str | None], Translator], clock: Callable[[], datetime],
+                 queued: Callable[[Iterable[str]], None], rate: float | None = None):
+        self.engine = engine
+        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end, ref.tz)
+        self.translators = translators
+        self.clock = clock
+        self.queued = queued  # told which channels got new outbox rows
         self.channels = channels
         self.rate = rate
         self._limiters: dict[str, AsyncLimiter] = {}
@@ -57,20 +66,15 @@ class Broadcaster:
             limiter = self._limiters[channel.name] = AsyncLimiter(max(1.0, rate / 10), 0.1)
         return limiter
 
-    def quiet(self, now: datetime) -> bool:
-        hour = now.astimezone(self.dispatcher.ref.tz).hour
-        start, end = self.settings.quiet_start, self.settings.quiet_end
-        return start <= hour or hour < end if start > end else start <= hour < end
-
     async def start_due(self) -> int:
         """Claim the announcements whose time has come (scheduled ones wait out quiet hours)
         and write their ledgers; returns how many started."""
-        now = self.dispatcher.clock()
+        now = self.clock()
         async with self.engine.begin() as conn:
             due = await broadcast_repo.with_status(conn, "scheduled", due_by=now)
         started = 0
         for broadcast in due:
-            if broadcast["audience"].get("scheduled") and self.quiet(now):
+            if broadcast["audience"].get("scheduled") and self.quiet.contains(now):
                 continue
             async with self.engine.begin() as conn:
                 if await broadcast_service.start(conn, broadcast, now) is not None:
@@ -88,7 +92,7 @@ class Broadcaster:
         return delivered
 
     async def _deliver(self, broadcast: dict) -> int:
-        texts: dict[str | None, str] = {}
+        replies: dict[str | None, Reply] = {}  # one per language, built once
         async with self.engine.begin() as conn:
             counts = await broadcast_repo.counts(conn, broadcast["id"])
         total, done = sum(counts.values()), sum(counts.values()) - counts.get("pending", 0)
@@ -107,9 +111,9 @@ class Broadcaster:
             # the message in flight.
             async with self.engine.connect() as conn:
                 for row in rows:
-                    if row["lang"] not in texts:
-                        texts[row["lang"]] = self._text(broadcast, row["lang"])
-                    status = await self._send_one(row, broadcast, texts[row["lang"]])
+                    if row["lang"] not in replies:
+                        replies[row["lang"]] = self._reply(broadcast, row["lang"])
+                    status = await self._send_one(row, replies[row["lang"]])
                     async with conn.begin():
                         await self._record(conn, broadcast, row, status)
                     delivered += status == "sent"
@@ -118,18 +122,17 @@ class Broadcaster:
                 await self._report(broadcast)  # counted in the database at each quarter only
 
     async def _record(self, conn, broadcast: dict, row: dict, status: str) -> None:
-        now = self.dispatcher.clock()
+        now = self.clock()
         await broadcast_repo.mark(conn, broadcast["id"], row["user_id"], status, now)
         if status == "blocked":
             await user_repo.mark_blocked(conn, now, user_id=row["user_id"])
 
-    def _text(self, broadcast: dict, lang: str | None) -> str:
-        t = self.dispatcher.translator(lang)
-        return f"{broadcast['text']}\n\n— {t._(FOOTER)}"
-
-    async def _send_one(self, row: dict, broadcast: dict, text: str) -> str:
+    def _reply(self, broadcast: dict, lang: str | None) -> Reply:
+        t = self.translators(lang)
         photos = [Attachment("photo", broadcast["photo"])] if broadcast["photo"] else []
-        reply = Reply(text=text, attachments=photos)
+        return Reply(text=f"{broadcast['text']}\n\n— {t._(FOOTER)}", attachments=photos)
+
+    async def _send_one(self, row: dict, reply: Reply) -> str:
         channel = self.channels.get(row["channel"])
         if channel is None:
             return "failed"
@@ -155,18 +158,18 @@ class Broadcaster:
         self._recent[key] = time.monotonic()
 
     async def _finish(self, broadcast: dict) -> None:
-        now = self.dispatcher.clock()
+        now = self.clock()
         async with self.engine.begin() as conn:
             if not await broadcast_repo.set_status(conn, broadcast["id"], ("sending",), "done",
                                                    finished_at=now):
                 return
             report = await self._progress(conn, broadcast, final=True)
-        await self._tell(broadcast, report)
+        await self._tell(broadcast, report, final=True)
 
     async def _report(self, broadcast: dict) -> None:
         async with self.engine.begin() as conn:
             report = await self._progress(conn, broadcast, final=False)
-        await self._tell(broadcast, report)
+        await self._tell(broadcast, report, final=False)
 
     async def _progress(self, conn, broadcast: dict, final: bool):
         """The sender's progress report at each quarter and at the end, or None."""
@@ -193,15 +196,20 @@ class Broadcaster:
 
         return sender, render, current.get("progress_ref")
 
-    async def _tell(self, broadcast: dict, report) -> None:
+    async def _tell(self, broadcast: dict, report, final: bool) -> None:
         """Edit the sender's progress message where the channel can; else send a new one
-        through the outbox (Zalo and the console cannot edit)."""
+        through the outbox (Zalo and the console cannot edit).
+
+        On a channel that edits, the progress is one message: a report it could not show is
+        skipped (the next one says more), and only the final one falls back to the outbox. A
+        copy sent through the outbox has no ref to edit, so the next report would show a second
+        message beside it, the first keeping its Cancel button after the end."""
         if report is None:
             return
         sender, render, previous = report
         channel = self.channels.get(sender["channel"])
         if channel is not None and channel.can_edit:
-            message = render(self.dispatcher.translator(sender.get("lang")))
+            message = render(self.translators(sender.get("lang")))
             reply = Reply(text=message.text, options=message.options)
             ref = await channel.edit(sender["external_id"], reply, previous)
             if ref is not None:
@@ -209,11 +217,13 @@ class Broadcaster:
                     async with self.engine.begin() as conn:
                         await broadcast_repo.set_progress_ref(conn, broadcast["id"], ref)
                 return
+            if not final:
+                return
         async with self.engine.begin() as conn:
-            box = Outbox(self.dispatcher.translator, self.dispatcher.clock())
+            box = Outbox(self.translators, self.clock())
             box.add(sender, render)
             await outbox_repo.put(conn, box.rows)
-        self.dispatcher.pending_channels.add(sender["channel"])
+        self.queued([sender["channel"]])
 
 
 async def run_forever(broadcaster: Broadcaster, every: float = 5.0) -> None:

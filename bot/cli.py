@@ -10,12 +10,14 @@ import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot import admin
 from bot.channels import console
 from bot.channels.telegram import build_application
 from bot.config import ConfigError, Settings, database_label, load_settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import compile_catalogs
 from bot.runtime import Runtime
+from bot.services.officers import InviteError
 from storage.db import create_engine, migrate
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,6 @@ def _parser() -> argparse.ArgumentParser:
 
 class SettableClock:
     """The console's clock: real time until a `{"clock": …}` line sets it."""
-
     def __init__(self) -> None:
         self.fixed: datetime | None = None
 
@@ -127,9 +128,6 @@ async def _migrate(settings: Settings) -> None:
 
 
 def _officers(settings: Settings, args) -> int:
-    from bot import admin
-    from bot.services.officers import InviteError
-
     if args.officers_command == "invite":
         try:
             print(asyncio.run(admin.invite(settings, args.unit, args.role, args.name)))
@@ -146,8 +144,6 @@ def _officers(settings: Settings, args) -> int:
 
 
 def _campaigns(settings: Settings, args) -> int:
-    from bot import admin
-
     command = args.campaigns_command
     if command == "list":
         print(asyncio.run(admin.campaigns_list(settings)))
@@ -199,8 +195,6 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "officers":
         return _officers(settings, args)
     elif args.command == "jobs":
-        from bot import admin
-
         try:
             now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
         except ValueError:
@@ -210,16 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             now = now.replace(tzinfo=ZoneInfo(settings.timezone))
         print(asyncio.run(admin.run_due(settings, now)))
     elif args.command == "broadcast":
-        from bot import admin
-
         ok, text = asyncio.run(admin.broadcast_status(settings, args.id))
         print(text, file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
     elif args.command == "campaigns":
         return _campaigns(settings, args)
     elif args.command == "audit":
-        from bot import admin
-
         if args.code is None and args.officer is None:
             print("give a tracking code or --officer ID", file=sys.stderr)
             return 2

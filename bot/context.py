@@ -15,6 +15,7 @@ from bot.i18n import Translator
 from bot.model import Event, Option, Reply
 from bot.reference import Reference
 from bot.services.outbox import Outbox
+from bot.services.review import Review
 
 
 @dataclass
@@ -37,10 +38,8 @@ class Context:
         self.data: dict[str, Any] = copy.deepcopy(self.user["data"] or {})
         self.outbox = Outbox(self.translators, self.now)
 
-    def review(self):
+    def review(self) -> Review:
         """The officers' workflow, bound to this step's transaction and outbox."""
-        from bot.services.review import Review
-
         return Review(self.conn, self.ref, self.outbox, self.now, self.settings.review_days,
                       self.settings.unit_groups)
 
@@ -70,14 +69,12 @@ class Context:
         text: str,
         options: list[Option] | None = None,
         *,
-        free_text: bool = False,
         numbered: bool = True,
         request_contact: str | None = None,
     ) -> None:
         """Reply to the sender. The options are remembered so that typing a label, or the number
-        shown next to an option, later picks it, on every step (free text or not: `free_text`
-        only says that the step also takes typed text). `numbered=False` shows no numbers and
-        makes typed numbers plain answers, for a step whose answer may be a small number."""
+        shown next to an option, later picks it, on every step. `numbered=False` shows no numbers
+        and makes typed numbers plain answers, for a step whose answer may be a small number."""
         options = options or []
         # Telegram keeps a reply keyboard (the phone question's) until told otherwise.
         remove = not options and not request_contact and bool(self.data.pop("keyboard", False))

@@ -10,7 +10,7 @@ import asyncio
 import logging
 import time
 import weakref
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -26,6 +26,7 @@ from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
 from bot.services.outbox import row as outbox_row
 from bot.text import clean, fold
+from handlers import route
 from storage import outbox
 from storage import users as user_repo
 from storage.db import LazyTransaction, normalise_url
@@ -55,8 +56,6 @@ class SessionCache:
     """A bounded map of users rows (least recently used out first)."""
 
     def __init__(self, size: int = 100_000):
-        from collections import OrderedDict
-
         self.size = size
         self._rows: OrderedDict = OrderedDict()
 
@@ -84,8 +83,6 @@ class Dispatcher:
         reference: Reference | None = None,
         clock: Callable[[], datetime] | None = None,
     ):
-        from handlers import route  # handlers depend on bot, never the other way at import time
-
         self.settings = settings
         self.engine = engine
         self.ref = reference or Reference(settings)
@@ -139,10 +136,14 @@ class Dispatcher:
                 log.exception("handler failed for %s (update %s)", key, event.update_id)
                 return [self._sentence(event, INTERNAL_ERROR)]
 
+    def sentence(self, channel: str, user: str, message: str) -> str:
+        """`message` in the language of `user` (from the session cache, else the default): for
+        what is said outside a step, with no row read."""
+        row = self.sessions.get((channel, user))
+        return self.translator(row["lang"] if row else None)._(message)
+
     def _sentence(self, event: Event, message: str) -> Reply:
-        """`message` in the sender's language (from the session cache, else the default)."""
-        row = self.sessions.get((event.channel, event.user))
-        return Reply(text=self.translator(row["lang"] if row else None)._(message))
+        return Reply(text=self.sentence(event.channel, event.user, message))
 
     def _hold(self, key: str, event: Event, wait: float) -> list[Reply]:
         """Keep a message that came too fast: it is handled in its turn, in order, and its

@@ -36,7 +36,14 @@ class Runtime:
         self.files = files or FolderStore(default_files_dir(dispatcher.settings))
         self.channels: dict[str, Channel] = {}
         self.every = every
-        self.broadcaster = Broadcaster(dispatcher, self.channels, rate=broadcast_rate)
+        queued = dispatcher.pending_channels.update
+        self.broadcaster = Broadcaster(
+            self.channels, engine=dispatcher.engine, settings=dispatcher.settings,
+            ref=dispatcher.ref, translators=dispatcher.translator, clock=dispatcher.clock,
+            queued=queued, rate=broadcast_rate)
+        self.jobs = Jobs(engine=dispatcher.engine, settings=dispatcher.settings,
+                         ref=dispatcher.ref, campaigns=dispatcher.campaigns,
+                         translators=dispatcher.translator, queued=queued)
         self._tasks: list[asyncio.Task] = []
         self._scheduler = None
         for channel in channels:
@@ -94,7 +101,7 @@ class Runtime:
     # --- time ------------------------------------------------------------------------------
     async def tick(self, now: datetime) -> None:
         """Everything due at `now`: the jobs, the announcements, then the outbox."""
-        await Jobs(self.dispatcher).run_due(now)
+        await self.jobs.run_due(now)
         await self.broadcaster.run()
         await self.deliver_all()
 
@@ -102,7 +109,8 @@ class Runtime:
         """Start the delivery loop, the broadcast worker and the scheduler."""
         self._tasks = [asyncio.create_task(self._delivery_loop()),
                        asyncio.create_task(run_forever(self.broadcaster))]
-        self._scheduler = build_scheduler(self.dispatcher)
+        self._scheduler = build_scheduler(
+            self.jobs, self.dispatcher.clock, self.dispatcher.settings.timezone)
         self._scheduler.start()
 
     async def stop(self) -> None:

@@ -5,6 +5,7 @@ itself holds no state worth losing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,18 +26,15 @@ SCHEDULE = {
 }
 
 
-def build_scheduler(dispatcher, after_run=None) -> AsyncIOScheduler:
-    jobs = Jobs(dispatcher)
-    scheduler = AsyncIOScheduler(timezone=dispatcher.settings.timezone)
+def build_scheduler(jobs: Jobs, clock: Callable[[], datetime], timezone: str) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=timezone)
 
     def job(name: str):
         async def run() -> None:
             try:
-                sent = await getattr(jobs, name)(dispatcher.clock())
+                sent = await getattr(jobs, name)(clock())
                 if sent:
                     log.info("job %s queued %d message(s)", name, sent)
-                if after_run is not None:
-                    await after_run()
             except Exception:  # the next run tries again; the keys prevent duplicates
                 log.exception("job %s failed", name)
 

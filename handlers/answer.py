@@ -41,7 +41,7 @@ async def start(ctx: Context, code: str) -> None:
     ctx.data["answer"] = {"code": code, "texts": [], "files": []}
     ctx.say(ctx._("Type your answer for {code}. You can send several messages, photos or "
                   "documents; press Send when you are done.").format(code=code),
-            nav(ctx, cancel=False), free_text=True)
+            nav(ctx, cancel=False))
 
 
 async def offer(ctx: Context, text: str, waiting: list[dict]) -> None:
@@ -70,8 +70,7 @@ async def _confirm(ctx: Context, entry: dict) -> None:
         lines.append(ctx._("The officers ask: {question}").format(question=question))
     lines.append(ctx._("You can add more messages, photos or documents before you send it."))
     ctx.say("\n".join(lines), [Option(SEND, ctx._("Send")),
-                               Option(NOT_ANSWER, ctx._("It is not an answer"))],
-            free_text=True)
+                               Option(NOT_ANSWER, ctx._("It is not an answer"))])
 
 
 def _options(ctx: Context) -> list[Option]:
@@ -99,10 +98,10 @@ async def handle(ctx: Context) -> None:
         if sum(map(len, answer["texts"])) + len(event.text) > MAX_TEXT:
             ctx.say(ctx._("Your answer would be longer than {limit} characters; please shorten "
                           "it. What you sent before is kept.").format(limit=MAX_TEXT),
-                    _options(ctx), free_text=True)
+                    _options(ctx))
             return
         answer["texts"].append(event.text)
-        ctx.say(ctx._("Received. Add more, or press Send."), _options(ctx), free_text=True)
+        ctx.say(ctx._("Received. Add more, or press Send."), _options(ctx))
     elif event.attachment is not None:
         problem = attachment_problem(ctx, event.attachment)
         if problem is None and len(answer["files"]) >= ctx.settings.max_attachments:
@@ -110,16 +109,15 @@ async def handle(ctx: Context) -> None:
                             "hold.").format(limit=ctx.settings.max_attachments)
         if problem is None:
             answer["files"].append(event.attachment.as_dict())
-        ctx.say(problem or ctx._("Received. Add more, or press Send."), _options(ctx),
-                free_text=True)
+        ctx.say(problem or ctx._("Received. Add more, or press Send."), _options(ctx))
     else:
         ctx.say(ctx._("Please type your answer or send a photo or document, then press Send."),
-                _options(ctx), free_text=True)
+                _options(ctx))
 
 
 async def _send(ctx: Context, answer: dict) -> None:
     if not answer["texts"] and not answer["files"]:
-        ctx.say(ctx._("Your answer is still empty."), _options(ctx), free_text=True)
+        ctx.say(ctx._("Your answer is still empty."), _options(ctx))
         return
     actor = await actor_for(ctx.conn, ctx.user)
     outcome = await ctx.review().by_code(actor, "answer", answer["code"],

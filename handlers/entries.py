@@ -25,7 +25,6 @@ def ask_code(ctx: Context) -> None:
     ctx.say(
         ctx._("Please type the tracking code, for example SK-26-00042-7KQ4-Y."),
         nav(ctx, cancel=False),
-        free_text=True,
     )
 
 
@@ -33,8 +32,7 @@ async def handle_lookup(ctx: Context) -> None:
     if ctx.event.choice == BACK:
         menu.show(ctx)
     elif ctx.event.text is None:
-        ctx.say(ctx._("Please type the tracking code as text."), nav(ctx, cancel=False),
-                free_text=True)
+        ctx.say(ctx._("Please type the tracking code as text."), nav(ctx, cancel=False))
     else:
         await try_lookup_text(ctx, ctx.event.text)
 
@@ -56,13 +54,12 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
                 "“{typed}” is not a tracking code. A code looks like SK-26-00042-7KQ4-Y."
             )
         ctx.goto("lookup")
-        ctx.say(message.format(typed=text[:40]), nav(ctx, cancel=False), free_text=True)
+        ctx.say(message.format(typed=text[:40]), nav(ctx, cancel=False))
         return True
     entry = await records.entry_by_code(ctx.conn, code)
     if entry is None:
         ctx.goto("lookup")
-        ctx.say(ctx._("No entry has the code {code}.").format(code=code), nav(ctx, cancel=False),
-                free_text=True)
+        ctx.say(ctx._("No entry has the code {code}.").format(code=code), nav(ctx, cancel=False))
         return True
     menu.show(ctx, public_view(ctx, entry))
     return True

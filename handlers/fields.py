@@ -56,7 +56,6 @@ class Field:
     label: str  # msgid, used in the summary and the edit list
     optional: bool = False
     when: Callable[[dict], bool] | None = None  # asked only when this holds for the answers
-    free_text: ClassVar[bool] = True  # a typed message is an answer (not a wrong choice)
     wrong_kind_message: ClassVar[str] = N_("Please type your answer as a text message.")
     collects: ClassVar[bool] = False  # takes several messages; Back reopens it, keeping them
 
@@ -74,7 +73,7 @@ class Field:
         text = ctx._(self.prompt)
         if prefix:
             text = f"{prefix}\n\n{text}"
-        ctx.say(text, self.options(ctx) + self.navigation(ctx), free_text=self.free_text,
+        ctx.say(text, self.options(ctx) + self.navigation(ctx),
                 request_contact=self.contact_request(ctx))
 
     def contact_request(self, ctx: Context) -> str | None:
@@ -168,7 +167,6 @@ class ChoiceField(Field):
 
     choices: Callable[[Context], list[tuple[str, str]]] | None = None
     by_id: bool = False
-    free_text: ClassVar[bool] = False
     wrong_kind_message: ClassVar[str] = N_(
         "Please choose one of the options: press a button or type its number.")
 
@@ -201,7 +199,6 @@ class WardField(ChoiceField):
         unit = ctx.ref.unit_by_slug.get(value)  # its label says "Ward": "Phường: Bến Thành"
         return unit.short_name(ctx.lang) if unit else str(value)
 
-    free_text: ClassVar[bool] = True
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:
         typed = self.typed(ctx)
@@ -225,7 +222,6 @@ class WardField(ChoiceField):
 
 @dataclass(frozen=True)
 class YesNoField(Field):
-    free_text: ClassVar[bool] = False
     wrong_kind_message: ClassVar[str] = ChoiceField.wrong_kind_message
 
     def options(self, ctx: Context) -> list[Option]:
@@ -326,7 +322,6 @@ class FilesField(Field):
     """Photos and documents, several of them, up to the configured limit on every path in
     (first answer, Back, or a change from the summary). The answer is the list of files."""
 
-    free_text: ClassVar[bool] = False
     wrong_kind_message: ClassVar[str] = N_(
         "Please send a photo or a document, or choose one of the options.")
     collects: ClassVar[bool] = True
@@ -388,7 +383,6 @@ class FilesField(Field):
 class PhotoField(Field):
     """One photo, optional."""
 
-    free_text: ClassVar[bool] = False
     wrong_kind_message: ClassVar[str] = FilesField.wrong_kind_message
 
     def accept(self, ctx: Context) -> Answer | Retry | Ask | Stay:

@@ -223,8 +223,7 @@ async def _begin(ctx: Context, actor: Actor, step: Step, entry: dict,
     ctx.data["review"] = pending
     if step.needs_note or choice == WITH_NOTE:
         ctx.goto("review:note")
-        ctx.say(f"{title}\n{ctx.tr(NOTE_PROMPTS[step.action])}", nav(ctx, cancel=False),
-                free_text=True)
+        ctx.say(f"{title}\n{ctx.tr(NOTE_PROMPTS[step.action])}", nav(ctx, cancel=False))
     else:
         await _confirm_or_act(ctx, actor, step, entry, pending)
 
@@ -270,7 +269,7 @@ async def handle_note(ctx: Context) -> None:
     text = ctx.event.text
     if not text or text.startswith("/") or len(text) > 2000:
         ctx.say(ctx._("Please type the text (at most 2,000 characters), or press Back."),
-                nav(ctx, cancel=False), free_text=True)
+                nav(ctx, cancel=False))
         return
     actor = await _actor(ctx)
     entry = await records.entry_by_id(ctx.conn, pending["entry"])
@@ -282,7 +281,7 @@ async def handle_note(ctx: Context) -> None:
     if problem:
         ctx.say(describe(ctx.t, ctx.ref, problem) + "\n" + ctx._("Please type it again, or "
                                                                  "press Back."),
-                nav(ctx, cancel=False), free_text=True)
+                nav(ctx, cancel=False))
         return
     pending["note"] = text
     await _confirm_or_act(ctx, actor, STEPS[pending["action"]], entry, pending)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.broadcaster import Broadcaster
 from bot.channels.base import SendResult
+from bot.runtime import Runtime
 from handlers.settings import TOGGLE
 from storage import broadcasts as broadcast_repo
 from storage import users as user_repo
@@ -50,7 +50,7 @@ class _Terminal:
 
 
 def _worker(dispatcher, blocked: set[str] = frozenset(), on_send=None):
-    return Broadcaster(dispatcher, {"console": _Terminal(dispatcher, blocked, on_send)})
+    return Runtime(dispatcher, [_Terminal(dispatcher, blocked, on_send)]).broadcaster
 
 
 async def _compose(comms: Resident, text: str, audience: str, extra: str | None = None,

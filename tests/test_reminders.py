@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services.reminders import Jobs
+from bot.runtime import Runtime
 from storage import entries as entry_repo
 from tests.conftest import Resident
 from tests.flows import submit_idea
@@ -19,7 +19,7 @@ def local(day: int, hour: int, month: int = 11, year: int = 2026) -> datetime:
 
 async def run(dispatcher, clock, when: datetime, *people: Resident) -> None:
     clock.now = when
-    await Jobs(dispatcher).run_due(when)
+    await Runtime(dispatcher).jobs.run_due(when)
     for person in people:
         await person.deliver()
 

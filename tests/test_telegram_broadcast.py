@@ -47,7 +47,7 @@ async def big_world(settings, clock):
 
 def _broadcaster(world: TelegramWorld) -> Broadcaster:
     channel = world.app.bot_data["channel"]
-    return Broadcaster(channel.dispatcher, {"telegram": channel})
+    return channel.runtime.broadcaster
 
 
 def _received(world: TelegramWorld) -> Counter:

@@ -24,9 +24,9 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.harness.db import settings_for
-from bot.broadcaster import Broadcaster
 from bot.channels.telegram import build_application
 from bot.dispatcher import Dispatcher
+from bot.runtime import Runtime
 from bot.services import broadcasts as broadcast_service
 from bot.services.review import Actor
 from storage.db import create_engine, migrate
@@ -124,11 +124,11 @@ class Worker:
 
     async def __aenter__(self) -> Worker:
         dispatcher = Dispatcher(self.settings, self.engine)
-        self.app = build_application(self.settings, dispatcher, token=TOKEN, request=self.api)
+        runtime = Runtime(dispatcher, broadcast_rate=self.rate)
+        self.app = build_application(self.settings, dispatcher, token=TOKEN, request=self.api,
+                                     runtime=runtime)
         await self.app.initialize()
-        channel = self.app.bot_data["channel"]
-        self.broadcaster = Broadcaster(channel.dispatcher, {channel.name: channel},
-                                       rate=self.rate)
+        self.broadcaster = runtime.broadcaster
         return self
 
     async def __aexit__(self, *exc) -> None:

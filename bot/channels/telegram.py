@@ -14,11 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-# Take python-telegram-bot's coming behaviour now (durations as timedelta, as RetryAfter's will
-# be in its next major version) instead of a deprecation warning at every 429.
-os.environ.setdefault("PTB_TIMEDELTA", "true")
-
-from telegram import (  # noqa: E402 - after the setting above
+from telegram import (
     BotCommand,
     BotCommandScopeDefault,
     InlineKeyboardButton,
@@ -41,6 +37,11 @@ from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 from bot.text import split_message
 from handlers import COMMAND_MENU
+
+# Take python-telegram-bot's coming behaviour now (durations as timedelta, as RetryAfter's will
+# be in its next major version) instead of a deprecation warning at every 429. It is read when a
+# duration is read, so setting it after the imports is enough.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -245,7 +246,8 @@ class TelegramChannel:
                   getattr(chat, "id", None), exc_info=context.error)
         if chat is not None and getattr(chat, "type", None) == "private":
             try:
-                text = self.dispatcher.translator(None)._(INTERNAL_ERROR)
+                # A private chat's id is its user's: the sentence is in their language.
+                text = self.dispatcher.sentence(CHANNEL, str(chat.id), INTERNAL_ERROR)
                 await context.bot.send_message(chat_id=chat.id, text=text)
             except TelegramError:
                 pass

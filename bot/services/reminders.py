@@ -5,15 +5,21 @@ with several processes. Every run may be late: each job catches up on what it mi
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot import drafts
 from bot.calendar import QuietHours
+from bot.config import Settings
 from bot.i18n import Translator
 from bot.model import Option
+from bot.reference import Reference
 from bot.render import unit_name
 from bot.services import broadcasts as broadcast_service
+from bot.services.campaigns import CampaignCache
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import DISTRICT_DUE, WARD_DUE
 from bot.services.review import Review
@@ -25,14 +31,22 @@ CAMPAIGN_DAYS = (1, 7)
 
 
 class Jobs:
-    def __init__(self, dispatcher):
-        self.d = dispatcher
-        self.ref = dispatcher.ref
-        self.settings = dispatcher.settings
-        self.quiet = QuietHours(self.settings.quiet_start, self.settings.quiet_end, self.ref.tz)
+    """The reminder jobs. `queued` is told which channels got new outbox rows, so that the
+    runtime delivers them right away."""
+
+    def __init__(self, *, engine: AsyncEngine, settings: Settings, ref: Reference,
+                 campaigns: CampaignCache, translators: Callable[[str | None], Translator],
+                 queued: Callable[[Iterable[str]], None]):
+        self.engine = engine
+        self.settings = settings
+        self.ref = ref
+        self.campaigns = campaigns
+        self.translators = translators
+        self.queued = queued
+        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end, ref.tz)
 
     async def run_due(self, now: datetime) -> dict[str, int]:
-        await self.d.campaigns.ensure(now)
+        await self.campaigns.ensure(now)
         return {
             "drafts": await self.drafts(now),
             "waiting_for_author": await self.waiting_for_author(now),
@@ -43,7 +57,7 @@ class Jobs:
 
     async def _queue(self, conn, box: Outbox) -> int:
         await outbox_repo.put(conn, box.rows)
-        self.d.pending_channels.update(row["channel"] for row in box.rows)
+        self.queued(row["channel"] for row in box.rows)
         return len(box.rows)
 
     def _local(self, now: datetime) -> datetime:
@@ -52,7 +66,7 @@ class Jobs:
     def _box(self, now: datetime) -> Outbox:
         """What a job queues during the quiet hours waits until they end (its key is claimed
         now, so it goes out once)."""
-        return Outbox(self.d.translator, now, not_before=self.quiet.end_after(now))
+        return Outbox(self.translators, now, not_before=self.quiet.end_after(now))
 
     def _after_digest_hour(self, now: datetime) -> bool:
         """The daily jobs run from the digest hour until the quiet hours: a bot started at 23:30
@@ -62,7 +76,7 @@ class Jobs:
     # --- unfinished forms ------------------------------------------------------------------
     async def drafts(self, now: datetime) -> int:
         box = self._box(now)
-        async with self.d.engine.begin() as conn:
+        async with self.engine.begin() as conn:
             idle = await reminder_repo.idle_users(
                 conn, now - timedelta(hours=DRAFT_HOURS[-1]), now - timedelta(days=8))
             for person in idle:
@@ -92,7 +106,7 @@ class Jobs:
         box = self._box(now)
         remind = now - timedelta(days=self.settings.info_remind_days)
         close = now - timedelta(days=self.settings.info_close_days)
-        async with self.d.engine.begin() as conn:
+        async with self.engine.begin() as conn:
             review = Review(conn, self.ref, box, now, self.settings.review_days,
                             self.settings.unit_groups)
             for entry in await reminder_repo.entries_waiting(conn, remind):
@@ -112,7 +126,7 @@ class Jobs:
         today = self._local(now).date()
         end_of_tomorrow = datetime.combine(today + timedelta(days=1), time(23, 59, 59),
                                            tzinfo=self.ref.tz)
-        async with self.d.engine.begin() as conn:
+        async with self.engine.begin() as conn:
             officers = await reminder_repo.active_officers(conn)
             for officer in officers:
                 if officer["role"] not in ("ward_officer", "district_officer"):
@@ -172,7 +186,7 @@ class Jobs:
             return 0
         box = self._box(now)
         today = self._local(now).date()
-        async with self.d.engine.begin() as conn:
+        async with self.engine.begin() as conn:
             for campaign in self.ref.open_campaigns(today):
                 left = (campaign.closes - today).days
                 # One claim per campaign and mark: the whole audience is told in this
@@ -218,7 +232,7 @@ class Jobs:
             return 0
         box = self._box(now)
         today = self._local(now).date()
-        async with self.d.engine.begin() as conn:
+        async with self.engine.begin() as conn:
             officers = await reminder_repo.active_officers(conn)
             for milestone in load_milestones(self.settings.milestones_file):
                 when = next_occurrence(milestone, today)
