@@ -92,8 +92,8 @@ _ENV = {
 # Every other scalar setting can come from SANGKIEN_<NAME> too (SANGKIEN_FLOOD_BURST=40).
 _ENV.update({f"SANGKIEN_{f.name.upper()}": f.name for f in fields(Settings)
              if f.name not in _ENV.values() and f.name != "unit_groups"})
-_PATHS = ("units_file", "catalog_file", "campaigns_file", "holidays_file", "milestones_file",
-          "locales_dir")
+_TYPES = get_type_hints(Settings)
+_PATHS = tuple(key for key, kind in _TYPES.items() if kind is Path)
 _HOURS = ("quiet_start", "quiet_end", "digest_hour")
 _POSITIVE = ("flood_burst", "flood_rate", "broadcast_rate", "telegram_overall_rate",
              "retention_years", "max_attachments", "max_photo_bytes", "max_document_bytes")
@@ -115,12 +115,11 @@ def load_settings(config_file: str | os.PathLike | None = None, **overrides) -> 
             values[key] = os.environ[env]
             origin[key] = f"environment variable {env}"
     values.update({k: v for k, v in overrides.items() if v is not None})
-    types = get_type_hints(Settings)
-    unknown = sorted(set(values) - set(types))
+    unknown = sorted(set(values) - set(_TYPES))
     if unknown:
         raise ConfigError(f"{origin.get(unknown[0], 'configuration')}: unknown setting "
-                          f"{unknown[0]!r} (known: {', '.join(sorted(types))})")
-    kwargs = {key: _typed(key, value, types[key], origin.get(key, "configuration"))
+                          f"{unknown[0]!r} (known: {', '.join(sorted(_TYPES))})")
+    kwargs = {key: _typed(key, value, _TYPES[key], origin.get(key, "configuration"))
               for key, value in values.items()}
     for key in _PATHS:
         if key in kwargs:

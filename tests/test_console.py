@@ -131,7 +131,9 @@ def test_review_path_in_the_console_with_every_notification(db_url):
     ward = _invite(db_url, "cau-kho", "ward_officer", "Cán bộ Cầu Kho")
     district = _invite(db_url, "quan-1", "district_officer", "Phòng Nội vụ")
     r, w, d = 1001, 9001, 9004
+    daytime = {"clock": "2026-12-01T10:00:00+07:00"}  # every notification goes out at once
     script = [
+        daytime,
         {"user": w, "text": f"/dangky {ward}"},
         {"user": d, "text": f"/dangky {district}"},
         {"user": r, "text": "/start"},
@@ -147,7 +149,7 @@ def test_review_path_in_the_console_with_every_notification(db_url):
         {"user": r, "choose": "nav:skip"},
         {"user": r, "choose": "form:confirm"},
     ]
-    replies = turns(run_chat(db_url, script))
+    replies = turns(run_chat(db_url, script))[1:]
     submitted = replies[-1]
     code = code_in(submitted[0]["text"])
     to_officer = [m for m in submitted if m["to"] == w]
@@ -157,6 +159,7 @@ def test_review_path_in_the_console_with_every_notification(db_url):
     entry_id = to_officer[0]["options"][0]["value"].split(":")[2]
 
     later = turns(run_chat(db_url, [
+        daytime,
         {"user": w, "choose": f"q:ask_info:{entry_id}"},
         {"user": w, "text": "Dự kiến bao nhiêu gian hàng?"},
         {"user": r, "choose": f"ans:{code}"},
@@ -168,7 +171,7 @@ def test_review_path_in_the_console_with_every_notification(db_url):
         {"user": d, "choose": f"q:award:{entry_id}"},
         {"user": d, "choose": f"q:award:{entry_id}:first"},  # the level, then the prize
         {"user": d, "text": "Bằng khen và 5.000.000 đồng"},
-    ]))
+    ]))[1:]
     question = [m for m in later[1] if m["to"] == r]
     assert "gian hàng" in question[0]["text"]
     assert question[0]["options"] == [{"value": f"ans:{code}", "label": "Trả lời"}]
