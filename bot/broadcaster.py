@@ -17,7 +17,6 @@ from datetime import datetime
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.calendar import QuietHours
 from bot.channels.base import Channel, Outcome
 from bot.config import Settings
 from bot.i18n import N_, Translator
@@ -46,7 +45,7 @@ class Broadcaster:
                  translators: Callable[[str | None], Translator], clock: Callable[[], datetime],
                  queued: Callable[[Iterable[str]], None], rate: float | None = None):
         self.engine = engine
-        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end, ref.tz)
+        self.quiet = ref.quiet
         self.translators = translators
         self.clock = clock
         self.queued = queued  # told which channels got new outbox rows

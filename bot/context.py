@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.calendar import QuietHours
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.model import Event, Option, Reply
@@ -37,9 +36,8 @@ class Context:
     def __post_init__(self) -> None:
         self.state: str = self.user["state"]
         self.data: dict[str, Any] = copy.deepcopy(self.user["data"] or {})
-        self.outbox = Outbox(self.translators, self.now, quiet=QuietHours(
-            self.settings.quiet_start, self.settings.quiet_end, self.ref.tz),
-            sender=(self.event.channel, self.event.user))
+        self.outbox = Outbox(self.translators, self.now, quiet=self.ref.quiet,
+                             sender=(self.event.channel, self.event.user))
 
     def review(self) -> Review:
         """The officers' workflow, bound to this step's transaction and outbox."""

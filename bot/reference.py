@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.calendar import WorkingCalendar
+from bot.calendar import QuietHours, WorkingCalendar
 from bot.config import Settings
 from bot.text import fold
 
@@ -116,6 +116,8 @@ class Reference:
         self._ward_keys = self._build_ward_keys()
         self.calendar = WorkingCalendar.from_file(settings.holidays_file)
         self.tz = ZoneInfo(settings.timezone)
+        # The hours when nobody is written to unless they wrote first.
+        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end, self.tz)
 
     def _build_ward_keys(self) -> dict[str, list[str]]:
         keys: dict[str, list[str]] = {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.calendar import QuietHours
 from bot.context import Context
 from bot.i18n import N_
 from bot.services import broadcasts
@@ -57,7 +56,7 @@ async def send_broadcast(ctx: Context, draft: dict) -> Done | Retry:
     )
     text = describe(ctx.t, ctx.ref, outcome)
     settings = ctx.settings
-    real = QuietHours(settings.quiet_start, settings.quiet_end, ctx.ref.tz).end_after(send_at)
+    real = ctx.ref.quiet.end_after(send_at)
     if outcome.ok and answers.get("send_at") and real is not None:
         text += "\n" + ctx._(QUIET).format(
             time=ctx.t.datetime(send_at), start=f"{settings.quiet_start:02d}",

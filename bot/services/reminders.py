@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import drafts
-from bot.calendar import QuietHours
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.model import Option
@@ -43,7 +42,7 @@ class Jobs:
         self.campaigns = campaigns
         self.translators = translators
         self.queued = queued
-        self.quiet = QuietHours(settings.quiet_start, settings.quiet_end, ref.tz)
+        self.quiet = ref.quiet
 
     async def run_due(self, now: datetime) -> dict[str, int]:
         await self.campaigns.ensure(now)
