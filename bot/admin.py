@@ -149,10 +149,10 @@ async def campaigns_close(settings: Settings, slug: str) -> tuple[bool, str]:
 
 
 def campaign_link(settings: Settings, slug: str, bot: str | None = None) -> str:
-    username = (bot or settings.telegram_bot_username or "").lstrip("@")
-    if not username:
+    link = campaign_service.deep_link(bot or settings.telegram_bot_username, slug)
+    if link is None:
         raise ValueError("set TELEGRAM_BOT_USERNAME (or --bot) to make the deep link")
-    return f"https://t.me/{username}?start=c_{slug}"
+    return link
 
 
 def campaign_qr(settings: Settings, slug: str, out: str, bot: str | None = None) -> str:

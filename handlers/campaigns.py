@@ -114,10 +114,9 @@ async def create_campaign(ctx: Context, draft: dict) -> Done | Retry:
     except campaign_service.CampaignError:
         return Retry(ctx._("A campaign with this title exists already; please change the title."))
     ctx.campaigns_changed = True
-    link = ""
-    if ctx.settings.telegram_bot_username:
-        link = f"\nhttps://t.me/{ctx.settings.telegram_bot_username}?start=c_{slug}"
-    return Done(ctx._("The campaign {slug} is created.").format(slug=slug) + link)
+    done = ctx._("The campaign {slug} is created.").format(slug=slug)
+    link = campaign_service.deep_link(ctx.settings.telegram_bot_username, slug)
+    return Done(f"{done}\n{link}" if link else done)
 
 
 CAMPAIGN_FORM = register(Form(

@@ -24,6 +24,13 @@ class CampaignError(ValueError):
 
 
 SLUG_MAX = 48  # fits a deep link's payload and any button value that names it
+
+
+def deep_link(username: str | None, slug: str) -> str | None:
+    """The Telegram link that opens the bot on a campaign's card (`/start c_<slug>`), or None
+    without a bot username; "@sangkien_bot" and "sangkien_bot" make the same link."""
+    username = (username or "").lstrip("@")
+    return f"https://t.me/{username}?start=c_{slug}" if username else None
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
