@@ -39,6 +39,7 @@ from bot.services.review import (
 from bot.workflow import AWARD_LEVELS, ROLE_LABELS
 from handlers import menu
 from handlers.common import BACK, nav
+from handlers.entries import EXAMPLE_CODE
 
 PAGE_SIZE = 5
 OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangky with the code "
@@ -139,7 +140,7 @@ async def file_by_code(ctx: Context, typed: str) -> None:
         code = parse_code(typed)
     except CodeError:
         ctx.say(ctx._("Please send /hoso followed by a tracking code, for example "
-                      "/hoso SK-26-00042-Y."))
+                      "/hoso {example}.").format(example=EXAMPLE_CODE))
         return
     entry = await records.entry_by_code(ctx.conn, code)
     if entry is None:
