@@ -54,10 +54,11 @@ async def _actor(ctx: Context) -> Actor | None:
     return actor
 
 
-def _queue_scope(actor: Actor) -> tuple[str | None, tuple[str, ...]]:
+def _queue_scope(ctx: Context, actor: Actor) -> tuple[list[str], tuple[str, ...]]:
+    """The wards whose entries the actor's queue holds, and in which statuses."""
     if actor.role == "ward_officer":
-        return actor.unit, WARD_QUEUE
-    return None, DISTRICT_QUEUE
+        return [actor.unit], WARD_QUEUE
+    return render.wards_under(ctx.ref, actor.unit), DISTRICT_QUEUE
 
 
 async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
@@ -67,11 +68,11 @@ async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
     if actor.role not in ("ward_officer", "district_officer"):
         ctx.say(ctx._("Your role has no review queue."))
         return
-    unit, statuses = _queue_scope(actor)
+    wards, statuses = _queue_scope(ctx, actor)
     shown = statuses if status == "all" or status not in statuses else (status,)
-    total, pages, page, items = await records.queue(ctx.conn, unit=unit, statuses=shown,
+    total, pages, page, items = await records.queue(ctx.conn, unit=wards, statuses=shown,
                                                     page=page, page_size=PAGE_SIZE)
-    where = render.unit_name(ctx.ref, ctx.t, unit) if unit else ctx._("the district")
+    where = render.unit_name(ctx.ref, ctx.t, actor.unit)
     lines = [ctx._("Queue of {where}: {count} item(s), page {page} of {pages}.").format(
         where=where, count=total, page=page, pages=pages)]
     if status != "all":
@@ -123,7 +124,7 @@ async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None 
             line += f"\n  “{note}”"
         lines.append(line)
     ctx.goto("review")
-    ctx.say("\n".join(lines), action_options(ctx.t, actor, entry, details=False))
+    ctx.say("\n".join(lines), action_options(ctx.t, ctx.ref, actor, entry, details=False))
     if files:
         ctx.replies.append(Reply(
             text=ctx._("Files attached to {code}:").format(code=entry["code"]),
@@ -181,7 +182,7 @@ async def on_button(ctx: Context, value: str) -> None:
         if _may_see(actor, entry):
             await show_file(ctx, entry, actor)
         else:
-            ctx.say(ctx.tr(refusal(actor, STEPS["take"], entry)[0]))
+            ctx.say(ctx.tr(refusal(ctx.ref, actor, STEPS["take"], entry)[0]))
     elif action == CONFIRM:
         await _confirmed(ctx, actor, entry)
     elif action not in STEPS or STEPS[action].level not in OFFICER_LEVELS:
@@ -196,7 +197,7 @@ STALE_BUTTON = N_("That button is not valid any more. Send /hangdoi for your que
 async def _begin(ctx: Context, actor: Actor, step: Step, entry: dict,
                  choice: str | None) -> None:
     """What a step needs before it is taken: a pick, a note, a confirmation, in that order."""
-    refused = refusal(actor, step, entry)
+    refused = refusal(ctx.ref, actor, step, entry)
     if refused:
         ctx.say(ctx.tr(refused[0]))
         return
@@ -300,7 +301,7 @@ async def _act(ctx: Context, actor: Actor, pending: dict) -> None:
                                      pending.get("note"), unit=pending.get("unit"),
                                      level=pending.get("level"))
     ctx.goto("review")
-    options = action_options(ctx.t, actor, outcome.entry) if outcome.entry else []
+    options = action_options(ctx.t, ctx.ref, actor, outcome.entry) if outcome.entry else []
     ctx.say(describe(ctx.t, ctx.ref, outcome), options)
 
 

@@ -16,7 +16,7 @@ from bot.codes import CodeError, parse_code
 from bot.i18n import N_, Translator
 from bot.model import Option
 from bot.reference import Reference
-from bot.render import officer_view, status_label, unit_name
+from bot.render import officer_view, status_label, unit_name, upper_unit
 from bot.services.actions import ANSWER
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary, re-exported
@@ -143,7 +143,7 @@ class Review:
     async def _apply(self, actor: Actor, step: Step, entry: dict, note: str | None, *,
                      tell: bool = True, unit: str | None = None, level: str | None = None,
                      files: Iterable[dict] = ()) -> Outcome:
-        refused = refusal(actor, step, entry)
+        refused = refusal(self.ref, actor, step, entry)
         if refused:
             return Outcome(False, refused[0], refused[1], entry)
         note = (note or "").strip() or None
@@ -302,8 +302,7 @@ class Review:
     def _upper_queue(self, entry: dict) -> dict:
         """The officers of the unit a ward forwards to: its parent in the units tree (the
         district, or since July 2025 the city's emulation board)."""
-        parent = self.ref.parent_of(entry["unit"])
-        return {"unit": parent.slug if parent else None, "role": "district_officer"}
+        return {"unit": upper_unit(self.ref, entry["unit"]), "role": "district_officer"}
 
     async def _notify_officers(self, entry: dict, *, role: str | None, unit: str | None,
                                headline: str, extra_line: str | None = None,
@@ -311,9 +310,6 @@ class Review:
                                asker: int | None = None) -> None:
         """`asker`: the officer who asked the question is told it is theirs."""
         recipients = await officer_repo.recipients(self.conn, unit=unit, role=role)
-        if not recipients and role == "district_officer" and unit is not None:
-            # Nobody is bound to the parent unit yet: every officer of that level hears of it.
-            recipients = await officer_repo.recipients(self.conn, role=role)
         if groups and unit in self.group_chats:
             channel, _, chat = self.group_chats[unit].partition(":")
             recipients.append({"id": None, "channel": channel, "external_id": chat,
@@ -335,6 +331,6 @@ class Review:
             text = f"{t.tr(headline)}\n\n{officer_view(t, self.ref, entry, files)}"
             if extra_line:
                 text += f"\n\n{extra_line}"
-            return Message(text, action_options(t, actor, entry))
+            return Message(text, action_options(t, self.ref, actor, entry))
 
         self.outbox.add(officer, render)
