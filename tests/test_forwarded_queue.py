@@ -58,3 +58,22 @@ async def test_under_the_2025_map_an_old_wards_forwarded_entry_is_the_boards(
     await author.say(f"/tracuu {code}")
     assert "Sở Nội vụ" in author.text and "Quận 1" not in author.text
     await switched.close()
+
+
+async def test_under_the_2025_map_nobody_is_offered_to_forward_to_a_district(
+        settings, engine, clock):
+    switched = Dispatcher(with_settings(settings, units_file=NEW_MAP), engine, clock=clock)
+    ward = await register_officer(switched, "9811", "ben-thanh", "ward_officer", "Cán bộ Lan")
+    board = await register_officer(switched, "9812", "so-noi-vu", "district_officer",
+                                   "Ban Thi đua – Khen thưởng")
+    author = Resident(switched, user="9813")
+    await author.consent()
+    await submit_idea(author, ward="ben thanh")
+    news = {o.label: o.value for o in ward.inbox[-1].options}
+    assert "Chuyển lên cấp trên" in news and "Chuyển lên cấp trên kèm ghi chú" in news
+    assert not any("quận" in label.lower() for label in news)
+    await ward.press(news["Chuyển lên cấp trên kèm ghi chú"])
+    assert "ghi chú gửi cán bộ cấp trên" in ward.text
+    await ward.say("Đề nghị xem xét sớm")
+    assert board.inbox[-1].text.startswith("Hồ sơ được chuyển lên hàng đợi của đơn vị anh/chị:")
+    await switched.close()

@@ -87,7 +87,7 @@ ACTION_LABELS = {
     "reject": N_("Reject"),
     "duplicate": N_("Duplicate of another entry"),
     "transfer": N_("Transfer to another ward"),
-    "forward": N_("Forward to the district"),
+    "forward": N_("Forward to the higher level"),
     "recognise": N_("Recognise at ward level"),
     "close": N_("Close"),
     "shortlist": N_("Shortlist for the selection council"),
@@ -98,14 +98,14 @@ ACTION_LABELS = {
     "applied": N_("Mark as put into practice"),
     "view": N_("Details"),
 }
-FORWARD_WITH_NOTE = N_("Forward to the district with a note")
+FORWARD_WITH_NOTE = N_("Forward to the higher level with a note")
 
 NOTE_PROMPTS = {
     "ask_info": N_("What do you need from the author? Type your question; it is sent as it is."),
     "reject": N_("Why is the entry rejected? Type the reason; the author will read it."),
     "dismiss": N_("Why is the entry rejected? Type the reason; the author will read it."),
     "duplicate": N_("Which entry does it duplicate? Type that entry's tracking code."),
-    "forward": N_("Type the note for the district's officers."),
+    "forward": N_("Type the note for the officers of the higher level."),
     "award": N_("Which prize was awarded? Type it as the decision names it (for example: "
                 "certificate of merit and 5,000,000 VND)."),
 }
@@ -155,7 +155,7 @@ def refusal(ref: Reference, actor: Actor, step: Step, entry: dict) -> tuple[str,
         holder = entry["unit"]
     else:
         if actor.role != "district_officer":
-            return N_("Only the district's officers can do this."), {}
+            return N_("Only the officers of the higher level can do this."), {}
         holder = upper_unit(ref, entry["unit"])
     if holder is not None and actor.unit != holder:
         return N_("This entry belongs to another unit's queue; only its officers can act "

@@ -59,7 +59,7 @@ NOT_NOW = {
 }
 # Which officers hear of a step, and the line their message starts with.
 OFFICER_NEWS = {
-    "forward": ("district", N_("Forwarded to the district queue:")),
+    "forward": ("district", N_("Forwarded to your unit's queue:")),
     "transfer": ("new_ward", N_("Transferred to your ward's queue:")),
     "withdraw": ("queue", N_("The author has withdrawn this entry:")),
     "answer": ("queue", N_("The author has answered the officers' question:")),
