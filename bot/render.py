@@ -42,6 +42,11 @@ def status_label(t: Translator, status: str) -> str:
     return t.tr(STATUS_LABELS.get(status, status))
 
 
+def author_status_label(t: Translator, status: str) -> str:
+    """The status as its author reads it, spoken to them."""
+    return t.tr(AUTHOR_STATUS_LABELS.get(status, status))
+
+
 def public_view(t: Translator, ref: Reference, entry: dict, *, author: bool = False) -> str:
     """What anyone with the code may see: status and dates, nothing personal; the title only to
     its author, or when the author agreed to show the entry publicly (`show_name`)."""

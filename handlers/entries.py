@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot import render
-from bot.author_status import AUTHOR_STATUS_LABELS
 from bot.buttons import Button
 from bot.codes import CodeError, make_code, parse_code
 from bot.context import Context
@@ -96,7 +95,7 @@ async def show_mine(ctx: Context, prefix: str | None = None) -> None:
     lines = [prefix, ""] if prefix else []
     lines.append(ctx._("Your entries (newest first):"))
     for entry in mine:
-        status = ctx.tr(AUTHOR_STATUS_LABELS[entry["status"]])
+        status = render.author_status_label(ctx.t, entry["status"])
         lines.append(f"• {entry['code']} — {entry['title'][:60]}\n  {status}")
     ctx.goto("mine")
     options = [Option(ENTRY.pack(VIEW, e["code"]), e["code"]) for e in mine]

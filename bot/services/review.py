@@ -16,7 +16,7 @@ from bot.codes import CodeError, parse_code
 from bot.i18n import N_, Translator
 from bot.model import Option
 from bot.reference import Reference
-from bot.render import officer_view, status_label, unit_name, upper_unit
+from bot.render import author_status_label, officer_view, unit_name, upper_unit
 from bot.services.actions import ANSWER
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary, re-exported
@@ -257,7 +257,8 @@ class Review:
 
         def render(t: Translator) -> Message:
             lines = [t._("Update on your entry {code} “{title}”: {status}.").format(
-                code=entry["code"], title=entry["title"], status=status_label(t, entry["status"]))]
+                code=entry["code"], title=entry["title"],
+                status=author_status_label(t, entry["status"]))]
             options = []
             if entry["status"] == "needs_info":
                 lines.append(t._("The officers ask: {question}").format(question=note))
@@ -270,7 +271,7 @@ class Review:
                 lines.append(t._("It is now reviewed by {unit}.").format(
                     unit=unit_name(self.ref, t, entry["unit"])))
             elif step.action == "award":
-                lines.append(t._("Congratulations! Result: {level}; prize: {prize}.").format(
+                lines.append(t._("Result: {level}; prize: {prize}.").format(
                     level=t.tr(AWARD_LEVELS[entry["award_level"]]), prize=note))
             elif entry["status"] in ("rejected", "duplicate") and note:
                 lines.append(t._("Reason: {reason}").format(reason=note))
