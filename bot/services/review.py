@@ -82,8 +82,20 @@ class Review:
                   **args: Any) -> Outcome:
         """Take the step `action` on the entry. `args`: `unit` (transfer), `level` (award),
         `files` (answer)."""
+        return await self._run(actor, action, await entry_repo.entry_by_id(self.conn, entry_id),
+                               note, **args)
+
+    async def by_code(self, actor: Actor, action: str, code: str, note: str | None = None,
+                      **args: Any) -> Outcome:
+        """The author's steps name the entry by its tracking code."""
+        entry = await entry_repo.entry_by_code(self.conn, code)
+        if entry is None or entry["user_id"] != actor.user_id:
+            return Outcome(False, N_("That entry is not among yours."))
+        return await self._run(actor, action, entry, note, **args)
+
+    async def _run(self, actor: Actor, action: str, entry: dict | None, note: str | None,
+                   **args: Any) -> Outcome:
         step = STEPS.get(action)
-        entry = await entry_repo.entry_by_id(self.conn, entry_id)
         if step is None or entry is None:
             return Outcome(False, N_("This entry no longer exists."))
         if step.via and entry["status"] in STEPS[step.via].sources:
@@ -93,14 +105,6 @@ class Review:
                 return before
             entry = before.entry
         return await self._apply(actor, step, entry, note, **args)
-
-    async def by_code(self, actor: Actor, action: str, code: str, note: str | None = None,
-                      **args: Any) -> Outcome:
-        """The author's steps name the entry by its tracking code."""
-        entry = await entry_repo.entry_by_code(self.conn, code)
-        if entry is None or entry["user_id"] != actor.user_id:
-            return Outcome(False, N_("That entry is not among yours."))
-        return await self.run(actor, action, entry["id"], note, **args)
 
     async def close_unanswered(self, entry_id: int) -> Outcome:
         """No answer came in time: the entry is closed, and both sides are told."""
