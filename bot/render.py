@@ -14,21 +14,37 @@ def unit_name(ref: Reference, t: Translator, slug: str) -> str:
     return unit.name(t.lang) if unit else slug
 
 
+def upper_unit(ref: Reference, ward: str) -> str | None:
+    """The unit a ward forwards to: its parent in the units tree, or, when the parent belongs
+    to an earlier map (a ward of the 10-ward map under the 2025 map), the first of its
+    ancestors that is still a unit. None when the ward has no unit above it."""
+    parent = ref.parent_of(ward)
+    while parent is not None and parent.legacy:
+        parent = ref.parent_of(parent.slug)
+    return parent.slug if parent else None
+
+
+def wards_under(ref: Reference, unit: str) -> list[str]:
+    """The wards, of this map and earlier ones, whose forwarded entries `unit` holds."""
+    return [slug for slug, u in ref.unit_by_slug.items()
+            if u.kind == "ward" and upper_unit(ref, slug) == unit]
+
+
 def handling_unit(ref: Reference, entry: dict) -> str:
     """The unit that holds the entry now: the one above its ward once forwarded, else its
     ward."""
     if entry["status"] in DISTRICT_STATUSES:
-        parent = ref.parent_of(entry["unit"])
-        if parent is not None:
-            return parent.slug
-        above = next((u for u in ref.units if u.kind != "ward"), None)
-        if above is not None:
-            return above.slug
+        return upper_unit(ref, entry["unit"]) or entry["unit"]
     return entry["unit"]
 
 
 def status_label(t: Translator, status: str) -> str:
     return t.tr(STATUS_LABELS.get(status, status))
+
+
+def author_status_label(t: Translator, status: str) -> str:
+    """The status as its author reads it, spoken to them."""
+    return t.tr(AUTHOR_STATUS_LABELS.get(status, status))
 
 
 def public_view(t: Translator, ref: Reference, entry: dict, *, author: bool = False) -> str:

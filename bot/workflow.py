@@ -8,7 +8,7 @@ STATUS_LABELS = {
     "needs_info": N_("Waiting for more information from the author"),
     "rejected": N_("Not accepted"),
     "duplicate": N_("Not accepted: the same as an earlier entry"),
-    "forwarded": N_("Forwarded to the district for review"),
+    "forwarded": N_("Forwarded to the higher level for review"),
     "recognised": N_("Recognised by the ward"),
     "closed": N_("Closed"),
     "shortlisted": N_("Shortlisted for the selection council"),

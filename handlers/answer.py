@@ -14,6 +14,7 @@ from bot.services import records
 from bot.services.actions import ANSWER
 from bot.services.actions import SEND as SEND_WORD
 from bot.services.review import actor_for, describe
+from bot.text import shorten
 from handlers import menu
 from handlers.common import BACK, nav
 from handlers.fields import attachment_problem
@@ -58,13 +59,14 @@ async def offer(ctx: Context, text: str, waiting: list[dict]) -> None:
 def _ask_which(ctx: Context, waiting: list[dict]) -> None:
     ctx.say(ctx._("The officers wait for your answer on several entries. Which entry is your "
                   "message the answer to?"),
-            [Option(ANSWER.pack(e["code"]), f"{e['code']} — {e['title'][:40]}") for e in waiting]
+            [Option(ANSWER.pack(e["code"]), f"{e['code']} — {shorten(e['title'], 40)}")
+             for e in waiting]
             + [Option(NOT_ANSWER, ctx._("It is not an answer"))])
 
 
 async def _confirm(ctx: Context, entry: dict) -> None:
     lines = [ctx._("Send this as your answer to {code} “{title}”?").format(
-        code=entry["code"], title=entry["title"][:60])]
+        code=entry["code"], title=shorten(entry["title"], 60))]
     question = await records.officers_word(ctx.conn, entry)
     if question:
         lines.append(ctx._("The officers ask: {question}").format(question=question))

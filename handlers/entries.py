@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot import render
-from bot.author_status import AUTHOR_STATUS_LABELS
 from bot.buttons import Button
-from bot.codes import CodeError, parse_code
+from bot.codes import CodeError, make_code, parse_code
 from bot.context import Context
 from bot.model import Option
 from bot.services import records
 from bot.services.actions import ANSWER
 from bot.services.review import actor_for, describe
+from bot.text import shorten
 from bot.workflow import OPEN_STATUSES
 from handlers import answer, menu
 from handlers.common import BACK, MAIN_MENU, nav
@@ -18,12 +18,16 @@ from handlers.common import BACK, MAIN_MENU, nav
 # entry:<view | withdraw | withdraw-yes>:<tracking code>
 ENTRY = Button("entry", "action", "code")
 VIEW, WITHDRAW, WITHDRAW_YES = "view", "withdraw", "withdraw-yes"
+# The code the bot's sentences show as an example: of the current shape, with its right check
+# letter, so that typing it finds no typing mistake.
+EXAMPLE_CODE = make_code("idea", 2026, 42, "7KQ4")
 
 
 def ask_code(ctx: Context) -> None:
     ctx.goto("lookup")
     ctx.say(
-        ctx._("Please type the tracking code, for example SK-26-00042-7KQ4-Y."),
+        ctx._("Please type the tracking code, for example {example}.").format(
+            example=EXAMPLE_CODE),
         nav(ctx, cancel=False),
     )
 
@@ -51,10 +55,11 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
             )
         else:
             message = ctx._(
-                "“{typed}” is not a tracking code. A code looks like SK-26-00042-7KQ4-Y."
+                "“{typed}” is not a tracking code. A code looks like {example}."
             )
         ctx.goto("lookup")
-        ctx.say(message.format(typed=text[:40]), nav(ctx, cancel=False))
+        ctx.say(message.format(typed=shorten(text, 40), example=EXAMPLE_CODE),
+                nav(ctx, cancel=False))
         return True
     entry = await records.entry_by_code(ctx.conn, code)
     if entry is None:
@@ -88,8 +93,8 @@ async def show_mine(ctx: Context, prefix: str | None = None) -> None:
     lines = [prefix, ""] if prefix else []
     lines.append(ctx._("Your entries (newest first):"))
     for entry in mine:
-        status = ctx.tr(AUTHOR_STATUS_LABELS[entry["status"]])
-        lines.append(f"• {entry['code']} — {entry['title'][:60]}\n  {status}")
+        status = render.author_status_label(ctx.t, entry["status"])
+        lines.append(f"• {entry['code']} — {shorten(entry['title'], 60)}\n  {status}")
     ctx.goto("mine")
     options = [Option(ENTRY.pack(VIEW, e["code"]), e["code"]) for e in mine]
     ctx.say("\n".join(lines), options + [Option(MAIN_MENU, ctx._("Main menu"))])

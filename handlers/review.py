@@ -36,9 +36,11 @@ from bot.services.review import (
     describe,
     refusal,
 )
+from bot.text import shorten
 from bot.workflow import AWARD_LEVELS, ROLE_LABELS
 from handlers import menu
 from handlers.common import BACK, nav
+from handlers.entries import EXAMPLE_CODE
 
 PAGE_SIZE = 5
 OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangky with the code "
@@ -53,10 +55,11 @@ async def _actor(ctx: Context) -> Actor | None:
     return actor
 
 
-def _queue_scope(actor: Actor) -> tuple[str | None, tuple[str, ...]]:
+def _queue_scope(ctx: Context, actor: Actor) -> tuple[list[str], tuple[str, ...]]:
+    """The wards whose entries the actor's queue holds, and in which statuses."""
     if actor.role == "ward_officer":
-        return actor.unit, WARD_QUEUE
-    return None, DISTRICT_QUEUE
+        return [actor.unit], WARD_QUEUE
+    return render.wards_under(ctx.ref, actor.unit), DISTRICT_QUEUE
 
 
 async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
@@ -66,11 +69,11 @@ async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
     if actor.role not in ("ward_officer", "district_officer"):
         ctx.say(ctx._("Your role has no review queue."))
         return
-    unit, statuses = _queue_scope(actor)
+    wards, statuses = _queue_scope(ctx, actor)
     shown = statuses if status == "all" or status not in statuses else (status,)
-    total, pages, page, items = await records.queue(ctx.conn, unit=unit, statuses=shown,
+    total, pages, page, items = await records.queue(ctx.conn, unit=wards, statuses=shown,
                                                     page=page, page_size=PAGE_SIZE)
-    where = render.unit_name(ctx.ref, ctx.t, unit) if unit else ctx._("the district")
+    where = render.unit_name(ctx.ref, ctx.t, actor.unit)
     lines = [ctx._("Queue of {where}: {count} item(s), page {page} of {pages}.").format(
         where=where, count=total, page=page, pages=pages)]
     if status != "all":
@@ -103,7 +106,7 @@ def _queue_line(ctx: Context, n: int, item: dict) -> str:
         mark = ctx._("⚠ OVERDUE since {date}").format(date=ctx.t.date(due))
     else:
         mark = ctx._("due {date}").format(date=ctx.t.date(due))
-    return f"\n{n}. {item['code']} · {item['title'][:60]}\n   " + " · ".join(
+    return f"\n{n}. {item['code']} · {shorten(item['title'], 60)}\n   " + " · ".join(
         part for part in (render.status_label(ctx.t, item["status"]), mark) if part)
 
 
@@ -122,7 +125,7 @@ async def show_file(ctx: Context, entry: dict, actor: Actor, prefix: str | None 
             line += f"\n  “{note}”"
         lines.append(line)
     ctx.goto("review")
-    ctx.say("\n".join(lines), action_options(ctx.t, actor, entry, details=False))
+    ctx.say("\n".join(lines), action_options(ctx.t, ctx.ref, actor, entry, details=False))
     if files:
         ctx.replies.append(Reply(
             text=ctx._("Files attached to {code}:").format(code=entry["code"]),
@@ -139,7 +142,7 @@ async def file_by_code(ctx: Context, typed: str) -> None:
         code = parse_code(typed)
     except CodeError:
         ctx.say(ctx._("Please send /hoso followed by a tracking code, for example "
-                      "/hoso SK-26-00042-Y."))
+                      "/hoso {example}.").format(example=EXAMPLE_CODE))
         return
     entry = await records.entry_by_code(ctx.conn, code)
     if entry is None:
@@ -180,7 +183,7 @@ async def on_button(ctx: Context, value: str) -> None:
         if _may_see(actor, entry):
             await show_file(ctx, entry, actor)
         else:
-            ctx.say(ctx.tr(refusal(actor, STEPS["take"], entry)[0]))
+            ctx.say(ctx.tr(refusal(ctx.ref, actor, STEPS["take"], entry)[0]))
     elif action == CONFIRM:
         await _confirmed(ctx, actor, entry)
     elif action not in STEPS or STEPS[action].level not in OFFICER_LEVELS:
@@ -195,7 +198,7 @@ STALE_BUTTON = N_("That button is not valid any more. Send /hangdoi for your que
 async def _begin(ctx: Context, actor: Actor, step: Step, entry: dict,
                  choice: str | None) -> None:
     """What a step needs before it is taken: a pick, a note, a confirmation, in that order."""
-    refused = refusal(actor, step, entry)
+    refused = refusal(ctx.ref, actor, step, entry)
     if refused:
         ctx.say(ctx.tr(refused[0]))
         return
@@ -240,7 +243,8 @@ async def _confirm_or_act(ctx: Context, actor: Actor, step: Step, entry: dict,
         await _act(ctx, actor, pending)
         return
     ctx.goto("review")
-    lines = [f"{entry['code']} “{entry['title'][:60]}” — {ctx.tr(ACTION_LABELS[step.action])}"]
+    title = shorten(entry["title"], 60)
+    lines = [f"{entry['code']} “{title}” — {ctx.tr(ACTION_LABELS[step.action])}"]
     if pending.get("note"):
         lines.append(f"“{pending['note']}”")
     lines.append(ctx._("This cannot be undone. Do you confirm?"))
@@ -298,7 +302,7 @@ async def _act(ctx: Context, actor: Actor, pending: dict) -> None:
                                      pending.get("note"), unit=pending.get("unit"),
                                      level=pending.get("level"))
     ctx.goto("review")
-    options = action_options(ctx.t, actor, outcome.entry) if outcome.entry else []
+    options = action_options(ctx.t, ctx.ref, actor, outcome.entry) if outcome.entry else []
     ctx.say(describe(ctx.t, ctx.ref, outcome), options)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -158,18 +158,23 @@ async def update_entry(conn: AsyncConnection, entry_id: int, **values: Any) -> N
     await conn.execute(update(entries).where(entries.c.id == entry_id).values(**values))
 
 
-def _queue_filter(unit: str | None, statuses: Iterable[str]):
+Units = str | Collection[str] | None  # a queue's ward, its wards, or every ward (None)
+
+
+def _queue_filter(unit: Units, statuses: Iterable[str]):
     # The statuses are inlined, not bound: only with the literal list in the query can SQLite
     # see that the partial index of open ward items applies.
     inlined = [literal(status, literal_execute=True) for status in statuses]
     conditions = [entries.c.status.in_(inlined)]
-    if unit is not None:
+    if isinstance(unit, str):
         conditions.append(entries.c.unit == unit)
+    elif unit is not None:
+        conditions.append(entries.c.unit.in_(list(unit)))
     return and_(*conditions)
 
 
 async def queue_page(
-    conn: AsyncConnection, *, unit: str | None, statuses: Iterable[str], limit: int, offset: int
+    conn: AsyncConnection, *, unit: Units, statuses: Iterable[str], limit: int, offset: int
 ) -> list[dict]:
     """Items of a queue, oldest arrival first."""
     statuses = list(statuses)
@@ -187,7 +192,7 @@ async def queue_page(
     return [row(r) for r in result]
 
 
-async def queue_count(conn: AsyncConnection, *, unit: str | None, statuses: Iterable[str]) -> int:
+async def queue_count(conn: AsyncConnection, *, unit: Units, statuses: Iterable[str]) -> int:
     stmt = select(func.count()).select_from(entries).where(_queue_filter(unit, statuses))
     return (await conn.execute(stmt)).scalar_one()
 

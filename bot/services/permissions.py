@@ -1,7 +1,8 @@
 """Who may do what to an entry: the workflow's steps, the actors, and the refusals.
 
-Ward actions belong to the officers of the entry's own ward, district actions to the district's
-officers, the author's to the author, the clock's to the system, and nothing to anyone else.
+Ward actions belong to the officers of the entry's own ward, district actions to the officers
+of the unit above that ward (its parent in the units tree: the district, or the city's board),
+the author's to the author, the clock's to the system, and nothing to anyone else.
 `STEPS` is the whole state machine: no status changes but through one of its steps.
 """
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.i18n import N_, Translator
 from bot.model import Option
 from bot.reference import Reference
-from bot.render import status_label, unit_name
+from bot.render import status_label, unit_name, upper_unit
 from bot.services.actions import QUEUE_ACTION, QUEUE_CHOICE, VIEW, WITH_NOTE
 from bot.workflow import AWARD_LEVELS, OPEN_STATUSES, ROLE_LABELS
 from storage import officers as officer_repo
@@ -86,7 +87,7 @@ ACTION_LABELS = {
     "reject": N_("Reject"),
     "duplicate": N_("Duplicate of another entry"),
     "transfer": N_("Transfer to another ward"),
-    "forward": N_("Forward to the district"),
+    "forward": N_("Forward to the higher level"),
     "recognise": N_("Recognise at ward level"),
     "close": N_("Close"),
     "shortlist": N_("Shortlist for the selection council"),
@@ -97,14 +98,14 @@ ACTION_LABELS = {
     "applied": N_("Mark as put into practice"),
     "view": N_("Details"),
 }
-FORWARD_WITH_NOTE = N_("Forward to the district with a note")
+FORWARD_WITH_NOTE = N_("Forward to the higher level with a note")
 
 NOTE_PROMPTS = {
     "ask_info": N_("What do you need from the author? Type your question; it is sent as it is."),
     "reject": N_("Why is the entry rejected? Type the reason; the author will read it."),
     "dismiss": N_("Why is the entry rejected? Type the reason; the author will read it."),
     "duplicate": N_("Which entry does it duplicate? Type that entry's tracking code."),
-    "forward": N_("Type the note for the district's officers."),
+    "forward": N_("Type the note for the officers of the higher level."),
     "award": N_("Which prize was awarded? Type it as the decision names it (for example: "
                 "certificate of merit and 5,000,000 VND)."),
 }
@@ -138,7 +139,7 @@ async def actor_for(conn: AsyncConnection, user: dict) -> Actor:
                  name=officer["name"], officer_id=officer["id"])
 
 
-def refusal(actor: Actor, step: Step, entry: dict) -> tuple[str, dict] | None:
+def refusal(ref: Reference, actor: Actor, step: Step, entry: dict) -> tuple[str, dict] | None:
     """Why `actor` may not take `step` on `entry`, or None when they may."""
     if step.level == AUTHOR:
         if actor.user_id != entry["user_id"]:
@@ -151,30 +152,33 @@ def refusal(actor: Actor, step: Step, entry: dict) -> tuple[str, dict] | None:
     if step.level == WARD:
         if actor.role != "ward_officer":
             return N_("Only the officers of the entry's ward can do this."), {}
-        if actor.unit != entry["unit"]:
-            return N_("This entry belongs to another unit's queue; only its officers can act "
-                      "on it."), {}
-    elif actor.role != "district_officer":
-        return N_("Only the district's officers can do this."), {}
+        holder = entry["unit"]
+    else:
+        if actor.role != "district_officer":
+            return N_("Only the officers of the higher level can do this."), {}
+        holder = upper_unit(ref, entry["unit"])
+    if holder is not None and actor.unit != holder:
+        return N_("This entry belongs to another unit's queue; only its officers can act "
+                  "on it."), {}
     return None
 
 
-def available(actor: Actor, entry: dict) -> list[str]:
+def available(ref: Reference, actor: Actor, entry: dict) -> list[str]:
     """The actions `actor` can take on `entry` now, in the order buttons are shown."""
     actions = []
     for step in STEPS.values():
         sources = step.sources + (STEPS[step.via].sources if step.via else ())
         if (step.level in OFFICER_LEVELS and entry["status"] in sources
-                and refusal(actor, step, entry) is None):
+                and refusal(ref, actor, step, entry) is None):
             actions.append(step.action)
     return actions
 
 
-def action_options(t: Translator, actor: Actor, entry: dict,
+def action_options(t: Translator, ref: Reference, actor: Actor, entry: dict,
                    details: bool = True) -> list[Option]:
     """The actor's buttons for the entry; `details` adds Xem chi tiết (not on the details)."""
     options = []
-    for action in available(actor, entry):
+    for action in available(ref, actor, entry):
         options.append(Option(QUEUE_ACTION.pack(action, entry["id"]), t.tr(ACTION_LABELS[action])))
         if action == "forward":
             options.append(Option(QUEUE_CHOICE.pack(action, entry["id"], WITH_NOTE),

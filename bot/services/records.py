@@ -39,7 +39,7 @@ async def entry_file(conn: AsyncConnection, entry_id: int) -> tuple[list[dict], 
             await entry_repo.entry_history(conn, entry_id))
 
 
-async def queue(conn: AsyncConnection, *, unit: str | None, statuses: Iterable[str],
+async def queue(conn: AsyncConnection, *, unit: entry_repo.Units, statuses: Iterable[str],
                 page: int, page_size: int) -> tuple[int, int, int, list[dict]]:
     """A page of a queue, oldest arrival first: (items in all, pages, this page, its items);
     a page beyond the last is the last."""

@@ -16,7 +16,7 @@ from bot.codes import CodeError, parse_code
 from bot.i18n import N_, Translator
 from bot.model import Option
 from bot.reference import Reference
-from bot.render import officer_view, status_label, unit_name
+from bot.render import author_status_label, officer_view, unit_name, upper_unit
 from bot.services.actions import ANSWER
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary, re-exported
@@ -37,6 +37,7 @@ from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary
     describe,
     refusal,
 )
+from bot.text import shorten
 from bot.workflow import AWARD_LEVELS
 from storage import entries as entry_repo
 from storage import officers as officer_repo
@@ -59,7 +60,7 @@ NOT_NOW = {
 }
 # Which officers hear of a step, and the line their message starts with.
 OFFICER_NEWS = {
-    "forward": ("district", N_("Forwarded to the district queue:")),
+    "forward": ("district", N_("Forwarded to your unit's queue:")),
     "transfer": ("new_ward", N_("Transferred to your ward's queue:")),
     "withdraw": ("queue", N_("The author has withdrawn this entry:")),
     "answer": ("queue", N_("The author has answered the officers' question:")),
@@ -82,8 +83,20 @@ class Review:
                   **args: Any) -> Outcome:
         """Take the step `action` on the entry. `args`: `unit` (transfer), `level` (award),
         `files` (answer)."""
+        return await self._run(actor, action, await entry_repo.entry_by_id(self.conn, entry_id),
+                               note, **args)
+
+    async def by_code(self, actor: Actor, action: str, code: str, note: str | None = None,
+                      **args: Any) -> Outcome:
+        """The author's steps name the entry by its tracking code."""
+        entry = await entry_repo.entry_by_code(self.conn, code)
+        if entry is None or entry["user_id"] != actor.user_id:
+            return Outcome(False, N_("That entry is not among yours."))
+        return await self._run(actor, action, entry, note, **args)
+
+    async def _run(self, actor: Actor, action: str, entry: dict | None, note: str | None,
+                   **args: Any) -> Outcome:
         step = STEPS.get(action)
-        entry = await entry_repo.entry_by_id(self.conn, entry_id)
         if step is None or entry is None:
             return Outcome(False, N_("This entry no longer exists."))
         if step.via and entry["status"] in STEPS[step.via].sources:
@@ -93,14 +106,6 @@ class Review:
                 return before
             entry = before.entry
         return await self._apply(actor, step, entry, note, **args)
-
-    async def by_code(self, actor: Actor, action: str, code: str, note: str | None = None,
-                      **args: Any) -> Outcome:
-        """The author's steps name the entry by its tracking code."""
-        entry = await entry_repo.entry_by_code(self.conn, code)
-        if entry is None or entry["user_id"] != actor.user_id:
-            return Outcome(False, N_("That entry is not among yours."))
-        return await self.run(actor, action, entry["id"], note, **args)
 
     async def close_unanswered(self, entry_id: int) -> Outcome:
         """No answer came in time: the entry is closed, and both sides are told."""
@@ -143,7 +148,7 @@ class Review:
     async def _apply(self, actor: Actor, step: Step, entry: dict, note: str | None, *,
                      tell: bool = True, unit: str | None = None, level: str | None = None,
                      files: Iterable[dict] = ()) -> Outcome:
-        refused = refusal(actor, step, entry)
+        refused = refusal(self.ref, actor, step, entry)
         if refused:
             return Outcome(False, refused[0], refused[1], entry)
         note = (note or "").strip() or None
@@ -186,7 +191,7 @@ class Review:
                 code = parse_code(note or "")
             except CodeError:
                 return Outcome(False, N_("“{typed}” is not a valid tracking code."),
-                               {"typed": (note or "")[:40]}), note
+                               {"typed": shorten(note or "", 40)}), note
             other = await entry_repo.entry_by_code(self.conn, code)
             if other is None or other["id"] == entry["id"]:
                 return Outcome(False, N_("No other entry has the code {code}."),
@@ -257,7 +262,8 @@ class Review:
 
         def render(t: Translator) -> Message:
             lines = [t._("Update on your entry {code} “{title}”: {status}.").format(
-                code=entry["code"], title=entry["title"], status=status_label(t, entry["status"]))]
+                code=entry["code"], title=entry["title"],
+                status=author_status_label(t, entry["status"]))]
             options = []
             if entry["status"] == "needs_info":
                 lines.append(t._("The officers ask: {question}").format(question=note))
@@ -270,7 +276,7 @@ class Review:
                 lines.append(t._("It is now reviewed by {unit}.").format(
                     unit=unit_name(self.ref, t, entry["unit"])))
             elif step.action == "award":
-                lines.append(t._("Congratulations! Result: {level}; prize: {prize}.").format(
+                lines.append(t._("Result: {level}; prize: {prize}.").format(
                     level=t.tr(AWARD_LEVELS[entry["award_level"]]), prize=note))
             elif entry["status"] in ("rejected", "duplicate") and note:
                 lines.append(t._("Reason: {reason}").format(reason=note))
@@ -302,8 +308,7 @@ class Review:
     def _upper_queue(self, entry: dict) -> dict:
         """The officers of the unit a ward forwards to: its parent in the units tree (the
         district, or since July 2025 the city's emulation board)."""
-        parent = self.ref.parent_of(entry["unit"])
-        return {"unit": parent.slug if parent else None, "role": "district_officer"}
+        return {"unit": upper_unit(self.ref, entry["unit"]), "role": "district_officer"}
 
     async def _notify_officers(self, entry: dict, *, role: str | None, unit: str | None,
                                headline: str, extra_line: str | None = None,
@@ -311,9 +316,6 @@ class Review:
                                asker: int | None = None) -> None:
         """`asker`: the officer who asked the question is told it is theirs."""
         recipients = await officer_repo.recipients(self.conn, unit=unit, role=role)
-        if not recipients and role == "district_officer" and unit is not None:
-            # Nobody is bound to the parent unit yet: every officer of that level hears of it.
-            recipients = await officer_repo.recipients(self.conn, role=role)
         if groups and unit in self.group_chats:
             channel, _, chat = self.group_chats[unit].partition(":")
             recipients.append({"id": None, "channel": channel, "external_id": chat,
@@ -335,6 +337,6 @@ class Review:
             text = f"{t.tr(headline)}\n\n{officer_view(t, self.ref, entry, files)}"
             if extra_line:
                 text += f"\n\n{extra_line}"
-            return Message(text, action_options(t, actor, entry))
+            return Message(text, action_options(t, self.ref, actor, entry))
 
         self.outbox.add(officer, render)
