@@ -493,12 +493,7 @@ async def test_users_table_has_one_row_per_person(dispatcher, engine):
 async def test_the_name_the_chat_app_shows_is_offered_as_the_contact_name(dispatcher, engine):
     person = Resident(dispatcher, user="6006", name="Võ Thị Sáu")
     await person.consent()
-    await person.press("menu:idea")
-    await person.say("co giang")
-    await person.press("pick:economy")
-    await person.say("Tiêu đề")
-    await person.say("Mô tả đủ dài của ý tưởng.")
-    await person.press("nav:skip")
+    await reach_files(person, "co giang")
     await person.press("nav:skip")
     assert "Võ Thị Sáu" in person.labels
     await person.press_label("Võ Thị Sáu")
