@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from storage import entries as entry_repo
 from testing.codes import code_in
 
 
@@ -44,3 +45,9 @@ async def reach_files(resident, ward: str = "ben thanh") -> None:
     await resident.say("Tiêu đề")
     await resident.say("Mô tả đủ dài của ý tưởng.")
     await resident.press("nav:skip")  # no expected benefit
+
+
+async def entry_row(engine, code: str):
+    """The stored entry of a tracking code."""
+    async with engine.connect() as conn:
+        return await entry_repo.entry_by_code(conn, code)

@@ -22,6 +22,20 @@ async def register_officer(dispatcher: Dispatcher, user: str, unit: str, role: s
     return officer
 
 
+async def communications_officer(dispatcher: Dispatcher) -> Resident:
+    return await register_officer(dispatcher, "9105", "quan-1", "communications", "Phòng VHTT")
+
+
+async def campaign_until_opens(comms: Resident) -> None:
+    """/chiendichmoi, up to its first date question (when the campaign opens)."""
+    await comms.say("/chiendichmoi")
+    await comms.say("Ý tưởng cho mùa lễ hội cuối năm")
+    await comms.press("nav:skip")
+    await comms.say("Mời anh/chị góp ý tưởng tổ chức lễ hội an toàn, văn minh.")
+    await comms.press("nav:skip")
+    await comms.press("pick:idea")
+
+
 def last_options(person: Resident) -> list[str]:
     return [o.value for o in person.inbox[-1].options] if person.inbox else []
 

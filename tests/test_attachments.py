@@ -14,10 +14,9 @@ from bot.channels.console import stored
 from bot.files import FolderStore, sniff
 from bot.model import Attachment, Event
 from storage.tables import attachments
-from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.flows import code_in
 from tests.test_runtime import both  # noqa: F401 - the fixture
-from tests.test_telegram import LAN, TelegramWorld, _consent, _register
+from tests.test_telegram import LAN, TelegramWorld, _consent, _register, world  # noqa: F401
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8
 OFFICER = 880002
@@ -58,33 +57,28 @@ async def test_the_same_file_is_stored_once(tmp_path):
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
 
 
-async def _to_files_question(world: TelegramWorld) -> None:
+async def _to_files_question(world: TelegramWorld, unit: str = "cau-kho") -> None:  # noqa: F811
     await _consent(world)
     await world.press("menu:idea")
-    await world.press("pick:cau-kho")
+    await world.press(f"pick:{unit}")
     await world.press("pick:thrift")
     await world.text("Tiêu đề")
     await world.text("Mô tả đủ dài của ý tưởng.")
     await world.press("nav:skip")  # no expected benefit
 
 
-async def test_a_text_file_named_pdf_is_refused_on_telegram(settings, clock):
-    world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
-    await world.start()
-    try:
-        await _to_files_question(world)
-        update = world.updates.document(LAN, "bao-cao.pdf", "application/pdf", size=30)
-        world.api.put_file(update["message"]["document"]["file_id"], b"khong phai PDF\n")
-        await world.feed(update)
-        t = world.app.bot_data["channel"].dispatcher.translator("vi")
-        refusal = t._("This type of file is not accepted. Accepted types: {types}.").split("{")[0]
-        assert refusal in world.last()["text"]
-        real = world.updates.document(LAN, "bao-cao.pdf", "application/pdf", size=len(PDF))
-        world.api.put_file(real["message"]["document"]["file_id"], PDF)
-        await world.feed(real)
-        assert refusal not in world.last()["text"]
-    finally:
-        await world.stop()
+async def test_a_text_file_named_pdf_is_refused_on_telegram(world):  # noqa: F811
+    await _to_files_question(world)
+    update = world.updates.document(LAN, "bao-cao.pdf", "application/pdf", size=30)
+    world.api.put_file(update["message"]["document"]["file_id"], b"khong phai PDF\n")
+    await world.feed(update)
+    t = world.app.bot_data["channel"].dispatcher.translator("vi")
+    refusal = t._("This type of file is not accepted. Accepted types: {types}.").split("{")[0]
+    assert refusal in world.last()["text"]
+    real = world.updates.document(LAN, "bao-cao.pdf", "application/pdf", size=len(PDF))
+    world.api.put_file(real["message"]["document"]["file_id"], PDF)
+    await world.feed(real)
+    assert refusal not in world.last()["text"]
 
 
 async def test_an_officer_on_telegram_opens_the_file_a_resident_sent_on_the_console(
@@ -125,13 +119,7 @@ async def test_an_officer_on_telegram_opens_the_file_a_resident_sent_on_the_cons
 
 async def test_a_file_kept_before_the_store_is_sent_by_its_telegram_file_id(both):  # noqa: F811
     await _register(both, OFFICER, "ben-nghe", "ward_officer", "Cán bộ Lan")
-    await _consent(both)
-    await both.press("menu:idea")
-    await both.press("pick:ben-nghe")
-    await both.press("pick:thrift")
-    await both.text("Tiêu đề")
-    await both.text("Mô tả đủ dài của ý tưởng.")
-    await both.press("nav:skip")
+    await _to_files_question(both, "ben-nghe")
     await both.feed(both.updates.photo(LAN))
     await both.press("nav:done")
     await both.press("nav:skip")

@@ -12,7 +12,7 @@ from storage import entries as entry_repo
 from storage import users as user_repo
 from tests.conftest import Resident
 from tests.flows import code_in
-from tests.officers import register_officer
+from tests.officers import campaign_until_opens, communications_officer, register_officer
 
 GREEN_IDEA = button("idea", "nang-luong-xanh")  # its "Send an idea" button
 
@@ -110,13 +110,8 @@ async def test_closed_campaign_refuses_new_entries_and_keeps_drafts(dispatcher, 
 
 
 async def test_communications_officer_creates_a_campaign_in_chat(dispatcher, resident):
-    comms = await register_officer(dispatcher, "9105", "quan-1", "communications", "Phòng VHTT")
-    await comms.say("/chiendichmoi")
-    await comms.say("Ý tưởng cho mùa lễ hội cuối năm")
-    await comms.press("nav:skip")
-    await comms.say("Mời anh/chị góp ý tưởng tổ chức lễ hội an toàn, văn minh.")
-    await comms.press("nav:skip")
-    await comms.press("pick:idea")
+    comms = await communications_officer(dispatcher)
+    await campaign_until_opens(comms)
     await comms.say("1/12/2026")
     await comms.say("30/11/2026")  # before it opens: refused
     assert "nav:back" in comms.values

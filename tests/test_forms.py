@@ -20,7 +20,7 @@ from storage import users as user_repo
 from storage.tables import attachments, users
 from tests.conftest import Resident
 from tests.flows import code_in, reach_files, reach_title
-from tests.officers import register_officer
+from tests.officers import campaign_until_opens, communications_officer
 
 TITLE_VI = ("Phong trào thi đua sáng tạo vì một thành phố văn minh, hiện đại, nghĩa tình: "
             "chung tay xây dựng khu phố xanh – sạch – đẹp, an toàn giao thông và chuyển đổi số")
@@ -203,13 +203,8 @@ async def test_applied_since_refuses_a_day_that_does_not_exist(resident, engine)
 
 
 async def test_the_31st_of_february_is_called_impossible_not_a_wrong_format(dispatcher):
-    comms = await register_officer(dispatcher, "9105", "quan-1", "communications", "Phòng VHTT")
-    await comms.say("/chiendichmoi")
-    await comms.say("Ý tưởng cho mùa lễ hội cuối năm")
-    await comms.press("nav:skip")
-    await comms.say("Mời anh/chị góp ý tưởng tổ chức lễ hội an toàn, văn minh.")
-    await comms.press("nav:skip")
-    await comms.press("pick:idea")
+    comms = await communications_officer(dispatcher)
+    await campaign_until_opens(comms)
     await comms.say("31/02/2026")
     assert "Không có ngày “31/02/2026”" in comms.text
     assert "ví dụ 31/12/2026" not in comms.text  # not the format sentence
@@ -221,7 +216,7 @@ async def test_the_31st_of_february_is_called_impossible_not_a_wrong_format(disp
 
 
 async def test_an_impossible_day_for_an_announcement_is_called_impossible(dispatcher):
-    comms = await register_officer(dispatcher, "9105", "quan-1", "communications", "Phòng VHTT")
+    comms = await communications_officer(dispatcher)
     await comms.say("/thongbao")
     await comms.say("Thông báo lịch tiếp dân tháng 12.")
     await comms.press("nav:skip")

@@ -12,17 +12,12 @@ from storage import entries as entry_repo
 from storage import users as user_repo
 from storage.tables import attachments, entries, users
 from tests.conftest import Resident
-from tests.flows import code_in, fill_idea, reach_files, reach_title, submit_idea
+from tests.flows import code_in, entry_row, fill_idea, reach_files, reach_title, submit_idea
 
 
 async def _user_row(engine, user="1001"):
     async with engine.connect() as conn:
         return await user_repo.load_user(conn, "console", user)
-
-
-async def _entry(engine, code):
-    async with engine.connect() as conn:
-        return await entry_repo.entry_by_code(conn, code)
 
 
 async def test_first_contact_shows_privacy_notice_and_stores_only_chat_identity(
@@ -63,7 +58,7 @@ async def test_resident_sends_an_idea_and_gets_a_checked_tracking_code(resident,
     code = await submit_idea(resident)
     assert parse_code(code) == code
     assert code.startswith("SK-26-")
-    entry = await _entry(engine, code)
+    entry = await entry_row(engine, code)
     assert entry["status"] == "submitted"
     assert entry["unit"] == "ben-nghe"
     assert entry["field"] == "digital-smart-city"
@@ -186,7 +181,7 @@ async def test_summary_lets_the_resident_change_any_answer(resident, engine):
     assert "form:confirm" in resident.values  # back at the summary
     assert "Tiêu đề đã sửa" in resident.text
     await resident.press("form:confirm")
-    entry = await _entry(engine, code_in(resident.text))
+    entry = await entry_row(engine, code_in(resident.text))
     assert entry["title"] == "Tiêu đề đã sửa"
 
 
@@ -198,7 +193,7 @@ async def test_giving_a_name_while_editing_asks_whether_it_may_be_shown(resident
     assert "pick:yes" in resident.values  # the follow-up question now applies
     await resident.press("pick:no")
     await resident.press("form:confirm")
-    entry = await _entry(engine, code_in(resident.text))
+    entry = await entry_row(engine, code_in(resident.text))
     assert entry["contact_name"] == "Trần Văn Minh" and entry["show_name"] is False
 
 
@@ -245,7 +240,7 @@ async def test_files_are_stored_with_the_entry(resident, engine):
 
 async def test_old_eleven_digit_mobile_number_is_remapped(resident, engine):
     code = await submit_idea(resident, phone="0168 345 6789")
-    assert (await _entry(engine, code))["contact_phone"] == "+84383456789"
+    assert (await entry_row(engine, code))["contact_phone"] == "+84383456789"
 
 
 async def test_invalid_phone_is_refused_and_the_form_waits(resident, engine):
@@ -297,9 +292,9 @@ async def test_my_entries_lists_own_entries_and_withdraws_an_open_one(resident, 
     await resident.press(f"entry:view:{code}")
     await resident.press(f"entry:withdraw:{code}")
     await resident.press(f"entry:withdraw-yes:{code}")
-    assert (await _entry(engine, code))["status"] == "withdrawn"
+    assert (await entry_row(engine, code))["status"] == "withdrawn"
     async with engine.connect() as conn:
-        history = await entry_repo.entry_history(conn, (await _entry(engine, code))["id"])
+        history = await entry_repo.entry_history(conn, (await entry_row(engine, code))["id"])
     assert [h["to_status"] for h in history] == ["submitted", "withdrawn"]
     await resident.press(f"entry:view:{code}")
     assert f"entry:withdraw:{code}" not in resident.values  # no longer open
@@ -312,7 +307,7 @@ async def test_a_forged_withdraw_of_someone_elses_entry_is_refused(resident, dis
     await other.press("menu:mine")
     other.last[0].options.append(type(other.last[0].options[0])(f"entry:withdraw-yes:{code}", "x"))
     await other.press(f"entry:withdraw-yes:{code}")
-    assert (await _entry(engine, code))["status"] == "submitted"
+    assert (await entry_row(engine, code))["status"] == "submitted"
 
 
 async def test_erase_my_data_anonymises_entries_and_forgets_the_resident(resident, engine):
@@ -320,7 +315,7 @@ async def test_erase_my_data_anonymises_entries_and_forgets_the_resident(residen
     await resident.press("menu:settings")
     await resident.press("set:erase")
     await resident.press("set:erase-yes")
-    entry = await _entry(engine, code)
+    entry = await entry_row(engine, code)
     assert entry["contact_name"] is None and entry["contact_phone"] is None
     assert entry["user_id"] is None and entry["status"] == "submitted"
     assert await _user_row(engine) is None
@@ -498,12 +493,7 @@ async def test_users_table_has_one_row_per_person(dispatcher, engine):
 async def test_the_name_the_chat_app_shows_is_offered_as_the_contact_name(dispatcher, engine):
     person = Resident(dispatcher, user="6006", name="Võ Thị Sáu")
     await person.consent()
-    await person.press("menu:idea")
-    await person.say("co giang")
-    await person.press("pick:economy")
-    await person.say("Tiêu đề")
-    await person.say("Mô tả đủ dài của ý tưởng.")
-    await person.press("nav:skip")
+    await reach_files(person, "co giang")
     await person.press("nav:skip")
     assert "Võ Thị Sáu" in person.labels
     await person.press_label("Võ Thị Sáu")
@@ -542,7 +532,7 @@ async def test_back_while_changing_an_answer_keeps_it(resident, engine):
     assert "form:confirm" in resident.values
     assert "Đèn đường tiết kiệm điện" in resident.text
     await resident.press("form:confirm")
-    entry = await _entry(engine, code_in(resident.text))
+    entry = await entry_row(engine, code_in(resident.text))
     assert entry["title"] == "Đèn đường tiết kiệm điện"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from storage import entries as entry_repo
 from tests import officers
 from tests.conftest import Resident
-from tests.flows import submit_idea
+from tests.flows import entry_row, submit_idea
 from tests.officers import last_options
 
 staff = officers.staff  # the fixture
@@ -16,13 +16,8 @@ staff = officers.staff  # the fixture
 QUESTION = "Anh/chị cho biết đã thử ở khu phố nào chưa?"
 
 
-async def _entry(engine, code):
-    async with engine.connect() as conn:
-        return await entry_repo.entry_by_code(conn, code)
-
-
 async def _history(engine, code):
-    entry = await _entry(engine, code)
+    entry = await entry_row(engine, code)
     async with engine.connect() as conn:
         return await entry_repo.entry_history(conn, entry["id"])
 
@@ -34,10 +29,10 @@ async def _ask(officer: Resident, entry_id: int, question: str = QUESTION) -> No
 
 async def _taken_and_asked(resident, staff, engine) -> tuple[str, int]:
     code = await submit_idea(resident)
-    entry_id = (await _entry(engine, code))["id"]
+    entry_id = (await entry_row(engine, code))["id"]
     await staff["lan"].press(f"q:take:{entry_id}")
     await _ask(staff["lan"], entry_id)
-    assert (await _entry(engine, code))["status"] == "needs_info"
+    assert (await entry_row(engine, code))["status"] == "needs_info"
     return code, entry_id
 
 
@@ -47,10 +42,10 @@ async def test_answer_typed_at_the_menu_is_offered_for_the_waiting_entry(residen
     assert code in resident.text and "khu phố nào" in resident.text
     assert "ans:send" in resident.values and "ans-no" in resident.values
     # Nothing is sent until the resident says so; what they typed is kept meanwhile.
-    assert (await _entry(engine, code))["status"] == "needs_info"
+    assert (await entry_row(engine, code))["status"] == "needs_info"
     await resident.send_photo(ref="bang-do")
     await resident.press("ans:send")
-    assert (await _entry(engine, code))["status"] == "accepted"
+    assert (await entry_row(engine, code))["status"] == "accepted"
     assert "khu phố 3" in (await _history(engine, code))[-1]["note"]
     assert "khu phố 3" in staff["lan"].inbox[-1].text
 
@@ -61,7 +56,7 @@ async def test_a_message_that_is_not_an_answer_is_not_sent(resident, staff, engi
     await resident.say("Cho tôi hỏi giờ làm việc của phường?")
     await resident.press("ans-no")
     assert "menu:idea" in resident.values
-    assert (await _entry(engine, code))["status"] == "needs_info"
+    assert (await entry_row(engine, code))["status"] == "needs_info"
     assert len(staff["lan"].inbox) == before
 
 
@@ -69,15 +64,15 @@ async def test_with_two_entries_waiting_the_bot_asks_which_one_the_answer_is_for
         resident, staff, engine):
     first, first_id = await _taken_and_asked(resident, staff, engine)
     second = await submit_idea(resident, title="Vườn rau trên sân thượng trường học")
-    second_id = (await _entry(engine, second))["id"]
+    second_id = (await entry_row(engine, second))["id"]
     await _ask(staff["lan"], second_id, "Trường nào đã đồng ý thử?")
     await resident.say("Trường Tiểu học Trần Hưng Đạo đã đồng ý.")
     assert {f"ans:{first}", f"ans:{second}"} <= set(resident.values)
     await resident.press(f"ans:{second}")
     assert second in resident.text and "Trường nào" in resident.text
     await resident.press("ans:send")
-    assert (await _entry(engine, second))["status"] == "submitted"  # asked before it was taken
-    assert (await _entry(engine, first))["status"] == "needs_info"
+    assert (await entry_row(engine, second))["status"] == "submitted"  # asked before it was taken
+    assert (await entry_row(engine, first))["status"] == "needs_info"
     assert "Trần Hưng Đạo" in (await _history(engine, second))[-1]["note"]
 
 
@@ -89,7 +84,7 @@ async def test_question_and_rejection_reason_stay_readable_in_my_entries(residen
     await resident.press(f"ans:{code}")  # the Reply action
     await resident.say("Khu phố 3.")
     await resident.press("ans:send")
-    entry_id = (await _entry(engine, code))["id"]
+    entry_id = (await entry_row(engine, code))["id"]
     await staff["lan"].press_anyway(f"q:reject:{entry_id}")
     await staff["lan"].say("Ý tưởng đã được triển khai ở phường từ năm 2024.")
     await staff["lan"].press(f"q:yes:{entry_id}")
@@ -104,7 +99,7 @@ async def test_answer_returns_to_the_status_before_the_question_and_tells_who_as
     await resident.press(f"ans:{code}")
     await resident.say("Khu phố 3.")
     await resident.press("ans:send")
-    assert (await _entry(engine, code))["status"] == "accepted"
+    assert (await entry_row(engine, code))["status"] == "accepted"
     lan, hung = staff["lan"].inbox[-1].text, staff["hung"].inbox[-1].text
     assert "Khu phố 3." in lan and "Khu phố 3." in hung
     assert lan.splitlines()[0] != hung.splitlines()[0]  # the one who asked hears it is theirs
@@ -115,7 +110,7 @@ async def test_officer_withdraws_a_question_and_the_entry_goes_back(resident, st
     code, entry_id = await _taken_and_asked(resident, staff, engine)
     assert f"q:unask:{entry_id}" in staff["lan"].values
     await staff["lan"].press(f"q:unask:{entry_id}")
-    entry = await _entry(engine, code)
+    entry = await entry_row(engine, code)
     assert entry["status"] == "accepted" and entry["paused_at"] is None
     assert code in resident.inbox[-1].text and resident.inbox[-1].options == []
     await resident.press_anyway(f"ans:{code}")
@@ -126,9 +121,9 @@ async def test_officer_can_reject_an_entry_that_waits_for_its_author(resident, s
     code, entry_id = await _taken_and_asked(resident, staff, engine)
     await staff["lan"].press_anyway(f"q:reject:{entry_id}")
     await staff["lan"].say("Không thuộc phạm vi phong trào.")
-    assert (await _entry(engine, code))["status"] == "needs_info"  # not before confirming
+    assert (await entry_row(engine, code))["status"] == "needs_info"  # not before confirming
     await staff["lan"].press(f"q:yes:{entry_id}")
-    entry = await _entry(engine, code)
+    entry = await entry_row(engine, code)
     assert entry["status"] == "rejected" and entry["paused_at"] is None
     assert "phạm vi phong trào" in resident.inbox[-1].text
 
@@ -139,7 +134,7 @@ async def test_officer_transfers_an_entry_to_the_right_ward(resident, staff, eng
     choices = [v for v in staff["lan"].values if v.startswith(f"q:transfer:{entry_id}:")]
     assert len(choices) == 9  # every ward but its own
     await staff["lan"].press(staff["lan"].option_value("Phường Bến Thành"))
-    entry = await _entry(engine, code)
+    entry = await entry_row(engine, code)
     assert (entry["unit"], entry["status"]) == ("ben-thanh", "submitted")
     assert entry["paused_at"] is None and entry["due_at"] is not None
     assert code in staff["other"].inbox[-1].text  # the Bến Thành officer
@@ -150,52 +145,52 @@ async def test_officer_transfers_an_entry_to_the_right_ward(resident, staff, eng
         "needs_info", "submitted", "Cán bộ Lan")
     # Bến Nghé's officers may no longer act on it.
     await staff["lan"].press_anyway(f"q:take:{entry_id}")
-    assert (await _entry(engine, code))["status"] == "submitted"
+    assert (await entry_row(engine, code))["status"] == "submitted"
 
 
 async def test_forwarding_with_a_note_gives_the_note_to_the_district(resident, staff, engine):
     code = await submit_idea(resident)
-    entry_id = (await _entry(engine, code))["id"]
+    entry_id = (await entry_row(engine, code))["id"]
     await staff["lan"].press(f"q:forward:{entry_id}:note")
     await staff["lan"].say("Đề nghị ưu tiên: đã thử thành công ở khu phố 3.")
-    assert (await _entry(engine, code))["status"] == "forwarded"
+    assert (await entry_row(engine, code))["status"] == "forwarded"
     assert "ưu tiên" in staff["district"].inbox[-1].text
     assert "ưu tiên" in (await _history(engine, code))[-1]["note"]
 
 
 async def test_irreversible_steps_ask_first_and_back_changes_nothing(resident, staff, engine):
     code = await submit_idea(resident)
-    entry_id = (await _entry(engine, code))["id"]
+    entry_id = (await entry_row(engine, code))["id"]
     lan = staff["lan"]
     await lan.press(f"q:take:{entry_id}")
     await lan.press_anyway(f"q:recognise:{entry_id}")
     assert f"q:yes:{entry_id}" in lan.values
-    assert (await _entry(engine, code))["status"] == "accepted"
+    assert (await entry_row(engine, code))["status"] == "accepted"
     await lan.press("nav:back")
-    assert (await _entry(engine, code))["status"] == "accepted"
+    assert (await entry_row(engine, code))["status"] == "accepted"
     await lan.press_anyway(f"q:yes:{entry_id}")  # the old confirmation does nothing now
-    assert (await _entry(engine, code))["status"] == "accepted"
+    assert (await entry_row(engine, code))["status"] == "accepted"
     await lan.press_anyway(f"q:recognise:{entry_id}")
     await lan.press(f"q:yes:{entry_id}")
-    assert (await _entry(engine, code))["status"] == "recognised"
+    assert (await entry_row(engine, code))["status"] == "recognised"
 
 
 async def test_a_wrong_duplicate_code_is_asked_again_before_confirming(resident, staff, engine):
     first = await submit_idea(resident)
     second = await submit_idea(resident)
-    second_id = (await _entry(engine, second))["id"]
+    second_id = (await entry_row(engine, second))["id"]
     lan = staff["lan"]
     await lan.press_anyway(f"q:duplicate:{second_id}")
     await lan.say("SK-26-1")
     assert f"q:yes:{second_id}" not in lan.values
     await lan.say(first)
     await lan.press(f"q:yes:{second_id}")
-    assert (await _entry(engine, second))["status"] == "duplicate"
+    assert (await entry_row(engine, second))["status"] == "duplicate"
 
 
 async def test_award_result_records_level_and_prize(resident, staff, engine):
     code = await submit_idea(resident)
-    entry_id = (await _entry(engine, code))["id"]
+    entry_id = (await entry_row(engine, code))["id"]
     await staff["lan"].press(f"q:forward:{entry_id}")
     district = staff["district"]
     for action in ("shortlist", "nominate"):
@@ -207,7 +202,7 @@ async def test_award_result_records_level_and_prize(resident, staff, engine):
     assert len([v for v in district.values if v.startswith(f"q:award:{entry_id}:")]) == 4
     await district.press(f"q:award:{entry_id}:merit")
     await district.say("Giấy khen và 2.000.000 đồng")
-    entry = await _entry(engine, code)
+    entry = await entry_row(engine, code)
     assert (entry["status"], entry["award_level"], entry["award_prize"]) == (
         "awarded", "merit", "Giấy khen và 2.000.000 đồng")
     assert "Khuyến khích" in resident.inbox[-1].text
@@ -217,7 +212,7 @@ async def test_award_result_records_level_and_prize(resident, staff, engine):
 
 async def test_public_lookup_after_forwarding_names_the_district(resident, staff, engine):
     code = await submit_idea(resident)
-    entry_id = (await _entry(engine, code))["id"]
+    entry_id = (await entry_row(engine, code))["id"]
     await resident.say(f"/tracuu {code}")
     assert "Bến Nghé" in resident.text
     await staff["lan"].press(f"q:forward:{entry_id}")

@@ -12,6 +12,7 @@ import asyncpg
 from sqlalchemy import text
 
 from bench import ROOT
+from bench.harness.core import Options, Section
 from bot.config import Settings
 from bot.i18n import compile_catalogs
 from storage.db import create_engine, migrate
@@ -48,6 +49,17 @@ async def pg_available() -> bool:
         return False
     await conn.close()
     return True
+
+
+async def databases(opts: Options, section: Section, missing: str = "rows") -> list[str]:
+    """SQLite, and PostgreSQL on a full run when it answers (a note in `section` when not):
+    --quick needs no database server."""
+    if opts.quick:
+        return ["sqlite"]
+    if await pg_available():
+        return ["sqlite", "postgresql"]
+    section.notes.append(f"PostgreSQL was not reachable: its {missing} are missing.")
+    return ["sqlite"]
 
 
 async def ensure_pg_database(database: str) -> None:

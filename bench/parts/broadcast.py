@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import ROOT
 from bench.harness.bcastworld import new_broadcast, populate, real_rate
 from bench.harness.core import Options, Section, Table, fmt, part
-from bench.harness.db import PG_STEP_DB, pg_available, prepare_catalogs, reset_pg
+from bench.harness.db import PG_STEP_DB, databases, prepare_catalogs, reset_pg
 from bench.targets import MEMORY_GROWTH, RATE_RATIO
 from storage.db import create_engine
 
@@ -112,12 +112,7 @@ async def _real(store: Store, seconds: float) -> dict:
 async def run(opts: Options) -> Section:
     prepare_catalogs()
     section = Section("broadcast", "Broadcast worker")
-    backends = ["sqlite"]
-    if not opts.quick:
-        if await pg_available():
-            backends.append("postgresql")
-        else:
-            section.notes.append("PostgreSQL was not reachable: its rows are missing.")
+    backends = await databases(opts, section)
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="sangkien-bench-") as tmp:
         # The real-rate run is idle 97 % of the time: the memory runs (whose speed is not

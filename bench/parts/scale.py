@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bench.harness import startup
 from bench.harness.core import Options, Run, Section, Table, fmt, part, time_calls
-from bench.harness.db import pg_available, prepare_catalogs, settings_for
+from bench.harness.db import databases, prepare_catalogs, settings_for
 from bench.harness.generate import ensure_pg, ensure_sqlite, generation_seconds
 from bench.targets import QUEUE_P99, STARTUP
 from bot.reference import Reference
@@ -174,12 +174,7 @@ async def run(opts: Options) -> Section:
     section.data["entries_requested"] = n_entries
     if opts.quick:
         section.notes.append(f"--quick: {n_entries:,} entries instead of 1,000,000, SQLite only.")
-    backends = ["sqlite"]
-    if not opts.quick:
-        if await pg_available():
-            backends.append("postgresql")
-        else:
-            section.notes.append("PostgreSQL was not reachable: its figures are missing.")
+    backends = await databases(opts, section, missing="figures")
     for backend in backends:
         await _database(section, backend, n_entries, calls, runs)
     section.notes.append(

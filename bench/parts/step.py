@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bench.harness.core import Options, Run, Section, Table, fmt, part
-from bench.harness.db import fresh_database, pg_available, prepare_catalogs, settings_for
+from bench.harness.db import databases, fresh_database, prepare_catalogs, settings_for
 from bench.harness.drive import Subject, ours_subject, sent_messages, walk_one
 from bench.harness.prefill import prefill
 from bench.harness.script import STEPS_PER_RESIDENT, FlowScript
@@ -68,13 +68,9 @@ async def run(opts: Options) -> Section:
     ref = Reference(settings_for("sqlite://"))
     script = FlowScript(ref)
     section = Section("step", "Step")
-    backends = ["sqlite"]
-    if opts.quick:  # as in the other parts: the smoke test needs no database server
+    if opts.quick:
         section.notes.append("--quick: SQLite only.")
-    elif await pg_available():
-        backends.append("postgresql")
-    else:
-        section.notes.append("PostgreSQL was not reachable: its rows are missing.")
+    backends = await databases(opts, section)
     results: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="sangkien-bench-") as tmp:
         echo, conv = await _references(script, Path(tmp) / "conversationbot.pickle")
