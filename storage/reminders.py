@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -39,15 +40,16 @@ async def entries_waiting(conn: AsyncConnection, paused_before: datetime) -> lis
 
 
 async def entries_due(conn: AsyncConnection, statuses: tuple[str, ...], due_before: datetime,
-                      unit: str | None = None) -> list[dict]:
+                      wards: Collection[str] | None = None) -> list[dict]:
+    """Items in `statuses` due by `due_before`, oldest first; of `wards` only, when given."""
     stmt = (
         select(entries.c.id, entries.c.code, entries.c.title, entries.c.unit, entries.c.status,
                entries.c.due_at)
         .where(entries.c.status.in_(statuses), entries.c.due_at <= due_before)
         .order_by(entries.c.due_at)
     )
-    if unit is not None:
-        stmt = stmt.where(entries.c.unit == unit)
+    if wards is not None:
+        stmt = stmt.where(entries.c.unit.in_(list(wards)))
     return [_row(r) for r in await conn.execute(stmt)]
 
 

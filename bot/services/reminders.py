@@ -16,12 +16,13 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.model import Option
 from bot.reference import Reference
-from bot.render import unit_name
+from bot.render import unit_name, upper_unit, wards_under
 from bot.services import broadcasts as broadcast_service
 from bot.services.campaigns import CampaignCache
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import DISTRICT_DUE, WARD_DUE
 from bot.services.review import Review
+from bot.text import shorten
 from storage import outbox as outbox_repo
 from storage import reminders as reminder_repo
 
@@ -135,7 +136,7 @@ class Jobs:
                 ward = officer["role"] == "ward_officer"
                 items = await reminder_repo.entries_due(
                     conn, WARD_DUE if ward else DISTRICT_DUE, end_of_tomorrow,
-                    officer["unit"] if ward else None)
+                    [officer["unit"]] if ward else wards_under(self.ref, officer["unit"]))
                 if items:
                     box.add(officer, self._digest_message(items, now))
             await self._escalate(conn, box, officers, now)
@@ -148,7 +149,7 @@ class Jobs:
                          "tomorrow.").format(overdue=len(overdue), soon=len(items) - len(overdue))]
             for item in items[:20]:
                 mark = "⚠ " if item["due_at"] < now else ""
-                lines.append(f"{mark}{item['code']} · {item['title'][:50]} · "
+                lines.append(f"{mark}{item['code']} · {shorten(item['title'], 50)} · "
                              f"{t.date(item['due_at'])}")
             lines.append(t._("Send /hangdoi to open your queue."))
             return Message("\n".join(lines))
@@ -164,9 +165,15 @@ class Jobs:
             if overdue > self.settings.escalate_days and await reminder_repo.claim(
                     conn, f"escalate:{item['id']}:{item['due_at'].isoformat()}", now):
                 late.append((item, overdue))
-        if not late:
-            return
 
+        for officer in officers:
+            if officer["role"] == "district_officer":
+                mine = [(item, days) for item, days in late
+                        if upper_unit(self.ref, item["unit"]) == officer["unit"]]
+                if mine:
+                    box.add(officer, self._escalation_message(mine))
+
+    def _escalation_message(self, late: list[tuple[dict, int]]):
         def render(t: Translator) -> Message:
             lines = [t._("Items overdue by more than {days} working days in the wards:").format(
                 days=self.settings.escalate_days)]
@@ -175,9 +182,7 @@ class Jobs:
                              + t._("{days} working days late").format(days=days))
             return Message("\n".join(lines))
 
-        for officer in officers:
-            if officer["role"] == "district_officer":
-                box.add(officer, render)
+        return render
 
     # --- campaigns about to close -------------------------------------------------------------
     async def campaign_closing(self, now: datetime) -> int:
