@@ -1,4 +1,4 @@
-"""Tracking codes such as `SK-26-00042-7KQ4-Y`: readable over the phone, not guessable.
+"""Tracking codes such as `SK-26-00042-7KQ4-L`: readable over the phone, not guessable.
 
 Kind, year and number say what the code is; four random characters make trying codes futile (one
 chance in a million per number, under the flood limit); a check letter catches typing mistakes.
@@ -75,3 +75,8 @@ def parse_code(text: str) -> str:
             continue
         return "-".join(part for part in (prefix, yy, seq, tail, check) if part)
     raise CodeError(reason)
+
+
+# The code the bot's sentences show as an example: of the current shape, with its right check
+# letter, so that typing it finds no typing mistake (SK-26-00042-7KQ4-L).
+EXAMPLE_CODE = make_code("idea", 2026, 42, "7KQ4")

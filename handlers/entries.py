@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import render
 from bot.buttons import Button
-from bot.codes import CodeError, make_code, parse_code
+from bot.codes import EXAMPLE_CODE, CodeError, parse_code
 from bot.context import Context
 from bot.model import Option
 from bot.services import records
@@ -18,10 +18,6 @@ from handlers.common import BACK, MAIN_MENU, nav
 # entry:<view | withdraw | withdraw-yes>:<tracking code>
 ENTRY = Button("entry", "action", "code")
 VIEW, WITHDRAW, WITHDRAW_YES = "view", "withdraw", "withdraw-yes"
-# The code the bot's sentences show as an example: of the current shape, with its right check
-# letter, so that typing it finds no typing mistake.
-EXAMPLE_CODE = make_code("idea", 2026, 42, "7KQ4")
-
 
 def ask_code(ctx: Context) -> None:
     ctx.goto("lookup")

@@ -17,8 +17,8 @@ HELP_CLOSING = N_(
 ROLE_HELP = {
     "ward_officer": N_(
         "New entries of your ward arrive here with buttons to take them, ask the author for "
-        "more information, reject them or mark them as duplicates, and forward them to the "
-        "district (Chuyển quận)."),
+        "more information, reject them or mark them as duplicates, transfer them to the right "
+        "ward, and forward them to the higher level (Chuyển lên cấp trên)."),
     "district_officer": N_(
         "Entries forwarded by the wards arrive here: you shortlist them for the selection "
         "council, nominate them to the city award, record the result and mark awarded works as "

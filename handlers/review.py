@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot import render
 from bot.buttons import short_id
-from bot.codes import CodeError, parse_code
+from bot.codes import EXAMPLE_CODE, CodeError, parse_code
 from bot.context import Context
 from bot.i18n import N_
 from bot.model import Attachment, Option, Reply
@@ -40,7 +40,6 @@ from bot.text import shorten
 from bot.workflow import AWARD_LEVELS, ROLE_LABELS
 from handlers import menu
 from handlers.common import BACK, nav
-from handlers.entries import EXAMPLE_CODE
 
 PAGE_SIZE = 5
 OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangky with the code "

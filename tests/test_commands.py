@@ -171,21 +171,22 @@ async def test_a_district_officer_is_not_told_about_forwarding(dispatcher):
     district = await register_officer(dispatcher, "9301", "quan-1", "district_officer",
                                       "Phòng Nội vụ")
     welcome = district.text
-    assert "Chuyển quận" not in welcome
+    assert "Chuyển lên cấp trên" not in welcome
     assert "danh sách xét chọn" in welcome and "/hangdoi" in welcome
     assert "cán bộ của UBND Quận 1 (Phòng Nội vụ)" in welcome
     assert welcome.count("Phòng Nội vụ") == 2  # the officer's name and the unit, said once
     await district.say("/trogiup")
-    assert "Chuyển quận" not in district.text and "/hangdoi" in district.text
+    assert "Chuyển lên cấp trên" not in district.text and "/hangdoi" in district.text
     assert "/thongbao" not in district.text
 
 
 async def test_a_ward_officer_is_told_about_forwarding_and_the_queue(dispatcher):
     ward = await register_officer(dispatcher, "9302", "ben-nghe", "ward_officer", "Cán bộ")
-    assert "Chuyển quận" in ward.text and "/hangdoi" in ward.text and "/hoso MÃ" in ward.text
+    assert "Chuyển lên cấp trên" in ward.text
+    assert "/hangdoi" in ward.text and "/hoso MÃ" in ward.text
     assert "Phường Bến Nghé" in ward.text
     await ward.say("/trogiup")
-    assert "Chuyển quận" in ward.text and "/chiendichmoi" not in ward.text
+    assert "Chuyển lên cấp trên" in ward.text and "/chiendichmoi" not in ward.text
 
 
 async def test_the_communications_office_is_told_about_announcements_and_campaigns(dispatcher):
@@ -194,7 +195,7 @@ async def test_the_communications_office_is_told_about_announcements_and_campaig
     assert "Phòng Nội vụ" not in comms.text  # not the Home Affairs Office's officer
     await comms.say("/trogiup")
     assert "/thongbao" in comms.text and "/chiendichmoi" in comms.text
-    assert "Chuyển quận" not in comms.text
+    assert "Chuyển lên cấp trên" not in comms.text
     await comms.say("/hangdoi")
     assert "không có hàng đợi" in comms.text
 
@@ -203,7 +204,7 @@ async def test_an_admin_is_told_what_admins_do(dispatcher):
     admin = await register_officer(dispatcher, "9304", "quan-1", "admin", "Quản trị")
     assert "quản trị viên" in admin.text and "sangkien officers" in admin.text
     await admin.say("/trogiup")
-    assert "/thongbao" in admin.text and "Chuyển quận" not in admin.text
+    assert "/thongbao" in admin.text and "Chuyển lên cấp trên" not in admin.text
 
 
 async def test_a_resident_help_lists_no_officer_command(resident):
