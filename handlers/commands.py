@@ -67,14 +67,11 @@ async def _cancel(ctx: Context) -> None:
     if not ctx.data.get("draft"):
         menu.show(ctx, ctx._("There is nothing to cancel."))
         return
-    if not in_form(ctx):  # at the menu, or already asked: "No, continue" goes on where it stopped
-        ctx.data.pop("replace_with", None)
-        ctx.goto("flow:resume")
     flow.ask_cancel(ctx)
 
 
 async def _help(ctx: Context) -> None:
-    if in_form(ctx):
+    if flow.in_form(ctx):
         await flow.reprompt(ctx, help_text(ctx))
     else:
         show_help(ctx)
@@ -167,17 +164,13 @@ def for_role(role: str | None) -> list[Command]:
     return [c for c in COMMANDS if c.help and may_use(c, role)]
 
 
-def in_form(ctx: Context) -> bool:
-    return ctx.state.startswith("flow:") and ctx.state not in ("flow:cancel", "flow:replace")
-
-
 async def run(ctx: Context, command: Command) -> None:
     """Run a command the sender may use, or say why not."""
     if not may_use(command, ctx.user.get("role")):
         ctx.note(ctx.tr(command.refusal if ctx.is_officer else review.OFFICERS_ONLY))
         return
     draft = ctx.data.get("draft")
-    if draft and in_form(ctx) and not (command.keeps_form or command.anytime):
+    if draft and flow.in_form(ctx) and not (command.keeps_form or command.anytime):
         ctx.note(ctx._(DRAFT_KEPT).format(what=ctx.tr(FORMS[draft["kind"]].draft_name)))
     await command.run(ctx)
 
@@ -185,7 +178,7 @@ async def run(ctx: Context, command: Command) -> None:
 async def unknown(ctx: Context) -> None:
     text = ctx._("I do not know the command /{command}. Here is what I can do:").format(
         command=shorten(ctx.event.command or "", 32))
-    if in_form(ctx):
+    if flow.in_form(ctx):
         await flow.reprompt(ctx, f"{text}\n\n{help_text(ctx)}")
     else:
         show_help(ctx, text)

@@ -28,6 +28,7 @@ EDIT_FIELD = Button("edit", "field")
 # The state of an open form is "flow:<step>": one of the engine's own steps below, or the name
 # of the question being asked.
 SUMMARY, EDIT_PICK, CANCELLING, REPLACING = "summary", "editpick", "cancel", "replace"
+RESUMING = "resume"  # the form is not on screen: going on asks the next missing question
 
 
 def _goto(ctx: Context, step: str) -> None:
@@ -36,6 +37,12 @@ def _goto(ctx: Context, step: str) -> None:
 
 def _step(ctx: Context) -> str:
     return ctx.state.split(":", 1)[1]
+
+
+def in_form(ctx: Context) -> bool:
+    """A question of the form (or its summary) is being asked, not one of the engine's own
+    confirmations."""
+    return ctx.state.startswith("flow:") and _step(ctx) not in (CANCELLING, REPLACING)
 
 
 def _draft(ctx: Context) -> dict[str, Any]:
@@ -108,7 +115,7 @@ async def reprompt(ctx: Context, prefix: str | None = None) -> None:
     step = _step(ctx)
     if step == SUMMARY:
         await show_summary(ctx, prefix)
-    elif step in (CANCELLING, REPLACING, EDIT_PICK) or _field(ctx, step) is None:
+    elif step in (CANCELLING, REPLACING, EDIT_PICK, RESUMING) or _field(ctx, step) is None:
         await _ask_next(ctx, prefix)
     else:
         _field(ctx, step).ask(ctx, prefix)
@@ -174,6 +181,11 @@ def _cancel_options(ctx: Context) -> list[Option]:
 
 
 def ask_cancel(ctx: Context) -> None:
+    """Ask whether to delete the draft; "No, continue" goes back to where it stopped (from
+    outside the form: to its next missing question)."""
+    if not in_form(ctx):  # at the menu, or while asked to replace the draft
+        ctx.data.pop("replace_with", None)
+        _goto(ctx, RESUMING)
     ctx.data["resume_step"] = ctx.state
     _goto(ctx, CANCELLING)
     ctx.say(ctx._("Cancel this form? All its answers will be deleted."), _cancel_options(ctx))
