@@ -14,7 +14,7 @@ from bot.services import records
 from bot.services.actions import ANSWER
 from bot.services.actions import SEND as SEND_WORD
 from bot.services.review import actor_for, describe
-from bot.text import shorten
+from bot.text import shorten, visible_length
 from handlers import menu
 from handlers.common import BACK, nav
 from handlers.fields import attachment_problem
@@ -96,8 +96,9 @@ async def handle(ctx: Context) -> None:
         _ask_which(ctx, await records.waiting_for_answer(ctx.conn, ctx.user["id"]))
     elif event.choice == SEND:
         await _send(ctx, answer)
-    elif event.text and event.choice is None and not event.text.startswith("/"):
-        if sum(map(len, answer["texts"])) + len(event.text) > MAX_TEXT:
+    elif event.text and event.choice is None and not event.text.startswith("/") \
+            and visible_length(event.text):
+        if sum(map(visible_length, [*answer["texts"], event.text])) > MAX_TEXT:
             ctx.say(ctx._("Your answer would be longer than {limit} characters; please shorten "
                           "it. What you sent before is kept.").format(limit=MAX_TEXT),
                     _options(ctx))

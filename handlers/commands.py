@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.context import Context
 from bot.i18n import N_
 from bot.services import officers as officer_service
-from bot.services.permissions import OFFICER_ROLES, describe
+from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
 from handlers import campaigns, entries, flow, menu, review, settings
 from handlers.form import FORMS
@@ -114,7 +114,6 @@ async def _stop(ctx: Context) -> None:
     await settings.stop_announcements(ctx)
 
 
-REVIEWERS = ("ward_officer", "district_officer")
 
 COMMANDS = (
     Command("start", "start", _start),
@@ -133,7 +132,7 @@ COMMANDS = (
             keeps_form=True),
     Command("dunglai", "stop", _stop, N_("Stop announcements"), menu=True, anytime=True),
     Command("dangky", "register", _register, anytime=True),
-    Command("hangdoi", "queue", _queue, N_("your unit's queue, oldest first"), roles=REVIEWERS,
+    Command("hangdoi", "queue", _queue, N_("your unit's queue, oldest first"), roles=REVIEWER_ROLES,
             refusal=N_("Your role has no review queue.")),
     Command("hoso", "file", _file, N_("an entry's record and its whole history"),
             roles=OFFICER_ROLES, usage=N_("CODE")),

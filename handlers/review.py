@@ -22,7 +22,7 @@ from bot.services.actions import (
     WITH_NOTE,
     queue_page,
 )
-from bot.services.permissions import OFFICER_LEVELS
+from bot.services.permissions import OFFICER_LEVELS, REVIEWER_ROLES
 from bot.services.review import (
     ACTION_LABELS,
     DISTRICT_QUEUE,
@@ -36,12 +36,13 @@ from bot.services.review import (
     describe,
     refusal,
 )
-from bot.text import shorten
+from bot.text import shorten, visible_length
 from bot.workflow import AWARD_LEVELS, ROLE_LABELS
 from handlers import menu
 from handlers.common import BACK, nav
 
 PAGE_SIZE = 5
+NOTE_MAX = 2000  # visible characters of a question, a reason or a forwarding note
 OFFICERS_ONLY = N_("This is for registered officers. If you are one, send /dangky with the code "
                    "you were given.")
 
@@ -65,7 +66,7 @@ async def show_queue(ctx: Context, status: str = "all", page: int = 1) -> None:
     actor = await _actor(ctx)
     if actor is None:
         return
-    if actor.role not in ("ward_officer", "district_officer"):
+    if actor.role not in REVIEWER_ROLES:
         ctx.say(ctx._("Your role has no review queue."))
         return
     wards, statuses = _queue_scope(ctx, actor)
@@ -270,7 +271,7 @@ async def handle_note(ctx: Context) -> None:
         await on_button(ctx, ctx.event.choice)
         return
     text = ctx.event.text
-    if not text or text.startswith("/") or len(text) > 2000:
+    if not text or text.startswith("/") or not 0 < visible_length(text) <= NOTE_MAX:
         ctx.say(ctx._("Please type the text (at most 2,000 characters), or press Back."),
                 nav(ctx, cancel=False))
         return

@@ -24,6 +24,7 @@ from storage import officers as officer_repo
 WARD, DISTRICT, AUTHOR, SYSTEM = "ward", "district", "author", "system"
 OFFICER_LEVELS = (WARD, DISTRICT)
 OFFICER_ROLES = ("ward_officer", "district_officer", "communications", "admin")
+REVIEWER_ROLES = ("ward_officer", "district_officer")  # the roles with a review queue
 WARD_QUEUE = ("submitted", "accepted", "needs_info")
 DISTRICT_QUEUE = ("forwarded", "shortlisted", "nominated", "awarded")
 # The queue items whose due date runs: not those waiting for the author, nor awarded works

@@ -20,7 +20,7 @@ from bot.render import unit_name, upper_unit, wards_under
 from bot.services import broadcasts as broadcast_service
 from bot.services.campaigns import CampaignCache
 from bot.services.outbox import Message, Outbox
-from bot.services.permissions import DISTRICT_DUE, WARD_DUE
+from bot.services.permissions import DISTRICT_DUE, REVIEWER_ROLES, WARD_DUE
 from bot.services.review import Review
 from bot.text import shorten
 from storage import outbox as outbox_repo
@@ -129,7 +129,7 @@ class Jobs:
         async with self.engine.begin() as conn:
             officers = await reminder_repo.active_officers(conn)
             for officer in officers:
-                if officer["role"] not in ("ward_officer", "district_officer"):
+                if officer["role"] not in REVIEWER_ROLES:
                     continue
                 if not await reminder_repo.claim(conn, f"digest:{officer['id']}:{today}", now):
                     continue
