@@ -19,8 +19,6 @@ from bot.services.permissions import OFFICER_ROLES
 from bot.services.review import actor_for, describe
 from handlers import answer, campaigns, commands, entries, flow, menu, review, settings, start
 
-COMMAND_MENU = commands.COMMAND_MENU  # Telegram's command menu: (name, description msgid)
-
 STATES = {
     "menu": menu.handle,
     "flow": flow.handle,

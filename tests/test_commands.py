@@ -12,7 +12,8 @@ from bot.buttons import MAX_BYTES
 from bot.dispatcher import INTERNAL_ERROR
 from bot.model import Reply
 from bot.services import campaigns as campaign_service
-from handlers import COMMAND_MENU, commands
+from handlers import commands
+from handlers.commands import COMMAND_MENU
 from tests.conftest import Resident
 from tests.flows import reach_title, submit_idea
 from tests.officers import register_officer

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.codes import parse_code
 from bot.dispatcher import Dispatcher
+from handlers.commands import COMMAND_MENU
 from storage import entries as entry_repo
 from storage import users as user_repo
 from storage.tables import attachments, entries, users
@@ -557,8 +558,6 @@ async def test_commands_that_ask_nothing_leave_the_question_and_its_buttons(resi
 
 
 async def test_help_lists_every_command_of_the_command_menu(resident):
-    from handlers import COMMAND_MENU
-
     await resident.say("/trogiup")
     for name, _description in COMMAND_MENU:
         assert f"/{name} –" in resident.text

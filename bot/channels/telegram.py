@@ -36,7 +36,7 @@ from bot.files import FileStore, keep
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 from bot.text import split_message
-from handlers import COMMAND_MENU
+from handlers.commands import COMMAND_MENU
 
 # Take python-telegram-bot's coming behaviour now (durations as timedelta, as RetryAfter's will
 # be in its next major version) instead of a deprecation warning at every 429. It is read when a
