@@ -128,7 +128,10 @@ class Broadcaster:
 
     def _reply(self, broadcast: dict, lang: str | None) -> Reply:
         t = self.translators(lang)
-        photos = [Attachment("photo", broadcast["photo"])] if broadcast["photo"] else []
+        if broadcast.get("photo_file"):
+            photos = [Attachment(**broadcast["photo_file"])]
+        else:  # kept before photos were stored by the bot: by the channel's reference
+            photos = [Attachment("photo", broadcast["photo"])] if broadcast["photo"] else []
         return Reply(text=f"{broadcast['text']}\n\n— {t._(FOOTER)}", attachments=photos)
 
     async def _send_one(self, row: dict, reply: Reply) -> str:

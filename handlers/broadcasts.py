@@ -49,9 +49,9 @@ async def send_broadcast(ctx: Context, draft: dict) -> Done | Retry:
     if await broadcasts.count(ctx.conn, audience) == 0:
         return Retry(ctx._(NOBODY))
     send_at = datetime.fromisoformat(answers["send_at"]) if answers.get("send_at") else ctx.now
-    photo = (answers.get("photo") or {}).get("ref")
     outcome = await broadcasts.create(
-        ctx.conn, await actor_for(ctx.conn, ctx.user), text=answers["text"], photo=photo,
+        ctx.conn, await actor_for(ctx.conn, ctx.user), text=answers["text"],
+        photo=answers.get("photo"),
         audience=audience, send_at=send_at, now=ctx.now,
     )
     text = describe(ctx.t, ctx.ref, outcome)

@@ -40,6 +40,7 @@ IMPERSONAL_COLUMNS = {
     "campaigns.description_vi": "a campaign's description",
     "campaigns.description_en": "a campaign's description",
     "broadcasts.text": "an announcement to the public",
+    "broadcasts.photo_file": "an announcement's photo, sent to the public by an office",
     "deliveries.external_id": "a chat identity in an announcement's ledger, no name",
 }
 

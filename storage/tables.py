@@ -226,7 +226,8 @@ broadcasts = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("sender_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("text", Text, nullable=False),
-    Column("photo", String(512), nullable=True),
+    Column("photo", String(512), nullable=True),  # the channel's reference, as it arrived
+    Column("photo_file", JSON, nullable=True),  # the photo as the bot stored it (Attachment)
     Column("audience", JSON, nullable=False),
     Column("status", String(16), nullable=False),  # scheduled, sending, done, cancelled
     Column("send_at", UTCDateTime(), nullable=False),

@@ -51,13 +51,14 @@ async def count(conn: AsyncConnection, audience: dict) -> int:
     return sum([len(chunk) async for chunk in recipients(conn, audience)])
 
 
-async def create(conn: AsyncConnection, actor: Actor, *, text: str, photo: str | None,
+async def create(conn: AsyncConnection, actor: Actor, *, text: str, photo: dict | None,
                  audience: dict, send_at: datetime, now: datetime) -> Outcome:
     if not may_send(actor):
         return Outcome(False, N_("Only the communications office and administrators can send "
                                  "announcements."))
     broadcast_id = await broadcast_repo.create(conn, {
-        "sender_id": actor.user_id, "text": text, "photo": photo,
+        "sender_id": actor.user_id, "text": text,
+        "photo": photo["ref"] if photo else None, "photo_file": photo,
         "audience": {**audience, "scheduled": send_at > now}, "status": "scheduled",
         "send_at": send_at, "created_at": now, "reported": 0,
     })
