@@ -18,6 +18,8 @@ from bot.i18n import compile_catalogs
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 from storage.db import create_engine, migrate, normalise_url
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from tests.telegram_world import TelegramWorld
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -200,3 +202,23 @@ async def resident(dispatcher) -> Resident:
 
 def with_settings(settings: Settings, **changes) -> Settings:
     return replace(settings, **changes)
+
+
+@pytest.fixture
+async def world(settings, clock):
+    world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
+    await world.start()
+    yield world
+    await world.stop()
+
+
+@pytest.fixture
+async def both(settings, clock):
+    """The Telegram world, whose runtime also serves the console."""
+    world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
+    await world.start()
+    world.dispatcher = world.app.bot_data["channel"].dispatcher
+    world.runtime = world.app.bot_data["runtime"]
+    world.runtime.add(mailbox_channel(world.dispatcher))
+    yield world
+    await world.stop()

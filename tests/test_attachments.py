@@ -15,8 +15,7 @@ from bot.files import FolderStore, sniff
 from bot.model import Attachment, Event
 from storage.tables import attachments
 from tests.flows import code_in
-from tests.test_runtime import both  # noqa: F401 - the fixture
-from tests.test_telegram import LAN, TelegramWorld, _consent, _register, world  # noqa: F401
+from tests.telegram_world import LAN, TelegramWorld, consent, register
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 8
 OFFICER = 880002
@@ -57,8 +56,8 @@ async def test_the_same_file_is_stored_once(tmp_path):
     assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1
 
 
-async def _to_files_question(world: TelegramWorld, unit: str = "cau-kho") -> None:  # noqa: F811
-    await _consent(world)
+async def _to_files_question(world: TelegramWorld, unit: str = "cau-kho") -> None:
+    await consent(world)
     await world.press("menu:idea")
     await world.press(f"pick:{unit}")
     await world.press("pick:thrift")
@@ -67,7 +66,7 @@ async def _to_files_question(world: TelegramWorld, unit: str = "cau-kho") -> Non
     await world.press("nav:skip")  # no expected benefit
 
 
-async def test_a_text_file_named_pdf_is_refused_on_telegram(world):  # noqa: F811
+async def test_a_text_file_named_pdf_is_refused_on_telegram(world):
     await _to_files_question(world)
     update = world.updates.document(LAN, "bao-cao.pdf", "application/pdf", size=30)
     world.api.put_file(update["message"]["document"]["file_id"], b"khong phai PDF\n")
@@ -82,8 +81,8 @@ async def test_a_text_file_named_pdf_is_refused_on_telegram(world):  # noqa: F81
 
 
 async def test_an_officer_on_telegram_opens_the_file_a_resident_sent_on_the_console(
-        both, tmp_path):  # noqa: F811 - the fixture
-    await _register(both, OFFICER, "ben-nghe", "ward_officer", "Cán bộ Lan")
+        both, tmp_path):
+    await register(both, OFFICER, "ben-nghe", "ward_officer", "Cán bộ Lan")
     report = tmp_path / "ke-hoach.pdf"
     report.write_bytes(PDF)
     user = "3003"
@@ -117,8 +116,8 @@ async def test_an_officer_on_telegram_opens_the_file_a_resident_sent_on_the_cons
     assert len(sent) == 1 and PDF in sent[0]["_uploaded"].values()
 
 
-async def test_a_file_kept_before_the_store_is_sent_by_its_telegram_file_id(both):  # noqa: F811
-    await _register(both, OFFICER, "ben-nghe", "ward_officer", "Cán bộ Lan")
+async def test_a_file_kept_before_the_store_is_sent_by_its_telegram_file_id(both):
+    await register(both, OFFICER, "ben-nghe", "ward_officer", "Cán bộ Lan")
     await _to_files_question(both, "ben-nghe")
     await both.feed(both.updates.photo(LAN))
     await both.press("nav:done")

@@ -9,15 +9,15 @@ from bot.channels.console import stored
 from bot.model import Attachment, Event
 from storage.tables import users
 from tests.officers import register_officer
-from tests.test_runtime import TELEGRAM_CHAT, _subscriber, both  # noqa: F401 - the fixture
+from tests.telegram_world import TELEGRAM_CHAT, subscriber_row
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4
 
 
 async def test_a_photo_announced_from_the_console_reaches_a_telegram_resident(
-        both, tmp_path):  # noqa: F811 - the fixture
+        both, tmp_path):
     async with both.engine.begin() as conn:
-        await conn.execute(insert(users), [_subscriber("telegram", str(TELEGRAM_CHAT))])
+        await conn.execute(insert(users), [subscriber_row("telegram", str(TELEGRAM_CHAT))])
     comms = await register_officer(both.dispatcher, "3101", "quan-1", "communications", "VHTT")
     poster = tmp_path / "ngay-hoi.jpg"
     poster.write_bytes(JPEG)

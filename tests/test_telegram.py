@@ -2,70 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from telegram import Update
-
-from bot.channels.telegram import build_application
-from bot.dispatcher import Dispatcher
 from handlers import commands
-from storage.db import create_engine, migrate
 from testing.fakebotapi import BAD_MARKUP, BLOCKED, FakeBotAPI, UpdateFactory, too_many
 from tests.flows import code_in
-
-LAN = 424242
-
-
-class TelegramWorld:
-    """A bot process: engine, dispatcher and Application, on a given database."""
-
-    def __init__(self, settings, clock, api: FakeBotAPI, updates: UpdateFactory):
-        self.settings, self.clock, self.api, self.updates = settings, clock, api, updates
-
-    async def start(self) -> None:
-        self.engine = create_engine(self.settings.database_url)
-        await migrate(self.engine)
-        dispatcher = Dispatcher(self.settings, self.engine, clock=self.clock)
-        self.app = build_application(self.settings, dispatcher, token="123:TEST", request=self.api)
-        await self.app.initialize()
-
-    async def stop(self) -> None:
-        await self.app.shutdown()
-        await self.engine.dispose()
-
-    async def feed(self, data: dict) -> None:
-        await self.app.process_update(Update.de_json(data, self.app.bot))
-
-    async def text(self, text: str, user: int = LAN) -> None:
-        await self.feed(self.updates.text(user, text))
-
-    async def press(self, data: str, user: int = LAN) -> None:
-        assert data in self.buttons(user), f"{data!r} not among {self.buttons(user)}"
-        await self.feed(self.updates.press(user, data))
-
-    def last(self, user: int = LAN) -> dict:
-        return self.api.sent(user)[-1]
-
-    def keyboard(self, user: int = LAN) -> list[str]:
-        """Labels on the reply keyboard (the phone question, with its contact-sharing button)."""
-        markup = self.last(user).get("reply_markup") or {}
-        return [b["text"] for row in markup.get("keyboard", []) for b in row]
-
-    def buttons(self, user: int = LAN) -> list[str]:
-        markup = self.last(user).get("reply_markup") or {}
-        return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
-
-
-@pytest.fixture
-async def world(settings, clock):
-    world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
-    await world.start()
-    yield world
-    await world.stop()
-
-
-async def _consent(world: TelegramWorld, user: int = LAN) -> None:
-    await world.text("/start", user)
-    await world.press("consent:yes", user)
+from tests.telegram_world import LAN, TelegramWorld, consent, register
 
 
 async def submit_by_buttons(world: TelegramWorld, title: str = "Tiêu đề",
@@ -115,7 +55,7 @@ async def test_restart_in_the_middle_of_a_flow_resumes_it(settings, clock, sqlit
     api, updates = FakeBotAPI(), UpdateFactory()
     first = TelegramWorld(settings, clock, api, updates)
     await first.start()
-    await _consent(first)
+    await consent(first)
     await first.press("menu:idea")
     await first.press("pick:da-kao")
     await first.press("pick:economy")
@@ -138,7 +78,7 @@ async def test_restart_in_the_middle_of_a_flow_resumes_it(settings, clock, sqlit
 
 
 async def test_duplicate_update_is_processed_once(world):
-    await _consent(world)
+    await consent(world)
     update = world.updates.press(LAN, "menu:idea")
     await world.feed(update)
     sent = len(world.api.sent(LAN))
@@ -147,18 +87,18 @@ async def test_duplicate_update_is_processed_once(world):
 
 
 async def test_blocked_user_403_does_not_break_the_bot(world):
-    await _consent(world)
+    await consent(world)
     world.api.fail(LAN, BLOCKED)
     await world.press("menu:lookup")  # the reply is refused with 403
     await world.text("/menu", user=LAN)  # and the next one goes through
     assert "menu:idea" in world.buttons()
     other = 515151
-    await _consent(world, other)
+    await consent(world, other)
     assert "menu:idea" in world.buttons(other)
 
 
 async def test_429_is_retried_after_the_time_the_api_asks(world):
-    await _consent(world)
+    await consent(world)
     world.api.fail(LAN, too_many(1))
     before = len(world.api.sent(LAN))
     await world.press("menu:campaigns")
@@ -167,7 +107,7 @@ async def test_429_is_retried_after_the_time_the_api_asks(world):
 
 
 async def test_400_on_buttons_still_delivers_the_sentence(world):
-    await _consent(world)
+    await consent(world)
     world.api.fail(LAN, BAD_MARKUP)
     await world.press("menu:help")
     assert "/tracuu" in world.last()["text"]
@@ -175,7 +115,7 @@ async def test_400_on_buttons_still_delivers_the_sentence(world):
 
 
 async def test_sticker_voice_and_location_get_a_sentence(world):
-    await _consent(world)
+    await consent(world)
     await world.press("menu:idea")
     await world.press("pick:cau-kho")
     await world.press("pick:thrift")
@@ -186,7 +126,7 @@ async def test_sticker_voice_and_location_get_a_sentence(world):
 
 
 async def test_long_reply_is_split_at_paragraphs_under_telegram_limit(world):
-    await _consent(world)
+    await consent(world)
     await world.press("menu:idea")
     await world.press("pick:cau-kho")
     await world.press("pick:thrift")
@@ -230,21 +170,10 @@ async def test_group_chats_are_ignored(world):
 OFFICER, DISTRICT = 616161, 717171
 
 
-async def _register(world: TelegramWorld, user: int, unit: str, role: str, name: str) -> None:
-    from bot.services import officers as officer_service
-
-    async with world.engine.begin() as conn:
-        dispatcher = world.app.bot_data["channel"].dispatcher
-        code, _ = await officer_service.invite(conn, dispatcher.ref, unit=unit, role=role,
-                                               name=name, now=world.clock.now)
-    await world.text(f"/dangky {code}", user)
-    assert name in world.last(user)["text"]
-
-
 async def test_review_path_through_telegram_with_notifications_on_both_sides(world):
-    await _register(world, OFFICER, "cau-kho", "ward_officer", "Cán bộ Kho")
-    await _register(world, DISTRICT, "quan-1", "district_officer", "Phòng Nội vụ")
-    await _consent(world)
+    await register(world, OFFICER, "cau-kho", "ward_officer", "Cán bộ Kho")
+    await register(world, DISTRICT, "quan-1", "district_officer", "Phòng Nội vụ")
+    await consent(world)
     code = await submit_by_buttons(
         world, "Tái chế dầu ăn", "Thu gom dầu ăn thải ở chợ để làm xà phòng cho trường học.")
     new = world.last(OFFICER)
@@ -279,7 +208,7 @@ async def test_new_entry_reaches_the_units_group_chat(settings, clock):
     world = TelegramWorld(settings, clock, FakeBotAPI(), UpdateFactory())
     await world.start()
     try:
-        await _consent(world)
+        await consent(world)
         await world.press("menu:idea")
         await world.press("pick:cau-kho")
         await world.press("pick:thrift")
@@ -297,8 +226,8 @@ async def test_new_entry_reaches_the_units_group_chat(settings, clock):
 
 
 async def test_blocked_officer_is_marked_and_not_retried(world):
-    await _register(world, OFFICER, "cau-kho", "ward_officer", "Cán bộ Kho")
-    await _consent(world)
+    await register(world, OFFICER, "cau-kho", "ward_officer", "Cán bộ Kho")
+    await consent(world)
     world.api.fail(OFFICER, BLOCKED)
     await submit_by_buttons(world)
     assert await world.app.bot_data["runtime"].deliver("telegram") == 0

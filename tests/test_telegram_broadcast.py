@@ -17,7 +17,7 @@ from bot.services.review import Actor
 from storage import broadcasts as broadcast_repo
 from storage.tables import users
 from testing.fakebotapi import BLOCKED, FakeBotAPI, UpdateFactory, too_many
-from tests.test_telegram import TelegramWorld
+from tests.telegram_world import TelegramWorld
 
 SUBSCRIBERS = 3000
 FIRST_CHAT = 5_000_000

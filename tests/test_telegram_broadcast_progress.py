@@ -12,7 +12,7 @@ from bot.services import broadcasts as broadcast_service
 from bot.services.review import Actor
 from storage.tables import users
 from testing.fakebotapi import FakeBotAPI, UpdateFactory, too_many
-from tests.test_telegram import TelegramWorld
+from tests.telegram_world import TelegramWorld
 
 SENDER = 4242
 FIRST_CHAT = 5_000_000

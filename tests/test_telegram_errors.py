@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
-from tests.test_telegram import TelegramWorld
+from tests.telegram_world import TelegramWorld
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from storage import users as user_repo
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.flows import reach_title, submit_idea
 from tests.officers import register_officer
-from tests.test_telegram import LAN, TelegramWorld
+from tests.telegram_world import LAN, TelegramWorld
 
 
 def _number_of(person, label: str) -> str:
