@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bot import admin
 from bot.channels import console
 from bot.channels.telegram import build_application
+from bot.channels.zalo_bot import ZaloBotChannel
 from bot.config import ConfigError, Settings, database_label, load_settings
 from bot.dispatcher import Dispatcher
 from bot.i18n import compile_catalogs
@@ -28,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="TOML configuration file (also SANGKIEN_CONFIG)")
     parser.add_argument("--database-url", help="overrides SANGKIEN_DATABASE_URL")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="serve the configured channels (Telegram: TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("run", help="serve the configured channels by long polling (Telegram: "
+                   "TELEGRAM_BOT_TOKEN, Zalo Bot: ZALO_BOT_TOKEN)")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", default="1001", help="the console user's identity")
     chat.add_argument("--name", default=None, help="the console user's display name")
@@ -94,8 +96,12 @@ async def _serve(settings: Settings) -> int:
     try:
         if settings.telegram_token:
             build_application(settings, dispatcher, runtime=runtime)
+        if settings.zalo_bot_token:
+            ZaloBotChannel(dispatcher, runtime, token=settings.zalo_bot_token,
+                           base_url=settings.zalo_bot_base_url)
         if not runtime.channels:
-            log.error("no channel is enabled: set TELEGRAM_BOT_TOKEN")
+            log.error("no channel is enabled: set TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN "
+                      "(a Zalo Official Account is served by `sangkien serve`)")
             return 2
         # What start-up built lives as long as the process: keep it out of the collector's
         # way, so a full collection never pauses the event loop for long.
@@ -176,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # httpx logs every request's URL at INFO, and a Telegram or Zalo Bot URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config, database_url=args.database_url)
     except ConfigError as error:

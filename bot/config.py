@@ -48,6 +48,18 @@ class Settings:
     telegram_base_url: str | None = None
     telegram_base_file_url: str | None = None
     telegram_bot_username: str | None = None  # for deep links and QR codes
+    # Zalo Bot API (bot.channels.zalo_bot) and a ward's Zalo Official Account (zalo_oa): a
+    # channel is on when its credentials are set.
+    zalo_bot_token: str | None = None
+    zalo_bot_base_url: str | None = None
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: str | None = None
+    zalo_oa_access_token: str | None = None
+    zalo_oa_refresh_token: str | None = None
+    zalo_oa_base_url: str | None = None
+    zalo_oa_oauth_url: str | None = None
+    # The HTTPS address `sangkien serve` answers at: webhooks, upload and file links use it.
+    public_url: str | None = None
     # Flood control per user: a burst of `flood_burst` messages, refilled at `flood_rate`/s.
     flood_burst: int = 20
     flood_rate: float = 1.0
@@ -86,6 +98,14 @@ _ENV = {
     "TELEGRAM_BASE_URL": "telegram_base_url",
     "TELEGRAM_BASE_FILE_URL": "telegram_base_file_url",
     "TELEGRAM_BOT_USERNAME": "telegram_bot_username",
+    "ZALO_BOT_TOKEN": "zalo_bot_token",
+    "ZALO_BOT_BASE_URL": "zalo_bot_base_url",
+    "ZALO_OA_APP_ID": "zalo_oa_app_id",
+    "ZALO_OA_SECRET_KEY": "zalo_oa_secret_key",
+    "ZALO_OA_ACCESS_TOKEN": "zalo_oa_access_token",
+    "ZALO_OA_REFRESH_TOKEN": "zalo_oa_refresh_token",
+    "ZALO_OA_BASE_URL": "zalo_oa_base_url",
+    "ZALO_OA_OAUTH_URL": "zalo_oa_oauth_url",
 }
 
 
@@ -197,6 +217,16 @@ def _check(settings: Settings, origin: dict[str, str]) -> None:
         fail("database_url", "a database URL such as sqlite:///path/to/file.db")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         fail("database_url", "a sqlite:/// or postgresql:// URL")
+    if settings.public_url and not settings.public_url.startswith(
+            ("https://", "http://127.0.0.1", "http://localhost")):
+        fail("public_url", "an https:// address (Zalo sends webhooks only over HTTPS)")
+    oa = ("zalo_oa_app_id", "zalo_oa_secret_key", "zalo_oa_access_token",
+          "zalo_oa_refresh_token")
+    given = [key for key in oa if getattr(settings, key)]
+    if given and len(given) < len(oa):
+        missing = next(key for key in oa if key not in given)
+        raise ConfigError(f"configuration: the Zalo Official Account needs {missing.upper()} "
+                          f"too (it has {', '.join(k.upper() for k in given)})")
     for slug, target in settings.unit_groups.items():
         if not isinstance(target, str) or ":" not in target:
             raise ConfigError(f"{origin.get('unit_groups', 'configuration')}: unit_groups."

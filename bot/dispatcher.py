@@ -27,6 +27,7 @@ from bot.services.campaigns import CampaignCache
 from bot.services.outbox import row as outbox_row
 from bot.text import clean, fold
 from handlers import route
+from storage import channels as channel_repo
 from storage import outbox
 from storage import users as user_repo
 from storage.db import LazyTransaction, normalise_url
@@ -187,6 +188,12 @@ class Dispatcher:
             if event.update_id is not None and user["last_update_id"] >= event.update_id:
                 raise _AlreadyProcessed
             tx = LazyTransaction(self.engine)
+            # A channel without increasing update ids (Zalo) names each message: taking its id
+            # is part of the step, so a redelivery, here or in another process, is dropped.
+            if event.message_id is not None and not await channel_repo.take_message(
+                    tx, event.channel, event.message_id, now):
+                await tx.rollback()
+                raise _AlreadyProcessed
             ctx = Context(
                 settings=self.settings,
                 ref=self.ref,

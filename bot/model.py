@@ -31,6 +31,8 @@ class Event:
     channel: str
     user: str  # the channel's identity of the sender
     update_id: int | None = None
+    # A message's own id on channels whose updates carry no increasing id and may come again.
+    message_id: str | None = None
     text: str | None = None
     choice: str | None = None  # an option value (a pressed button)
     attachment: Attachment | None = None

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from bot.context import Context
+from bot.text import shorten
 from handlers.fields import Answer, Ask, Field, Retry, Stay
 
 _DMY = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})")
@@ -49,7 +50,7 @@ class _WrittenDate(Field):
             return self.read(ctx, typed.strip())
         except NoSuchDay as error:
             return Retry(ctx._("There is no day “{typed}” in the calendar. Please check the day "
-                               "and the month.").format(typed=error.args[0][:20]))
+                               "and the month.").format(typed=shorten(error.args[0], 20)))
 
     def read(self, ctx: Context, text: str) -> Answer | Retry:
         raise NotImplementedError

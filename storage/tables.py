@@ -264,3 +264,37 @@ reminders = Table(
     Column("key", String(200), primary_key=True),
     Column("sent_at", UTCDateTime(), nullable=False),
 )
+
+# Messages already taken, for channels whose updates carry no increasing id and may come again
+# (Zalo): the step that handles one inserts its id in the same transaction, so a redelivery,
+# even to another process, finds it and is dropped. Rows older than a few days are purged.
+received = Table(
+    "received",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+Index("ix_received_at", received.c.received_at)
+
+# Secrets the bot makes for itself and every process shares (the key that signs upload and file
+# links, webhook secrets derived from it): made once, by whichever process needs one first.
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(128), nullable=False),
+)
+
+# Credentials a channel renews (Zalo OA's access token and its single-use refresh token): one row
+# per channel, rewritten under its version so that only one process's refresh counts.
+channel_tokens = Table(
+    "channel_tokens",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("access_token", Text(), nullable=False),
+    Column("refresh_token", Text(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("version", Integer(), nullable=False, default=0),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,95 @@
+"""A thin async client for Zalo's HTTP APIs, the project's own.
+
+Checked before writing it (December 2026): `python-zalo-bot` 0.1.9 (the SDK the Bot API's
+quick-start names: a fork of python-telegram-bot that defaults to the old host bot-api.zapps.me,
+pins httpx<0.29 and keeps Telegram's offset/limit leftovers; beside the real python-telegram-bot
+it would be a second copy of the same machinery), `zalo-sdk` 0.3.0 (Official Account and ZNS
+only), `zalo-python-sdk` 1.17 (2017, built on the v2 message API Zalo has shut down) and
+`zalo-bot` 0.1.0 (not a Zalo library at all). None covers both APIs; this client is a few lines
+of httpx and maps Zalo's refusals to the runtime's outcomes (bot.channels.base).
+
+A request's URL may hold a token (the Bot API puts it in the path, like Telegram's): it is never
+logged, and errors name the method, never the URL.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from bot.channels.base import SendResult
+
+log = logging.getLogger(__name__)
+TIMEOUT = httpx.Timeout(15.0, connect=10.0)
+
+
+class ZaloError(Exception):
+    """A refusal: Zalo's error code (HTTP status when the body says none) and its description."""
+
+    def __init__(self, method: str, code: int, description: str = "",
+                 retry_after: float | None = None):
+        super().__init__(f"{method}: {code} {description}".strip())
+        self.method = method
+        self.code = code
+        self.description = description
+        self.retry_after = retry_after
+
+    def outcome(self) -> SendResult:
+        """What the refusal means for the message (the Bot API's codes are HTTP-like)."""
+        if self.code == 429:
+            return SendResult.retry(self.retry_after or 1.0)
+        if self.code >= 500 or self.code == 408:
+            return SendResult.retry(1.0)
+        if self.code in (403, 404):  # the person cannot be written to (blocked, never wrote)
+            return SendResult.BLOCKED
+        return SendResult.FAILED
+
+
+class ZaloClient:
+    """Calls `<base>/<method>` with a JSON body and unwraps `{ok, result, error_code}`."""
+
+    def __init__(self, base: str, http: httpx.AsyncClient | None = None):
+        self._base = base
+        self.http = http or httpx.AsyncClient(timeout=TIMEOUT)
+        self._own = http is None
+
+    async def call(self, method: str, http_timeout: float | None = None, **params: Any) -> Any:
+        timeout = httpx.Timeout(http_timeout, connect=10.0) if http_timeout else TIMEOUT
+        response = await self.http.post(f"{self._base}/{method}", json=params, timeout=timeout)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise ZaloError(method, response.status_code, "not a JSON answer")
+        if response.status_code >= 400 or body.get("ok") is False:
+            code = body.get("error_code") or response.status_code
+            retry = response.headers.get("Retry-After")
+            raise ZaloError(method, int(code) if str(code).lstrip("-").isdigit() else
+                            response.status_code, str(body.get("description") or ""),
+                            float(retry) if retry and retry.isdigit() else None)
+        return body.get("result")
+
+    async def close(self) -> None:
+        if self._own:
+            await self.http.aclose()
+
+
+async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
+    """The bytes at `url`, at most `limit` of them: ValueError(size) when there are more."""
+    if not url.startswith(("https://", "http://")):
+        raise httpx.InvalidURL("not an http(s) address")
+    async with http.stream("GET", url, timeout=TIMEOUT, follow_redirects=True) as response:
+        response.raise_for_status()
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise ValueError(int(declared))
+        chunks, size = [], 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise ValueError(size)
+            chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,62 @@
+"""What channels keep besides conversations: message ids already taken, the bot's own secrets,
+and renewable credentials (see tables.received, tables.secrets, tables.channel_tokens)."""
+
+from __future__ import annotations
+
+import secrets as _random
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.rows import dialect_insert, row
+from storage.tables import channel_tokens, received, secrets
+
+
+async def take_message(conn: AsyncConnection, channel: str, message_id: str,
+                       now: datetime) -> bool:
+    """True for the one step (in any process) that records this message first."""
+    stmt = dialect_insert(conn, received).values(
+        channel=channel, message_id=message_id[:64], received_at=now)
+    result = await conn.execute(
+        stmt.on_conflict_do_nothing(index_elements=["channel", "message_id"]))
+    return result.rowcount == 1
+
+
+async def forget_messages(conn: AsyncConnection, before: datetime) -> int:
+    """Drop ids received before `before` (no platform redelivers after days)."""
+    result = await conn.execute(delete(received).where(received.c.received_at < before))
+    return result.rowcount
+
+
+async def secret(conn: AsyncConnection, name: str) -> str:
+    """The bot's secret `name`, made at random the first time any process asks for it."""
+    stmt = dialect_insert(conn, secrets).values(name=name, value=_random.token_urlsafe(48))
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["name"]))
+    return (await conn.execute(select(secrets.c.value).where(secrets.c.name == name))).scalar_one()
+
+
+async def load_tokens(conn: AsyncConnection, channel: str) -> dict | None:
+    result = await conn.execute(select(channel_tokens).where(channel_tokens.c.channel == channel))
+    return row(result.first())
+
+
+async def seed_tokens(conn: AsyncConnection, channel: str, access_token: str,
+                      refresh_token: str, now: datetime) -> dict:
+    """The configured tokens, kept only when the channel has none yet (later refreshes win)."""
+    stmt = dialect_insert(conn, channel_tokens).values(
+        channel=channel, access_token=access_token, refresh_token=refresh_token,
+        expires_at=None, version=0, updated_at=now)
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=["channel"]))
+    return await load_tokens(conn, channel)
+
+
+async def replace_tokens(conn: AsyncConnection, channel: str, version: int, access_token: str,
+                         refresh_token: str, expires_at: datetime | None, now: datetime) -> bool:
+    """Write a refreshed pair if nobody did since `version` was read; False otherwise."""
+    result = await conn.execute(
+        update(channel_tokens)
+        .where(channel_tokens.c.channel == channel, channel_tokens.c.version == version)
+        .values(access_token=access_token, refresh_token=refresh_token, expires_at=expires_at,
+                version=version + 1, updated_at=now))
+    return result.rowcount == 1
