@@ -10,7 +10,9 @@ import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot import admin
+import uvicorn
+
+from bot import admin, web
 from bot.channels import console
 from bot.channels.telegram import build_application
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -31,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="serve the configured channels by long polling (Telegram: "
                    "TELEGRAM_BOT_TOKEN, Zalo Bot: ZALO_BOT_TOKEN)")
+    serve = sub.add_parser("serve", help="serve webhooks (Telegram, Zalo Bot, Zalo OA), the "
+                           "upload page and file links over HTTP; needs SANGKIEN_PUBLIC_URL")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", default="1001", help="the console user's identity")
     chat.add_argument("--name", default=None, help="the console user's display name")
@@ -113,6 +119,54 @@ async def _serve(settings: Settings) -> int:
         await engine.dispose()
 
 
+async def _serve_http(settings: Settings, host: str, port: int) -> int:
+    """`sangkien serve`: the webhooks of every enabled channel, the upload page and file links,
+    on one ASGI application; the outbox, announcements and reminders run beside it."""
+    engine, dispatcher = await prepare(settings)
+    runtime = Runtime(dispatcher)
+    telegram = zalo_bot = zalo_oa = None
+    try:
+        if settings.telegram_token:
+            telegram = build_application(settings, dispatcher, runtime=runtime)
+        if settings.zalo_bot_token:
+            zalo_bot = ZaloBotChannel(dispatcher, runtime, token=settings.zalo_bot_token,
+                                      base_url=settings.zalo_bot_base_url)
+        zalo_oa = web.zalo_oa_channel(settings, dispatcher, runtime)
+        if runtime.channels and not settings.public_url:
+            log.error("webhooks need the bot's public HTTPS address: set SANGKIEN_PUBLIC_URL")
+            return 2
+        secrets = await web.webhook_secrets(runtime)
+        app = web.build_app(runtime, telegram=telegram, zalo_bot=zalo_bot, zalo_oa=zalo_oa,
+                            secrets=secrets)
+        public = (settings.public_url or "").rstrip("/")
+        if telegram is not None:
+            await telegram.initialize()
+            await telegram.bot_data["channel"].set_commands(telegram)
+            await telegram.bot.set_webhook(f"{public}/telegram", secret_token=secrets.telegram)
+            await telegram.start()
+        if zalo_bot is not None:
+            await zalo_bot.start_webhook(f"{public}/zalo/bot", secrets.zalo_bot)
+        await runtime.start()
+        gc.freeze()
+        log.info("serving http://%s:%s (%s)", host, port, ", ".join(runtime.channels) or
+                 "upload and file pages only")
+        # No access log: upload and file links carry signed tokens in their paths.
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                               access_log=False, lifespan="off"))
+        await server.serve()
+        return 0
+    finally:
+        await runtime.stop()
+        if telegram is not None and telegram.running:
+            await telegram.stop()
+            await telegram.shutdown()
+        for channel in (zalo_bot, zalo_oa):
+            if channel is not None:
+                await channel.stop()
+        await dispatcher.close()
+        await engine.dispose()
+
+
 async def _chat(settings: Settings, args) -> None:
     engine, dispatcher = await prepare(settings, clock=SettableClock())
     try:
@@ -178,7 +232,7 @@ def _uses_database(args) -> bool:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.command == "run" else logging.WARNING,
+        level=logging.INFO if args.command in ("run", "serve") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -226,4 +280,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if ok else 1
     elif args.command == "run":
         return asyncio.run(_serve(settings))
+    elif args.command == "serve":
+        return asyncio.run(_serve_http(settings, args.host, args.port))
     return 0

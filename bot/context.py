@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.links import Links
 from bot.model import Event, Option, Reply
 from bot.reference import Reference
 from bot.services.outbox import Outbox
@@ -32,6 +33,9 @@ class Context:
     user_changes: dict[str, Any] = field(default_factory=dict)
     forget_user: bool = False
     campaigns_changed: bool = False
+    # Signed links to the bot's pages, for channels where people cannot send documents in the
+    # chat (bot.channels.base.DOCUMENTS_BY_LINK); None elsewhere.
+    links: Links | None = None
 
     def __post_init__(self) -> None:
         self.state: str = self.user["state"]

@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.base import DOCUMENTS_BY_LINK
 from bot.config import Settings
 from bot.context import Context
 from bot.flood import UNLIMITED_CHANNELS, FloodGate
 from bot.i18n import N_, Translator
+from bot.links import Links
 from bot.model import Event, Reply
 from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
@@ -104,6 +106,15 @@ class Dispatcher:
         # Channels with messages waiting in the outbox, so the runtime delivers right after a
         # step (bot.runtime).
         self.pending_channels: set[str] = set()
+        self._links: Links | None = None
+
+    async def links(self) -> Links:
+        """Signed links to the bot's pages (bot.links), under the secret every process shares."""
+        if self._links is None:
+            async with self.engine.begin() as conn:
+                key = await channel_repo.secret(conn, "links")
+            self._links = Links(key, self.settings.public_url)
+        return self._links
 
     def translator(self, lang: str | None) -> Translator:
         """One translator per language, shared by every step (it holds no per-step state)."""
@@ -187,6 +198,8 @@ class Dispatcher:
             user = self.sessions.get(key) or await self._load(event, now)
             if event.update_id is not None and user["last_update_id"] >= event.update_id:
                 raise _AlreadyProcessed
+            # Read before the step's transaction: on SQLite a second connection would wait for it.
+            links = await self.links() if event.channel in DOCUMENTS_BY_LINK else None
             tx = LazyTransaction(self.engine)
             # A channel without increasing update ids (Zalo) names each message: taking its id
             # is part of the step, so a redelivery, here or in another process, is dropped.
@@ -203,6 +216,7 @@ class Dispatcher:
                 now=now,
                 t=self.translator(user["lang"]),
                 translators=self.translator,
+                links=links,
             )
             try:
                 await self._route(ctx)

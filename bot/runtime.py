@@ -19,11 +19,9 @@ from bot.broadcaster import Broadcaster, run_forever
 from bot.channels.base import Channel, Outcome
 from bot.files import FileStore, FolderStore, default_files_dir
 from bot.i18n import N_
-from bot.links import Links
 from bot.model import Attachment, Option, Reply
 from bot.scheduler import build_scheduler
 from bot.services.reminders import Jobs
-from storage import channels as channel_repo
 from storage import outbox
 from storage import users as user_repo
 
@@ -52,7 +50,6 @@ class Runtime:
                          translators=dispatcher.translator, queued=queued)
         self._tasks: list[asyncio.Task] = []
         self._scheduler = None
-        self._links: Links | None = None
         for channel in channels:
             self.add(channel)
 
@@ -60,21 +57,14 @@ class Runtime:
         self.channels[channel.name] = channel
 
     # --- links to the bot's pages -----------------------------------------------------------
-    async def links(self) -> Links:
-        """Signed links to files and upload pages (bot.links), under the shared secret."""
-        if self._links is None:
-            async with self.dispatcher.engine.begin() as conn:
-                key = await channel_repo.secret(conn, "links")
-            self._links = Links(key, self.dispatcher.settings.public_url)
-        return self._links
-
     async def attachment_line(self, channel: str, recipient: str, attachment: Attachment) -> str:
         """A file named in a text, for a channel that cannot carry it: with a signed link to
         open it where the bot has a public address."""
         say = self.dispatcher.sentence
         name = attachment.name or say(channel, recipient, PHOTO if attachment.kind == "photo"
                                       else DOCUMENT)
-        link = (await self.links()).file(attachment.key, attachment.name, attachment.mime) \
+        links = await self.dispatcher.links()
+        link = links.file(attachment.key, attachment.name, attachment.mime) \
             if attachment.key else None
         if link is None:
             return f"📎 {name} — {say(channel, recipient, NO_LINK)}"

@@ -343,6 +343,15 @@ class FilesField(Field):
         )
         if files:
             text += "\n" + ctx._("Files received so far: {count}.").format(count=len(files))
+        if ctx.links is not None:  # a chat that takes no documents: the upload page does
+            link = ctx.links.upload(ctx.event.channel, ctx.event.user,
+                                    ctx.data["draft"].get("started", ""))
+            text += "\n\n" + (ctx._(
+                "Documents cannot be sent in this chat; photos can. To add documents, open "
+                "this link on your phone (it works once, for one day): {link}").format(link=link)
+                if link else ctx._(
+                "Documents cannot be sent in this chat; photos can. Documents can be sent "
+                "through Telegram or handed in at the ward office."))
         if prefix:
             text = f"{prefix}\n\n{text}"
         ctx.say(text, self.options(ctx) + self.navigation(ctx))

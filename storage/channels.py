@@ -23,6 +23,12 @@ async def take_message(conn: AsyncConnection, channel: str, message_id: str,
     return result.rowcount == 1
 
 
+async def taken(conn: AsyncConnection, channel: str, message_id: str) -> bool:
+    result = await conn.execute(select(received.c.message_id).where(
+        received.c.channel == channel, received.c.message_id == message_id[:64]))
+    return result.first() is not None
+
+
 async def forget_messages(conn: AsyncConnection, before: datetime) -> int:
     """Drop ids received before `before` (no platform redelivers after days)."""
     result = await conn.execute(delete(received).where(received.c.received_at < before))

@@ -13,6 +13,10 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from bot.model import Reply
 
+# Channels where a person cannot send a document in the chat (the Zalo Bot API takes text,
+# photos and stickers only): the files question offers a link to the upload page instead.
+DOCUMENTS_BY_LINK = frozenset({"zalo_bot"})
+
 
 class Outcome(enum.Enum):
     SENT = "sent"

@@ -1,0 +1,111 @@
+"""`sangkien serve` (issue 10): webhooks answer only the platform that knows the secret, a
+Zalo Bot resident is served by webhook end to end, and files open by signed, expiring links."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from bot.channels.zalo_bot import ZaloBotChannel
+from bot.files import keep
+from bot.links import FILE_SECONDS
+from bot.model import Attachment, Reply
+from bot.runtime import Runtime
+from bot.web import build_app, webhook_secrets
+from storage import users as user_repo
+from testing.fakezalo import TOKEN, FakeZaloBot
+from testing.serving import serving
+
+LAN = "3000111222"
+
+
+@pytest.fixture
+def fake():
+    api = FakeZaloBot().start()
+    yield api
+    api.stop()
+
+
+async def _served(dispatcher, fake, settings):
+    runtime = Runtime(dispatcher)
+    channel = ZaloBotChannel(dispatcher, runtime, token=TOKEN, base_url=fake.url)
+    secrets = await webhook_secrets(runtime)
+    return runtime, channel, secrets, build_app(runtime, zalo_bot=channel, secrets=secrets)
+
+
+async def _user(engine, user: str):
+    async with engine.connect() as conn:
+        return await user_repo.load_user(conn, "zalo_bot", user)
+
+
+async def _until(predicate, seconds: float = 10.0) -> None:
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_resident_on_zalo_is_served_by_webhook_and_a_forged_push_is_refused(
+        dispatcher, engine, fake, settings):
+    runtime, channel, secrets, app = await _served(dispatcher, fake, settings)
+    async with serving(app) as url:
+        await channel.start_webhook(f"{url}/zalo/bot", secrets.zalo_bot)
+        assert fake.webhook["secret_token"] == secrets.zalo_bot
+        fake.push_text(LAN, "Xin chào")
+        await _until(lambda: fake.pushed)
+        assert fake.pushed == [200] and fake.texts(LAN)  # greeted through the webhook
+        greeted = len(fake.texts(LAN))
+        forged = {"event_name": "message.text.received", "message": {
+            "from": {"id": "666", "is_bot": False}, "chat": {"id": "666", "chat_type": "PRIVATE"},
+            "message_id": "ab12", "text": "/start", "date": 0}}
+        async with httpx.AsyncClient() as client:
+            for headers in ({}, {"X-Bot-Api-Secret-Token": "wrong-secret"},
+                            {"X-Bot-Api-Secret-Token": secrets.zalo_bot[:-1]}):
+                answer = await client.post(f"{url}/zalo/bot", json=forged, headers=headers)
+                assert answer.status_code == 403
+            health = await client.get(f"{url}/healthz")
+        assert health.json() == {"ok": True, "channels": ["zalo_bot"]}
+    assert await _user(engine, "666") is None  # nothing of the forged push was kept
+    assert len(fake.texts(LAN)) == greeted
+    await channel.stop()
+
+
+async def test_a_zalo_push_wrapped_in_ok_result_is_taken_too(dispatcher, engine, fake, settings):
+    runtime, channel, secrets, app = await _served(dispatcher, fake, settings)
+    update = {"event_name": "message.text.received", "message": {
+        "from": {"id": LAN, "is_bot": False}, "chat": {"id": LAN, "chat_type": "PRIVATE"},
+        "message_id": "c0ffee", "text": "Xin chào", "date": 0}}
+    async with serving(app) as url, httpx.AsyncClient() as client:
+        answer = await client.post(f"{url}/zalo/bot", json={"ok": True, "result": update},
+                                   headers={"X-Bot-Api-Secret-Token": secrets.zalo_bot})
+    assert answer.status_code == 200 and await _user(engine, LAN) is not None
+    await channel.stop()
+
+
+async def test_an_officer_on_zalo_opens_a_residents_photo_by_a_signed_expiring_link(
+        dispatcher, engine, fake, settings):
+    dispatcher.settings = replace(settings, public_url="https://sangkien.example.vn")
+    runtime, channel, secrets, app = await _served(dispatcher, fake, settings)
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x01" * 3000 + b"\xff\xd9"
+
+    stored = await keep(runtime.files, Attachment("photo", "p1", "den-duong.jpg"), jpeg)
+    assert (await channel.send(LAN, Reply("Hồ sơ mới", attachments=[stored]))).status == "sent"
+    [text] = fake.texts(LAN)
+    link = next(w for w in text.split() if w.startswith("https://sangkien.example.vn/f/"))
+    path = link.removeprefix("https://sangkien.example.vn")
+    async with serving(app) as url, httpx.AsyncClient() as client:
+        opened = await client.get(f"{url}{path}")
+        assert opened.status_code == 200 and opened.content == jpeg
+        assert opened.headers["content-type"] == "image/jpeg"
+        tampered = await client.get(f"{url}{path[:-2]}xx")
+        assert tampered.status_code == 404
+        links = await dispatcher.links()
+        old = links.file(stored.key, stored.name, stored.mime, now=time.time() - FILE_SECONDS - 5)
+        expired = await client.get(f"{url}{old.removeprefix('https://sangkien.example.vn')}")
+        assert expired.status_code == 404
+    await channel.stop()
