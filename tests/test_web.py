@@ -10,6 +10,7 @@ from dataclasses import replace
 import httpx
 import pytest
 
+from bot.channels.telegram import build_application
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.files import keep
 from bot.links import FILE_SECONDS
@@ -17,6 +18,7 @@ from bot.model import Attachment, Reply
 from bot.runtime import Runtime
 from bot.web import build_app, webhook_secrets
 from storage import users as user_repo
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from testing.fakezalo import TOKEN, FakeZaloBot
 from testing.serving import serving
 
@@ -109,3 +111,31 @@ async def test_an_officer_on_zalo_opens_a_residents_photo_by_a_signed_expiring_l
         expired = await client.get(f"{url}{old.removeprefix('https://sangkien.example.vn')}")
         assert expired.status_code == 404
     await channel.stop()
+
+
+async def test_telegram_by_webhook_answers_and_a_forged_update_is_refused(
+        dispatcher, engine, settings):
+    runtime = Runtime(dispatcher)
+    api, updates = FakeBotAPI(), UpdateFactory()
+    application = build_application(settings, dispatcher, runtime=runtime, token="123:TEST",
+                                    request=api)
+    secrets = await webhook_secrets(runtime)
+    app = build_app(runtime, telegram=application, secrets=secrets)
+    await application.initialize()
+    await application.start()
+    try:
+        async with serving(app) as url, httpx.AsyncClient() as client:
+            forged = await client.post(f"{url}/telegram", json=updates.text(4242, "/start"),
+                                       headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+            assert forged.status_code == 403
+            real = await client.post(f"{url}/telegram", json=updates.text(4343, "/start"),
+                                     headers={"X-Telegram-Bot-Api-Secret-Token":
+                                              secrets.telegram})
+            assert real.status_code == 200
+            await _until(lambda: api.sent(4343))
+        assert not api.sent(4242)
+        async with engine.connect() as conn:
+            assert await user_repo.load_user(conn, "telegram", "4242") is None
+    finally:
+        await application.stop()
+        await application.shutdown()
