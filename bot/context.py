@@ -18,6 +18,11 @@ from bot.reference import Reference
 from bot.services.outbox import Outbox
 from bot.services.review import Review
 
+# States in which the person is not answering a question: a notification's options (an officer's
+# new entry, an author's status) may become what their typed numbers and labels pick, on a
+# channel without buttons (bot.runtime). Elsewhere a typed number stays the answer they give.
+BETWEEN_QUESTIONS = frozenset({"new", "menu", "review", "mine", "lookup", "settings"})
+
 
 @dataclass
 class Context:

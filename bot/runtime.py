@@ -13,10 +13,12 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from bot.broadcaster import Broadcaster, run_forever
 from bot.channels.base import Channel, Outcome
+from bot.context import BETWEEN_QUESTIONS
 from bot.files import FileStore, FolderStore, default_files_dir
 from bot.i18n import N_
 from bot.model import Attachment, Option, Reply
@@ -87,7 +89,10 @@ class Runtime:
             retry: list[int] = []
             sent = 0
             for row in rows:
-                result = await channel.send(row["external_id"], _reply(row))
+                reply = _reply(row)
+                if reply.options and not channel.has_buttons:
+                    reply = await self._offered(name, row["external_id"], reply)
+                result = await channel.send(row["external_id"], reply)
                 if result.outcome is Outcome.RETRY_AFTER:
                     retry.append(row["id"])
                     continue
@@ -107,6 +112,19 @@ class Runtime:
             delivered += sent
             if retry:
                 return delivered
+
+    async def _offered(self, channel: str, recipient: str, reply: Reply) -> Reply:
+        """On a channel without buttons, a notification's numbered options are what the
+        person's next typed number picks, unless they are answering a question: then the
+        options are shown without numbers, and the number they type stays their answer."""
+        async with self.dispatcher.engine.begin() as conn:
+            offered = await user_repo.offer(
+                conn, channel, recipient, [[o.value, o.label] for o in reply.options],
+                BETWEEN_QUESTIONS)
+        if offered:
+            self.dispatcher.sessions.pop((channel, recipient), None)
+            return reply
+        return replace(reply, numbered=False)
 
     async def deliver_pending(self) -> int:
         """Deliver right after a step, for the channels it left messages for."""

@@ -92,3 +92,15 @@ async def mark_blocked(conn: AsyncConnection, now: datetime, *, user_id: int | N
 
 async def delete_user(conn: AsyncConnection, user_id: int) -> None:
     await conn.execute(delete(users).where(users.c.id == user_id))
+
+
+async def offer(conn: AsyncConnection, channel: str, external_id: str,
+                options: list[list[str]], states: frozenset[str]) -> bool:
+    """Make `options` what the person's typed numbers and labels pick, if they are in one of
+    `states` (not answering a question); False, and nothing written, otherwise."""
+    person = await load_user(conn, channel, external_id)
+    if person is None or person["state"] not in states:
+        return False
+    data = {**(person["data"] or {}), "opts": options}
+    data.pop("plain", None)
+    return await save_user(conn, person["id"], {"data": data}, None, person["version"])

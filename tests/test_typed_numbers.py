@@ -9,6 +9,7 @@ from bot.model import Option, Reply
 from storage import entries as entry_repo
 from storage import users as user_repo
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from tests.conftest import Resident
 from tests.flows import reach_title, submit_idea
 from tests.officers import register_officer
 from tests.telegram_world import LAN, TelegramWorld
@@ -94,3 +95,27 @@ async def test_on_telegram_typing_the_number_of_skip_skips_the_question_too(sett
         assert not row["data"]["draft"]["answers"].get("benefit")
     finally:
         await world.stop()
+
+
+async def test_a_notification_between_questions_is_picked_by_number_but_not_mid_answer(
+        dispatcher, engine):
+    """On a channel without buttons, an officer reading a new entry types its numbers; one
+    typing a note meanwhile sees the options without numbers, and the note stays theirs."""
+    first, second = Resident(dispatcher, user="1101"), Resident(dispatcher, user="1102")
+    for person in (first, second):
+        await person.consent()
+    lan = await register_officer(dispatcher, "9001", "ben-nghe", "ward_officer", "Cán bộ Lan")
+    code = await submit_idea(first, ward="ben nghe")
+    [notice] = [r for r in lan.inbox if code in r.text]
+    assert notice.numbered
+    take = dispatcher.translator("vi")._("Take")
+    await lan.say(str([o.label for o in notice.options].index(take) + 1))
+    async with engine.connect() as conn:
+        assert (await entry_repo.entry_by_code(conn, code))["status"] == "accepted"
+        entry = await entry_repo.entry_by_code(conn, code)
+    await lan.press_anyway(f"q:ask_info:{entry['id']}")  # now typing a question to the author
+    other = await submit_idea(second, ward="ben nghe", title="Thùng rác phân loại")
+    [later] = [r for r in lan.inbox if other in r.text]
+    assert not later.numbered  # shown as "- Take", not "1. Take"
+    async with engine.connect() as conn:
+        assert (await user_repo.load_user(conn, "console", "9001"))["state"] == "review:note"

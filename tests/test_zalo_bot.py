@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.dispatcher import Dispatcher
 from bot.model import Option, Reply
 from bot.runtime import Runtime
+from bot.services import officers as officer_service
 from storage import entries as entry_repo
 from storage import users as user_repo
 from storage.tables import entries
@@ -210,3 +211,36 @@ async def test_zalo_refusing_for_a_while_delays_the_message_and_blocked_marks_th
     fake.fail(LAN, 403, 403, "Forbidden: the user has not talked to the bot")
     assert (await zalo.channel.send(LAN, Reply("Thông báo thử"))).status == "blocked"
     assert await _count(engine) == 0
+
+
+async def test_an_officer_on_zalo_is_told_of_a_new_idea_and_takes_it_by_typing_a_number(
+        zalo, dispatcher, engine, fake):
+    async with dispatcher.engine.begin() as conn:
+        code, _ = await officer_service.invite(conn, dispatcher.ref, unit="ben-nghe",
+                                               role="ward_officer", name="Cán bộ Hùng",
+                                               now=dispatcher.clock())
+    hung = zalo.person("3000999888")
+    await hung.say(f"/dangky {code}")
+    assert "Cán bộ Hùng" in hung.text
+    lan = zalo.person(LAN)
+    await _consent(lan, dispatcher)
+    await lan.choose(t(dispatcher, "Send an idea"))
+    await lan.say("ben nghe")
+    await lan.choose("Chuyển đổi số, đô thị thông minh")
+    await lan.say("Đèn đường tiết kiệm điện")
+    await lan.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
+    await lan.choose(t(dispatcher, "Skip"))
+    await lan.choose(t(dispatcher, "Skip"))
+    await lan.choose(t(dispatcher, "Skip"))
+    await lan.choose(t(dispatcher, "Skip"))
+    await lan.say(t(dispatcher, "Send"))
+    entry_code = code_in(lan.text)
+    notice = fake.texts(hung.user)[-1]  # through the outbox, on Zalo
+    assert entry_code in notice
+    hung.last = [notice]
+    await hung.choose(t(dispatcher, "Take"))
+    print("HUNG", hung.last)
+    async with engine.connect() as conn:
+        entry = await entry_repo.entry_by_code(conn, entry_code)
+    assert entry["status"] == "accepted"
+    assert any(entry_code in text for text in fake.texts(LAN)[-2:])  # the author is told
