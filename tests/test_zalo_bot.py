@@ -244,3 +244,24 @@ async def test_an_officer_on_zalo_is_told_of_a_new_idea_and_takes_it_by_typing_a
         entry = await entry_repo.entry_by_code(conn, entry_code)
     assert entry["status"] == "accepted"
     assert any(entry_code in text for text in fake.texts(LAN)[-2:])  # the author is told
+
+
+async def test_resident_registers_an_award_entry_on_zalo(zalo, dispatcher, engine, fake):
+    lan = zalo.person(LAN)
+    await _consent(lan, dispatcher)
+    await lan.choose(t(dispatcher, "Register for the HCMC Creative Award"))
+    for typed in ("1", "1", "ben thanh", "Phần mềm quản lý hồ sơ", "Nguyễn Văn A, Trần Thị B"):
+        await lan.say(typed)
+    await lan.choose(t(dispatcher, "Skip"))  # the authors own it
+    for typed in ("Phần mềm giúp phường quản lý hồ sơ nhanh hơn.", "UBND phường Bến Thành",
+                  "3/2024", "Giảm 40% thời gian tìm hồ sơ.", "1"):
+        await lan.say(typed)
+    for _ in range(3):  # no files, no name, no phone
+        await lan.choose(t(dispatcher, "Skip"))
+    assert "Phần mềm quản lý hồ sơ" in lan.text and "03/2024" in lan.text  # the summary
+    await lan.choose(t(dispatcher, "Send"))
+    code = code_in(lan.text)
+    assert code.startswith("GT-")
+    async with engine.connect() as conn:
+        entry = await entry_repo.entry_by_code(conn, code)
+    assert entry["kind"] == "award" and entry["unit"] == "ben-thanh"
