@@ -25,7 +25,7 @@ MAX_TEXT = 3000
 
 
 async def start(ctx: Context, code: str) -> None:
-    entry = await records.own_entry(ctx.conn, ctx.user["id"], code)
+    entry = await records.own_entry(ctx.conn, ctx.user, code)
     if entry is None:
         menu.show(ctx, ctx._("That entry is not among yours."))
         return
@@ -93,7 +93,7 @@ async def handle(ctx: Context) -> None:
         ctx.data.pop("answer", None)
         menu.show(ctx, ctx._("Your message was not sent to the officers."))
     elif answer["code"] is None:
-        _ask_which(ctx, await records.waiting_for_answer(ctx.conn, ctx.user["id"]))
+        _ask_which(ctx, await records.waiting_for_answer(ctx.conn, ctx.user))
     elif event.choice == SEND:
         await _send(ctx, answer)
     elif event.text and event.choice is None and not event.text.startswith("/") \

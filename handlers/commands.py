@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.context import Context
 from bot.i18n import N_
+from bot.services import linking
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
@@ -94,6 +95,14 @@ async def _register(ctx: Context) -> None:
     ctx.note(text)
 
 
+async def _link(ctx: Context) -> None:
+    """/lienket CODE: this chat and the one the code was made in are one person's."""
+    outcome, person = await linking.link(ctx.conn, ctx.user, ctx.event.command_args, ctx.now)
+    if person is not None:
+        ctx.set_user(person_id=person)
+    ctx.note(describe(ctx.t, ctx.ref, outcome))
+
+
 async def _queue(ctx: Context) -> None:
     await review.show_queue(ctx)
 
@@ -132,6 +141,8 @@ COMMANDS = (
             keeps_form=True),
     Command("dunglai", "stop", _stop, N_("Stop announcements"), menu=True, anytime=True),
     Command("dangky", "register", _register, anytime=True),
+    Command("lienket", "link", _link, N_("link this chat to yours on another channel (the "
+                                        "code is in Settings)"), usage=N_("CODE")),
     Command("hangdoi", "queue", _queue, N_("your unit's queue, oldest first"), roles=REVIEWER_ROLES,
             refusal=N_("Your role has no review queue.")),
     Command("hoso", "file", _file, N_("an entry's record and its whole history"),

@@ -69,7 +69,7 @@ async def try_lookup_text(ctx: Context, text: str, quiet: bool = False) -> bool:
 async def take_as_answer(ctx: Context, text: str) -> bool:
     """A message typed at the menu while an entry waits for the resident's answer is offered
     as that answer; True when it was."""
-    waiting = await records.waiting_for_answer(ctx.conn, ctx.user["id"])
+    waiting = await records.waiting_for_answer(ctx.conn, ctx.user)
     if not waiting or text.startswith("/"):
         return False
     await answer.offer(ctx, text, waiting)
@@ -82,7 +82,7 @@ def public_view(ctx: Context, entry: dict) -> str:
 
 
 async def show_mine(ctx: Context, prefix: str | None = None) -> None:
-    mine = await records.user_entries(ctx.conn, ctx.user["id"])
+    mine = await records.user_entries(ctx.conn, ctx.user)
     if not mine:
         menu.show(ctx, ctx._("You have not sent any entry yet."))
         return
@@ -115,7 +115,7 @@ async def handle_mine(ctx: Context) -> None:
 
 
 async def _own_entry(ctx: Context, code: str) -> dict | None:
-    entry = await records.own_entry(ctx.conn, ctx.user["id"], code)
+    entry = await records.own_entry(ctx.conn, ctx.user, code)
     if entry is None:
         await show_mine(ctx, ctx._("That entry is not among yours."))
         return None

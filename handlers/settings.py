@@ -1,4 +1,5 @@
-"""Settings: language, announcements, and erasing the resident's personal data."""
+"""Settings: language, announcements, linking a chat on another channel, and erasing the
+resident's personal data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from bot.context import Context
 from bot.i18n import LANGUAGES
 from bot.model import Option
 from bot.services import entries as entry_service
+from bot.services import linking
 from handlers.common import BACK, MAIN_MENU, nav
 
 LANG = Button("lang", "code")
@@ -18,6 +20,7 @@ WARDS = SETTING.pack("wards")
 FIELDS = SETTING.pack("fields")
 INTERESTS_DONE = SETTING.pack("interests-done")
 ERASE_YES = SETTING.pack("erase-yes")
+LINK = SETTING.pack("link")
 TOGGLE = Button("interest", "group", "slug")
 
 
@@ -57,6 +60,7 @@ def show(ctx: Context, prefix: str | None = None) -> None:
             else Option(SUBSCRIBE, ctx._("Receive announcements")),
             *([Option(WARDS, ctx._("Choose wards of interest")),
                Option(FIELDS, ctx._("Choose fields of interest"))] if subscribed else []),
+            Option(LINK, ctx._("Link my chat on another channel")),
             Option(ERASE, ctx._("Erase my data")),
             Option(MAIN_MENU, ctx._("Main menu")),
         ],
@@ -80,6 +84,12 @@ async def handle(ctx: Context) -> None:
         _toggle(ctx, toggle["group"], toggle["slug"])
     elif choice == INTERESTS_DONE:
         show(ctx, ctx._("Your interests are saved."))
+    elif choice == LINK:
+        code, expires = await linking.new_code(ctx.conn, ctx.user, ctx.now)
+        show(ctx, ctx._(
+            "Your link code: {code}\nIn your chat with Sáng kiến on the other channel (Zalo or "
+            "Telegram), send /lienket {code} before {time}. After that, both chats show all "
+            "your entries.").format(code=code, time=ctx.t.datetime(expires)))
     elif choice == ERASE:
         ctx.goto("settings:erase")
         ctx.say(

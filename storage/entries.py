@@ -89,10 +89,13 @@ async def entry_by_id(conn: AsyncConnection, entry_id: int) -> dict | None:
     return row((await conn.execute(select(entries).where(entries.c.id == entry_id))).first())
 
 
-async def user_entries(conn: AsyncConnection, user_id: int, limit: int = 20) -> list[dict]:
+async def user_entries(conn: AsyncConnection, user_ids: int | list[int],
+                       limit: int = 20) -> list[dict]:
+    """The entries of a chat, or of every chat of one person (a list of ids)."""
+    ids = [user_ids] if isinstance(user_ids, int) else user_ids
     result = await conn.execute(
         select(entries)
-        .where(entries.c.user_id == user_id)
+        .where(entries.c.user_id.in_(ids))
         .order_by(entries.c.created_at.desc(), entries.c.id.desc())
         .limit(limit)
     )
@@ -124,11 +127,13 @@ async def last_change_to(conn: AsyncConnection, entry_id: int, status: str) -> d
     return row(result.first())
 
 
-async def user_entries_in(conn: AsyncConnection, user_id: int, status: str) -> list[dict]:
-    """The user's entries in one status, oldest first."""
+async def user_entries_in(conn: AsyncConnection, user_ids: int | list[int],
+                          status: str) -> list[dict]:
+    """The user's (or the person's, given a list of ids) entries in one status, oldest first."""
+    ids = [user_ids] if isinstance(user_ids, int) else user_ids
     result = await conn.execute(
         select(entries)
-        .where(entries.c.user_id == user_id, entries.c.status == status)
+        .where(entries.c.user_id.in_(ids), entries.c.status == status)
         .order_by(entries.c.created_at, entries.c.id)
     )
     return [row(r) for r in result]

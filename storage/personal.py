@@ -16,6 +16,7 @@ PERSONAL_COLUMNS = {
     "users.display_name": "the resident's row is deleted",
     "users.external_id": "the resident's row is deleted",
     "users.data": "the resident's row (with any draft) is deleted",
+    "users.person_id": "the resident's row is deleted (chats linked to it stay their own)",
     "entries.contact_name": "cleared",
     "entries.contact_phone": "cleared",
     "entries.details": "the keys in PERSONAL_DETAILS are removed",
@@ -42,6 +43,7 @@ IMPERSONAL_COLUMNS = {
     "broadcasts.text": "an announcement to the public",
     "broadcasts.photo_file": "an announcement's photo, sent to the public by an office",
     "deliveries.external_id": "a chat identity in an announcement's ledger, no name",
+    "secrets.name": "the name of one of the bot's own secrets",
 }
 
 # Keys of an entry's `details` (the answers that have no column of their own).

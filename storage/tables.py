@@ -70,6 +70,9 @@ users = Table(
     # Bumped by every write of the row: a process that cached it finds out it is stale.
     Column("version", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # One person on two channels: the chat linked later names the first one's person (the
+    # first chat's id, or its own person_id); both then see the same entries.
+    Column("person_id", Integer, nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),
 )
 Index("ix_users_updated", users.c.updated_at)
@@ -297,4 +300,14 @@ channel_tokens = Table(
     Column("expires_at", UTCDateTime(), nullable=True),
     Column("version", Integer(), nullable=False, default=0),
     Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# One-time codes that link a person's chat on another channel to this one (Settings); only the
+# code's hash is kept, for a few minutes.
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
 )

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import dialect_insert, row
-from storage.tables import users
+from storage.tables import link_codes, users
 
 
 async def load_user(conn: AsyncConnection, channel: str, external_id: str) -> dict | None:
@@ -104,3 +104,37 @@ async def offer(conn: AsyncConnection, channel: str, external_id: str,
     data = {**(person["data"] or {}), "opts": options}
     data.pop("plain", None)
     return await save_user(conn, person["id"], {"data": data}, None, person["version"])
+
+
+async def same_person(conn: AsyncConnection, user: dict) -> list[int]:
+    """The ids of every chat of the person `user` is (itself, and chats linked to it)."""
+    person = user.get("person_id") or user["id"]
+    result = await conn.execute(select(users.c.id).where(
+        (users.c.id == person) | (users.c.person_id == person)))
+    return sorted({user["id"], *(r[0] for r in result)})
+
+
+async def put_link_code(conn: AsyncConnection, code_hash: str, user_id: int,
+                        expires_at: datetime) -> None:
+    await conn.execute(delete(link_codes).where(link_codes.c.user_id == user_id))
+    await conn.execute(link_codes.insert().values(code_hash=code_hash, user_id=user_id,
+                                                  expires_at=expires_at))
+
+
+async def take_link_code(conn: AsyncConnection, code_hash: str, now: datetime) -> dict | None:
+    """The chat a valid code was made in, once: the code is gone after."""
+    found = row((await conn.execute(select(link_codes).where(
+        link_codes.c.code_hash == code_hash))).first())
+    if found is None:
+        return None
+    await conn.execute(delete(link_codes).where(link_codes.c.code_hash == code_hash))
+    if found["expires_at"] < now:
+        return None
+    return row((await conn.execute(select(users).where(users.c.id == found["user_id"]))).first())
+
+
+
+async def repoint(conn: AsyncConnection, old_person: int, new_person: int) -> None:
+    """Chats that belonged to `old_person` now belong to `new_person` (a chain of links)."""
+    await conn.execute(update(users).where(users.c.person_id == old_person).values(
+        person_id=new_person, version=users.c.version + 1))

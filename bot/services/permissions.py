@@ -20,6 +20,7 @@ from bot.render import status_label, unit_name, upper_unit
 from bot.services.actions import QUEUE_ACTION, QUEUE_CHOICE, VIEW, WITH_NOTE
 from bot.workflow import AWARD_LEVELS, OPEN_STATUSES, ROLE_LABELS
 from storage import officers as officer_repo
+from storage import users as user_repo
 
 WARD, DISTRICT, AUTHOR, SYSTEM = "ward", "district", "author", "system"
 OFFICER_LEVELS = (WARD, DISTRICT)
@@ -119,6 +120,13 @@ class Actor:
     unit: str | None = None
     name: str = ""
     officer_id: int | None = None
+    # The resident's chats on other channels, linked to this one (bot.services.linking).
+    linked: tuple[int, ...] = ()
+
+    def wrote(self, entry: dict) -> bool:
+        """Whether the entry is this person's (sent from this chat or a linked one)."""
+        return entry["user_id"] is not None and (
+            entry["user_id"] == self.user_id or entry["user_id"] in self.linked)
 
 
 SYSTEM_ACTOR = Actor(user_id=0, role=SYSTEM, name="")
@@ -135,7 +143,8 @@ class Outcome:
 async def actor_for(conn: AsyncConnection, user: dict) -> Actor:
     officer = await officer_repo.active_officer(conn, user["id"])
     if officer is None:
-        return Actor(user_id=user["id"], role="resident")
+        return Actor(user_id=user["id"], role="resident",
+                     linked=tuple(await user_repo.same_person(conn, user)))
     return Actor(user_id=user["id"], role=officer["role"], unit=officer["unit"],
                  name=officer["name"], officer_id=officer["id"])
 
@@ -143,7 +152,7 @@ async def actor_for(conn: AsyncConnection, user: dict) -> Actor:
 def refusal(ref: Reference, actor: Actor, step: Step, entry: dict) -> tuple[str, dict] | None:
     """Why `actor` may not take `step` on `entry`, or None when they may."""
     if step.level == AUTHOR:
-        if actor.user_id != entry["user_id"]:
+        if not actor.wrote(entry):
             return N_("That entry is not among yours."), {}
         return None
     if step.level == SYSTEM:

@@ -8,21 +8,30 @@ from collections.abc import Iterable
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import entries as entry_repo
+from storage import users as user_repo
 
 entry_by_code = entry_repo.entry_by_code
 entry_by_id = entry_repo.entry_by_id
-user_entries = entry_repo.user_entries
+same_person = user_repo.same_person
 
 
-async def own_entry(conn: AsyncConnection, user_id: int, code: str) -> dict | None:
-    """The entry with this code if `user_id` wrote it, else None."""
+async def user_entries(conn: AsyncConnection, user: dict) -> list[dict]:
+    """The entries of the person this chat is (with the chats linked to it), newest first."""
+    return await entry_repo.user_entries(conn, await same_person(conn, user))
+
+
+async def own_entry(conn: AsyncConnection, user: dict, code: str) -> dict | None:
+    """The entry with this code if the person of this chat wrote it (here or in a linked
+    chat), else None."""
     entry = await entry_repo.entry_by_code(conn, code)
-    return entry if entry is not None and entry["user_id"] == user_id else None
+    if entry is None or entry["user_id"] is None:
+        return None
+    return entry if entry["user_id"] in await same_person(conn, user) else None
 
 
-async def waiting_for_answer(conn: AsyncConnection, user_id: int) -> list[dict]:
-    """The resident's entries whose officers wait for their answer, oldest first."""
-    return await entry_repo.user_entries_in(conn, user_id, "needs_info")
+async def waiting_for_answer(conn: AsyncConnection, user: dict) -> list[dict]:
+    """The person's entries whose officers wait for their answer, oldest first."""
+    return await entry_repo.user_entries_in(conn, await same_person(conn, user), "needs_info")
 
 
 async def officers_word(conn: AsyncConnection, entry: dict) -> str | None:

@@ -90,7 +90,7 @@ class Review:
                       **args: Any) -> Outcome:
         """The author's steps name the entry by its tracking code."""
         entry = await entry_repo.entry_by_code(self.conn, code)
-        if entry is None or entry["user_id"] != actor.user_id:
+        if entry is None or not actor.wrote(entry):
             return Outcome(False, N_("That entry is not among yours."))
         return await self._run(actor, action, entry, note, **args)
 
