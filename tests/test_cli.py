@@ -7,9 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot.config import load_settings
+from testing.fakezalo import FakeZaloBot
 from tests.conftest import TEN_WARDS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,3 +254,32 @@ def test_the_database_line_never_shows_a_password(tmp_path):
     result = _run(["broadcast", "status", "1"], env={"SANGKIEN_DATABASE_URL": url})
     assert "s3cret-pw" not in result.stdout + result.stderr
     assert "sangkien: database postgresql://sangkien:***@127.0.0.1:1/nothing" in result.stderr
+
+
+def test_serve_without_a_public_address_says_so(sqlite_url):
+    env = {"SANGKIEN_DATABASE_URL": sqlite_url, "ZALO_BOT_TOKEN": "123:abc",
+           "SANGKIEN_PUBLIC_URL": ""}
+    result = _run(["serve", "--port", "0"], env=env)
+    assert result.returncode == 2 and "SANGKIEN_PUBLIC_URL" in result.stderr
+
+
+def test_run_serves_zalo_by_long_polling_and_never_logs_the_token(sqlite_url):
+    fake = FakeZaloBot().start()
+    env = {**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": sqlite_url,
+           "TELEGRAM_BOT_TOKEN": "", "ZALO_BOT_TOKEN": fake.token,
+           "ZALO_BOT_BASE_URL": fake.url}
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        fake.push_text("3000111222", "Xin chào")
+        deadline = time.monotonic() + 60
+        while not fake.texts("3000111222") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "Sáng kiến" in fake.texts("3000111222")[0]  # greeted, in Vietnamese
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        _, stderr = bot.communicate(timeout=30)
+        fake.stop()
+    assert bot.returncode == 0, stderr
+    assert "serving zalo_bot" in stderr
+    assert fake.token not in stderr and fake.token.split(":")[1] not in stderr
