@@ -58,6 +58,7 @@ class FakeZaloBot:
         self._arrived: asyncio.Event | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._pusher: asyncio.Task | None = None
         self.port = 0
 
     # --- serving ---------------------------------------------------------------------------
@@ -87,6 +88,10 @@ class FakeZaloBot:
                 self.port = self._server.servers[0].sockets[0].getsockname()[1]
                 started.set()
                 await task
+                if self._pusher is not None:  # the webhook's pushes end with the server
+                    self.webhook = None
+                    self._arrived.set()
+                    await self._pusher
 
             loop.run_until_complete(serve())
 
@@ -206,7 +211,8 @@ class FakeZaloBot:
         if not isinstance(secret, str) or not 8 <= len(secret) <= 256:
             return _error(400, 400, "Bad Request: secret_token must be 8-256 characters")
         self.webhook = {"url": url, "secret_token": secret}
-        asyncio.get_running_loop().create_task(self._push_loop())
+        if self._pusher is None or self._pusher.done():
+            self._pusher = asyncio.get_running_loop().create_task(self._push_loop())
         return JSONResponse({"ok": True, "result": {"url": url, "updated_at": int(time.time())}})
 
     async def _m_deleteWebhook(self, params: dict) -> Response:
