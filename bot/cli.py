@@ -21,7 +21,7 @@ from bot.dispatcher import Dispatcher
 from bot.i18n import compile_catalogs
 from bot.runtime import Runtime
 from bot.services.officers import InviteError
-from storage.db import create_engine, migrate
+from storage.db import DatabaseUnavailable, create_engine, migrate
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +245,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if _uses_database(args):
         print(f"sangkien: database {database_label(settings.database_url)}", file=sys.stderr)
+    try:
+        return _command(settings, args)
+    except DatabaseUnavailable as error:
+        print(f"sangkien: {error}", file=sys.stderr)
+        return 2
+
+
+def _command(settings: Settings, args) -> int:
     if args.command == "chat":
         try:
             asyncio.run(_chat(settings, args))

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,7 +40,9 @@ def create_engine(url: str) -> AsyncEngine:
                                      pool_reset_on_return=None)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=5, max_overflow=5)
+    # pool_pre_ping: a connection that died with the server (an outage, a restart) is replaced
+    # before a step uses it, instead of failing that step.
+    return create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
 
 
 # WAL lets readers work while a step commits; secure_delete overwrites erased personal data.
@@ -69,9 +72,50 @@ def _alembic_config(connection) -> Config:
     return cfg
 
 
+# The key of the advisory lock under which PostgreSQL migrations run ("SANGKIEN" in ASCII).
+MIGRATION_LOCK = 0x53414E474B49454E
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be used at all (missing, read-only, unreachable): one sentence."""
+
+
+def _why(error: BaseException) -> str:
+    text_ = str(getattr(error, "orig", None) or error).lower()
+    if "readonly" in text_ or "read-only" in text_ or "read only" in text_:
+        return "the database is read-only: check the permissions of the file and its folder"
+    if "does not exist" in text_ and "database" in text_:
+        return "the database does not exist on the server: create it (createdb) or fix the URL"
+    if "unable to open database" in text_:
+        return "the database file cannot be opened: its folder is missing or not writable"
+    if isinstance(error, OSError) or "connect" in text_ or "refused" in text_:
+        return "cannot connect to the database server: is it running, and is the URL right?"
+    return f"the database refused to start: {str(error).splitlines()[0][:200]}"
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision`, the newest by default (idempotent)."""
+    """Bring the schema to `revision` (see `_migrate`); DatabaseUnavailable, with a sentence for
+    the operator, when the database cannot be used at all."""
+    try:
+        await _migrate(engine, revision)
+        # A database already up to date takes no write to migrate: try one (rolled back), so
+        # that a read-only one is refused now rather than at a resident's first message.
+        async with engine.connect() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            await conn.rollback()
+    except (DBAPIError, OSError) as error:
+        raise DatabaseUnavailable(_why(error)) from error
+
+
+async def _migrate(engine: AsyncEngine, revision: str) -> None:
+    """Bring the schema to `revision`, the newest by default (idempotent). On PostgreSQL it runs
+    under a transaction-scoped advisory lock, so that processes starting at once on an empty
+    database wait for the first one's migrations instead of racing it (DDL is transactional
+    there: the others then find the schema done). SQLite serialises writers by itself."""
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         await conn.run_sync(
             lambda sync_conn: command.upgrade(_alembic_config(sync_conn), revision)
         )

@@ -283,3 +283,21 @@ def test_run_serves_zalo_by_long_polling_and_never_logs_the_token(sqlite_url):
     assert bot.returncode == 0, stderr
     assert "serving zalo_bot" in stderr
     assert fake.token not in stderr and fake.token.split(":")[1] not in stderr
+
+
+def test_a_read_only_database_is_refused_at_start_up_with_one_sentence(tmp_path):
+    db = tmp_path / "sangkien.db"
+    assert _run(["migrate"], env={"SANGKIEN_DATABASE_URL": f"sqlite:///{db}"}).returncode == 0
+    # Opened read-only (as a file the bot's user may not write would be, whoever runs the test).
+    read_only = f"sqlite:///file:{db}?mode=ro&uri=true"
+    result = _run(["chat", "--json"], stdin="/start\n",
+                  env={"SANGKIEN_DATABASE_URL": read_only})
+    assert result.returncode == 2 and "read-only" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_postgresql_database_is_refused_with_one_sentence():
+    result = _run(["migrate"], env={
+        "SANGKIEN_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/khong_co_csdl_nay"})
+    assert result.returncode == 2 and "does not exist" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
