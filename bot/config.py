@@ -58,6 +58,9 @@ class Settings:
     zalo_oa_refresh_token: str | None = None
     zalo_oa_base_url: str | None = None
     zalo_oa_oauth_url: str | None = None
+    # A long-polling process holds its token's lease this long, renewing it every third of it;
+    # another process takes over this long after the holder dies.
+    poll_lease_seconds: float = 30.0
     # The HTTPS address `sangkien serve` answers at: webhooks, upload and file links use it.
     public_url: str | None = None
     # Flood control per user: a burst of `flood_burst` messages, refilled at `flood_rate`/s.
@@ -116,6 +119,7 @@ _TYPES = get_type_hints(Settings)
 _PATHS = tuple(key for key, kind in _TYPES.items() if kind is Path)
 _HOURS = ("quiet_start", "quiet_end", "digest_hour")
 _POSITIVE = ("flood_burst", "flood_rate", "broadcast_rate", "telegram_overall_rate",
+             "poll_lease_seconds",
              "retention_years", "max_attachments", "max_photo_bytes", "max_document_bytes")
 _NOT_NEGATIVE = ("review_days", "info_remind_days", "info_close_days", "escalate_days",
                  "milestone_days")

@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
+import socket
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.broadcaster import Broadcaster, run_forever
 from bot.channels.base import Channel, Outcome
@@ -24,6 +27,7 @@ from bot.i18n import N_
 from bot.model import Attachment, Option, Reply
 from bot.scheduler import build_scheduler
 from bot.services.reminders import Jobs
+from storage import channels as channel_repo
 from storage import outbox
 from storage import users as user_repo
 
@@ -52,6 +56,8 @@ class Runtime:
                          translators=dispatcher.translator, queued=queued)
         self._tasks: list[asyncio.Task] = []
         self._scheduler = None
+        # Who this process is, for the leases it holds.
+        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
         for channel in channels:
             self.add(channel)
 
@@ -169,24 +175,66 @@ class Runtime:
 
     async def serve(self) -> None:
         """Start every channel (each has `start()` and `stop()`) and the runtime; run until
-        SIGINT or SIGTERM."""
+        SIGINT or SIGTERM. A channel that long-polls (`polls`) is started only while this
+        process holds its lease in the database: one poller per token, whatever the number of
+        processes; the others stand by and take over when it dies."""
         stopped = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(sig, stopped.set)
         started: list = []
+        pollers: list[asyncio.Task] = []
         try:
             for channel in self.channels.values():
-                await channel.start()
-                started.append(channel)
+                if getattr(channel, "polls", False):
+                    pollers.append(asyncio.create_task(self._poll_under_lease(channel, stopped)))
+                else:
+                    await channel.start()
+                    started.append(channel)
             await self.start()
             log.info("serving %s", ", ".join(self.channels))
             await stopped.wait()
         finally:
+            for task in pollers:
+                task.cancel()
+            await asyncio.gather(*pollers, return_exceptions=True)
             await self.stop()
             for channel in reversed(started):
                 await channel.stop()
+
+    async def _poll_under_lease(self, channel, stopped: asyncio.Event) -> None:
+        name, holder = f"poll:{channel.name}", self.holder
+        seconds = self.dispatcher.settings.poll_lease_seconds
+        polling = told = False
+        try:
+            while True:
+                now = datetime.now(UTC)
+                try:
+                    async with self.dispatcher.engine.begin() as conn:
+                        held = await channel_repo.hold_lease(
+                            conn, name, holder, now, now + timedelta(seconds=seconds))
+                except Exception:  # the database is away: keep polling only while ours lasts
+                    log.exception("could not renew the lease %s", name)
+                    held = polling
+                if held and not polling:
+                    await channel.start()
+                    polling = True
+                    log.info("%s: this process polls", channel.name)
+                elif not held and polling:
+                    log.error("%s: another process took over polling; stopping", channel.name)
+                    stopped.set()
+                    return
+                elif not held and not told:
+                    log.info("%s: another process polls; standing by", channel.name)
+                    told = True
+                await asyncio.sleep(seconds / 3)
+        finally:
+            if polling:
+                await channel.stop()
+                with contextlib.suppress(Exception):
+                    async with self.dispatcher.engine.begin() as conn:
+                        await channel_repo.drop_lease(conn, name, holder)
 
 
 def _reply(row: dict) -> Reply:

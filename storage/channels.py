@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import dialect_insert, row
-from storage.tables import channel_tokens, received, secrets
+from storage.tables import channel_tokens, leases, received, secrets
 
 
 async def take_message(conn: AsyncConnection, channel: str, message_id: str,
@@ -66,3 +66,20 @@ async def replace_tokens(conn: AsyncConnection, channel: str, version: int, acce
         .values(access_token=access_token, refresh_token=refresh_token, expires_at=expires_at,
                 version=version + 1, updated_at=now))
     return result.rowcount == 1
+
+
+async def hold_lease(conn: AsyncConnection, name: str, holder: str, now: datetime,
+                     until: datetime) -> bool:
+    """Take or renew lease `name` for `holder` until `until`: True if `holder` has it now
+    (it was free, had run out, or was already theirs)."""
+    stmt = dialect_insert(conn, leases).values(name=name, holder=holder, expires_at=until)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["name"], set_={"holder": holder, "expires_at": until},
+        where=(leases.c.holder == holder) | (leases.c.expires_at < now))
+    await conn.execute(stmt)
+    held = await conn.execute(select(leases.c.holder).where(leases.c.name == name))
+    return held.scalar_one() == holder
+
+
+async def drop_lease(conn: AsyncConnection, name: str, holder: str) -> None:
+    await conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))

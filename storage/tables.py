@@ -311,3 +311,13 @@ link_codes = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
 )
+
+# Leases: what one process at a time may do (long polling a bot token), held until `expires_at`
+# and renewed by the live holder; a dead holder's lease runs out and another process takes it.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+)

@@ -48,6 +48,8 @@ class FakeZaloBot:
         self.calls: list[str] = []
         self.webhook: dict | None = None
         self.pushed: list[int] = []  # status codes the webhook answered
+        self.polling = 0  # getUpdates calls in flight now, and the most there ever were
+        self.most_polling = 0
         self._queue: deque[dict] = deque()
         self._delivered: list[dict] = []
         self._failures: dict[str, deque[tuple[int, int, str]]] = {}
@@ -187,6 +189,14 @@ class FakeZaloBot:
         except ValueError:
             return _error(400, 400, "Bad Request: timeout must be a number")
         deadline = time.monotonic() + min(wait, 60)
+        self.polling += 1
+        self.most_polling = max(self.most_polling, self.polling)
+        try:
+            return await self._next_update(request, deadline)
+        finally:
+            self.polling -= 1
+
+    async def _next_update(self, request: Request, deadline: float) -> Response:
         while True:
             if await request.is_disconnected():
                 return Response(status_code=499)

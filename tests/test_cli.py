@@ -301,3 +301,45 @@ def test_a_missing_postgresql_database_is_refused_with_one_sentence():
         "SANGKIEN_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/khong_co_csdl_nay"})
     assert result.returncode == 2 and "does not exist" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_two_run_processes_poll_zalo_one_at_a_time_and_the_second_takes_over(sqlite_url):
+    fake = FakeZaloBot().start()
+    env = {**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": sqlite_url,
+           "TELEGRAM_BOT_TOKEN": "", "ZALO_BOT_TOKEN": fake.token,
+           "ZALO_BOT_BASE_URL": fake.url, "SANGKIEN_POLL_LEASE_SECONDS": "3"}
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env,
+                                stderr=subprocess.PIPE, text=True)
+
+    def answered(user: str, seconds: float = 60) -> bool:
+        deadline = time.monotonic() + seconds
+        while not fake.texts(user) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return bool(fake.texts(user))
+
+    first = start()
+    try:
+        fake.push_text("3000000001", "Xin chào")
+        assert answered("3000000001")
+        second = start()
+        try:
+            time.sleep(4)  # the second is up, and stands by
+            for n in range(2, 6):
+                fake.push_text(f"300000000{n}", "Xin chào")
+            assert all(answered(f"300000000{n}") for n in range(2, 6))
+            assert fake.most_polling == 1  # never two pollers at once
+            first.kill()  # dies without letting go of its lease
+            first.wait(10)
+            fake.push_text("3000000009", "Xin chào")
+            assert answered("3000000009", seconds=30)  # the second took over
+        finally:
+            second.send_signal(signal.SIGTERM)
+            _, stderr = second.communicate(timeout=30)
+        assert "standing by" in stderr and "this process polls" in stderr
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.communicate(timeout=10)
+        fake.stop()

@@ -162,6 +162,7 @@ def outcome(error: TelegramError) -> SendResult:
 class TelegramChannel:
     """The Channel for Telegram (bot.channels.base): inline buttons, edits, documents."""
 
+    polls = True  # `sangkien run` long-polls it, one process at a time (a lease)
     name = CHANNEL
     max_text = MessageLimit.MAX_TEXT_LENGTH
     has_buttons = True

@@ -94,6 +94,7 @@ class ZaloBotChannel:
     """The Channel for the Zalo Bot API (bot.channels.base): served by long polling
     (`sangkien run`) or by its webhook (`sangkien serve`, see bot.web)."""
 
+    polls = True  # `sangkien run` long-polls it, one process at a time (a lease)
     name = CHANNEL
     max_text = MAX_TEXT
     has_buttons = False
