@@ -7,8 +7,23 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.rows import dialect_insert
 from storage.rows import row as _row
-from storage.tables import campaigns
+from storage.tables import campaigns, counters
+
+# A counter bumped by every change of the campaigns, read at each step by every process's cache.
+VERSION = "campaigns-version"
+
+
+async def version(conn: AsyncConnection) -> int:
+    found = await conn.execute(select(counters.c.value).where(counters.c.name == VERSION))
+    return found.scalar() or 0
+
+
+async def _changed(conn: AsyncConnection) -> None:
+    stmt = dialect_insert(conn, counters).values(name=VERSION, value=1)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=["name"], set_={"value": counters.c.value + 1}))
 
 
 async def all_campaigns(conn: AsyncConnection) -> list[dict]:
@@ -27,6 +42,7 @@ async def exists(conn: AsyncConnection, slug: str) -> bool:
 
 async def insert_campaign(conn: AsyncConnection, values: dict) -> None:
     await conn.execute(insert(campaigns).values(**values))
+    await _changed(conn)
 
 
 async def close(conn: AsyncConnection, slug: str, now: datetime) -> bool:
@@ -35,4 +51,6 @@ async def close(conn: AsyncConnection, slug: str, now: datetime) -> bool:
         .where(campaigns.c.slug == slug, campaigns.c.closed_at.is_(None))
         .values(closed_at=now)
     )
+    if result.rowcount == 1:
+        await _changed(conn)
     return result.rowcount == 1

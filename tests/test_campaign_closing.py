@@ -7,10 +7,15 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
+from bot.dispatcher import Dispatcher
 from bot.services import campaigns as campaign_service
 from handlers.campaigns import button
+from storage import campaigns as campaign_repo
+from storage import entries as entry_repo
 from storage import users as user_repo
 from storage.tables import entries
+from tests.conftest import Resident
+from tests.flows import fill_idea
 
 
 async def _green_campaign(dispatcher) -> None:
@@ -47,3 +52,22 @@ async def test_an_idea_confirmed_after_its_campaign_closed_is_refused_and_kept(
         stored = await conn.scalar(select(func.count()).select_from(entries))
     assert row["state"] == "flow:summary" and row["data"]["draft"]["answers"]["title"] == "Tiêu đề"
     assert stored == 0
+
+
+async def test_a_campaign_closed_by_another_process_refuses_entries_at_the_next_step(
+        settings, engine, clock):
+    """Two processes, two caches: the campaign closed through one (here the operator's
+    command) takes no entry at the other's very next step."""
+    other = Dispatcher(settings, engine, clock=clock)
+    try:
+        resident = Resident(other, user="1201")
+        await resident.consent()
+        await fill_idea(resident)  # the second process has read the campaigns by now
+        async with engine.begin() as conn:
+            assert await campaign_repo.close(conn, "phong-trao-2026-2030", clock.now)
+        await resident.press("form:confirm")
+        async with engine.connect() as conn:
+            assert await entry_repo.count_entries(conn) == 0
+        assert "form:confirm" in resident.values  # the draft is kept, with a sentence
+    finally:
+        await other.close()

@@ -85,12 +85,15 @@ async def seed(conn: AsyncConnection, ref: Reference, path: Path, now: datetime)
 
 
 class CampaignCache:
-    """Campaigns change a few times a year; every step reads them from memory, refreshed from
-    the database at most every `ttl` seconds (and at once after a change in this process)."""
+    """Campaigns change a few times a year; every step reads them from memory. At each step the
+    cache reads the campaigns' version (a counter every change bumps, in any process) and loads
+    them again only when it moved, so closing a campaign takes effect at the next step
+    everywhere (and every `ttl` seconds in any case)."""
 
     def __init__(self, engine: AsyncEngine, ref: Reference, path: Path, ttl: float = 30.0):
         self.engine, self.ref, self.path, self.ttl = engine, ref, path, ttl
         self._loaded_at: float | None = None
+        self._version: int | None = None
         self._lock = asyncio.Lock()
 
     def invalidate(self) -> None:
@@ -100,13 +103,18 @@ class CampaignCache:
         return self._loaded_at is not None and time.monotonic() - self._loaded_at < self.ttl
 
     async def ensure(self, now: datetime) -> None:
-        if self._fresh():
-            return
-        async with self._lock:  # one refresh at a time; the steps waiting on it reuse it
-            if self._fresh():
+        if self._loaded_at is not None:
+            async with self.engine.connect() as conn:
+                current = await campaign_repo.version(conn)
+            if current == self._version and self._fresh():
                 return
+        async with self._lock:  # one refresh at a time; the steps waiting on it reuse it
             async with self.engine.begin() as conn:
+                if self._loaded_at is not None and self._fresh() and \
+                        await campaign_repo.version(conn) == self._version:
+                    return
                 await seed(conn, self.ref, self.path, now)
                 rows = await campaign_repo.all_campaigns(conn)
+                self._version = await campaign_repo.version(conn)
             self.ref.campaigns = [Campaign.from_mapping(row) for row in rows]
             self._loaded_at = time.monotonic()
