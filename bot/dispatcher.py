@@ -27,12 +27,12 @@ from bot.model import Event, Reply
 from bot.reference import Reference
 from bot.services.campaigns import CampaignCache
 from bot.services.outbox import row as outbox_row
-from bot.text import clean, fold
+from bot.text import clean, fold, shorten
 from handlers import route
 from storage import channels as channel_repo
 from storage import outbox
 from storage import users as user_repo
-from storage.db import LazyTransaction, normalise_url
+from storage.db import LazyTransaction, is_sqlite, normalise_url
 from storage.fastpath import SessionWriter
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,13 @@ INTERNAL_ERROR = N_(
     "Sorry, something went wrong on our side. Your answers so far are kept; "
     "please send your message again in a moment."
 )
+
+
+LATE_UPDATE = N_(
+    "Your message “{text}” reached me after a later one, so I did not take it, to keep your "
+    "answers in order. If it is still needed, please send it again."
+)
+SEEN_UPDATES = 32
 
 
 class _AlreadyProcessed(Exception):
@@ -107,6 +114,9 @@ class Dispatcher:
         # step (bot.runtime).
         self.pending_channels: set[str] = set()
         self._links: Links | None = None
+        # Several processes may share a PostgreSQL database: steps of one sender are serialised
+        # there (storage.users.lock_sender). SQLite has one process; its lock is in memory.
+        self.serialise = not is_sqlite(settings.database_url)
 
     async def links(self) -> Links:
         """Signed links to the bot's pages (bot.links), under the secret every process shares."""
@@ -196,11 +206,19 @@ class Dispatcher:
         # step then runs again on the fresh row. Nothing of the failed run was kept.
         for _attempt in range(3):
             user = self.sessions.get(key) or await self._load(event, now)
-            if event.update_id is not None and user["last_update_id"] >= event.update_id:
-                raise _AlreadyProcessed
             # Read before the step's transaction: on SQLite a second connection would wait for it.
             links = await self.links() if event.channel in DOCUMENTS_BY_LINK else None
             tx = LazyTransaction(self.engine)
+            if self.serialise:
+                # One step per sender at a time in every process: the lock is the transaction's,
+                # and the row is read again if another process wrote it since it was cached.
+                version = await user_repo.lock_sender(tx, event.channel, event.user)
+                if version != user["version"]:
+                    user = await user_repo.load_user(tx, event.channel, event.user)
+                    self.sessions.put(key, user)
+            if event.update_id is not None and user["last_update_id"] >= event.update_id:
+                await tx.rollback()
+                return self._late(event, user)
             # A channel without increasing update ids (Zalo) names each message: taking its id
             # is part of the step, so a redelivery, here or in another process, is dropped.
             if event.message_id is not None and not await channel_repo.take_message(
@@ -231,6 +249,17 @@ class Dispatcher:
             self.sessions.pop(key, None)
         raise RuntimeError(f"the row of {key} kept changing under the step")
 
+    def _late(self, event: Event, user: dict) -> list[Reply]:
+        """An update no newer than the last one taken: a redelivery is dropped in silence; one
+        that arrived after a later one (webhooks spread over processes) is not taken out of
+        order, and its sender is told so."""
+        seen = (user["data"] or {}).get("seen")
+        if not seen or event.update_id == user["last_update_id"] or event.update_id in seen:
+            raise _AlreadyProcessed
+        what = shorten(event.text, 40) if event.text else ""
+        text = self.translator(user["lang"])._(LATE_UPDATE).format(text=what)
+        return [Reply(text)]
+
     async def _load(self, event: Event, now: datetime) -> dict:
         async with self.engine.begin() as conn:
             user = await user_repo.load_user(conn, event.channel, event.user)
@@ -251,6 +280,8 @@ class Dispatcher:
             await tx.commit()
             self.sessions.pop(key, None)
             return True
+        if update_id is not None:  # the last ones taken, to tell a redelivery from a late one
+            ctx.data["seen"] = [*(ctx.data.get("seen") or [])[-(SEEN_UPDATES - 1):], update_id]
         values = {"state": ctx.state, "data": ctx.data, "updated_at": now}
         values.update(ctx.user_changes)
         if user.get("blocked_at") is not None:

@@ -68,14 +68,22 @@ async def replace_tokens(conn: AsyncConnection, channel: str, version: int, acce
     return result.rowcount == 1
 
 
+async def lease_holder(conn: AsyncConnection, name: str) -> str | None:
+    result = await conn.execute(select(leases.c.holder).where(leases.c.name == name))
+    return result.scalar()
+
+
 async def hold_lease(conn: AsyncConnection, name: str, holder: str, now: datetime,
-                     until: datetime) -> bool:
+                     until: datetime, dead: str | None = None) -> bool:
     """Take or renew lease `name` for `holder` until `until`: True if `holder` has it now
-    (it was free, had run out, or was already theirs)."""
+    (it was free, had run out, was already theirs, or was held by `dead`, a holder known to
+    have died)."""
     stmt = dialect_insert(conn, leases).values(name=name, holder=holder, expires_at=until)
+    taken = (leases.c.holder == holder) | (leases.c.expires_at < now)
+    if dead is not None:
+        taken = taken | (leases.c.holder == dead)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["name"], set_={"holder": holder, "expires_at": until},
-        where=(leases.c.holder == holder) | (leases.c.expires_at < now))
+        index_elements=["name"], set_={"holder": holder, "expires_at": until}, where=taken)
     await conn.execute(stmt)
     held = await conn.execute(select(leases.c.holder).where(leases.c.name == name))
     return held.scalar_one() == holder

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import dialect_insert, row
@@ -138,3 +138,13 @@ async def repoint(conn: AsyncConnection, old_person: int, new_person: int) -> No
     """Chats that belonged to `old_person` now belong to `new_person` (a chain of links)."""
     await conn.execute(update(users).where(users.c.person_id == old_person).values(
         person_id=new_person, version=users.c.version + 1))
+
+
+async def lock_sender(conn, channel: str, external_id: str) -> int | None:
+    """Take the transaction's lock on one sender (PostgreSQL advisory lock: other processes'
+    steps for them wait until this transaction ends) and return their row's version."""
+    result = await conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), "
+             "(SELECT version FROM users WHERE channel = :channel AND external_id = :id)"),
+        {"key": f"{channel}:{external_id}", "channel": channel, "id": external_id})
+    return result.one()[1]

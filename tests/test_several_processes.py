@@ -1,0 +1,71 @@
+"""Several processes on one PostgreSQL database (issue 11): one sender's steps are applied one
+at a time and in order whichever process gets them; an update that arrives after a later one is
+not taken out of order, and its sender is told so instead of being ignored."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.dispatcher import Dispatcher
+from bot.model import Event
+from storage import users as user_repo
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(PG_URL is None, reason="needs TEST_DATABASE_URL (PostgreSQL)")
+
+
+@pytest.fixture
+async def two(settings, engine, clock, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several processes share PostgreSQL")
+    pair = [Dispatcher(settings, engine, clock=clock) for _ in range(2)]
+    yield pair
+    for dispatcher in pair:
+        await dispatcher.close()
+
+
+def _event(user: str, update_id: int, text: str | None = None, choice: str | None = None):
+    return Event(channel="telegram", user=user, update_id=update_id, text=text, choice=choice)
+
+
+async def _to_title(dispatcher, user: str) -> int:
+    steps = [dict(text="/start"), dict(choice="consent:yes"), dict(choice="menu:idea"),
+             dict(text="ben nghe"), dict(choice="pick:economy")]
+    for number, step in enumerate(steps, start=1):
+        assert await dispatcher.handle(_event(user, number, **step))
+    return len(steps)
+
+
+async def test_consecutive_updates_of_thirty_residents_on_two_processes_are_all_applied(two):
+    first, second = two
+    users = [str(700_000 + n) for n in range(30)]
+    done = await asyncio.gather(*[_to_title(first, user) for user in users])
+    # The title goes to one process and the description to the other, at the same moment.
+    answers = await asyncio.gather(*[
+        part for user, last in zip(users, done, strict=True) for part in (
+            first.handle(_event(user, last + 1, text="Đèn đường tiết kiệm điện")),
+            second.handle(_event(user, last + 2, text="Lắp cảm biến để đèn đường tự giảm "
+                                                      "độ sáng khi vắng người qua lại.")))])
+    assert all(answers), "every update is answered"
+    async with first.engine.connect() as conn:
+        rows = [await user_repo.load_user(conn, "telegram", user) for user in users]
+    for row in rows:
+        answers_ = row["data"]["draft"]["answers"]
+        # In order (title, then description), or the late one refused: never both lost.
+        assert answers_.get("title") == "Đèn đường tiết kiệm điện" or row["state"] == "flow:title"
+        assert row["last_update_id"] >= 6
+
+
+async def test_an_update_arriving_after_a_later_one_is_refused_with_a_sentence(two):
+    first, second = two
+    last = await _to_title(first, "700100")
+    assert await second.handle(_event("700100", last + 2, text="Đèn đường tiết kiệm điện"))
+    late = await first.handle(_event("700100", last + 1, text="Tiêu đề cũ"))
+    assert late and "Tiêu đề cũ" in late[0].text  # told, by name, not ignored
+    again = await first.handle(_event("700100", last + 2, text="Đèn đường tiết kiệm điện"))
+    assert again == []  # a redelivery of what was taken stays silent
+    async with first.engine.connect() as conn:
+        row = await user_repo.load_user(conn, "telegram", "700100")
+    assert row["data"]["draft"]["answers"]["title"] == "Đèn đường tiết kiệm điện"
