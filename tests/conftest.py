@@ -19,6 +19,7 @@ from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 from storage.db import create_engine, migrate, normalise_url
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.fakezalo import FakeZaloBot
 from tests.telegram_world import TelegramWorld
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,3 +223,11 @@ async def both(settings, clock):
     world.runtime.add(mailbox_channel(world.dispatcher))
     yield world
     await world.stop()
+
+
+@pytest.fixture
+def fake_zalo():
+    """The fake Zalo Bot API, served on loopback (testing/fakezalo.py)."""
+    api = FakeZaloBot().start()
+    yield api
+    api.stop()

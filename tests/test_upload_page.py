@@ -4,7 +4,6 @@ and they join the draft while the chat says so."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
@@ -17,9 +16,8 @@ from playwright.async_api import async_playwright
 from bot.runtime import Runtime
 from bot.web import build_app, webhook_secrets
 from storage import users as user_repo
-from testing.fakezalo import FakeZaloBot
 from testing.serving import serving
-from tests.zalo_world import ZaloWorld
+from tests.zalo_world import ZaloWorld, to_files_question
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run installs Chromium and sets SANGKIEN_REQUIRE_BROWSER, so there this test never skips.
@@ -31,24 +29,10 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 async def _to_files_question(lan, dispatcher) -> str:
-    t = dispatcher.translator("vi")._
-    await lan.say("Xin chào")
-    await lan.choose(t("I agree"))
-    await lan.choose(t("Send an idea"))
-    await lan.say("ben nghe")
-    await lan.choose("Chuyển đổi số, đô thị thông minh")
-    await lan.say("Đèn đường tiết kiệm điện")
-    await lan.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
-    await lan.choose(t("Skip"))
+    await to_files_question(lan, dispatcher)
     [link] = re.findall(r"https?://\S+/u/\S+", lan.text)
     return link
 
-
-@pytest.fixture
-def fake():
-    api = FakeZaloBot().start()
-    yield api
-    api.stop()
 
 
 async def _draft(engine) -> dict:
@@ -56,65 +40,59 @@ async def _draft(engine) -> dict:
         return (await user_repo.load_user(conn, "zalo_bot", LAN))["data"]["draft"]
 
 
-async def test_a_resident_on_zalo_adds_a_document_from_the_phone_browser(
-        dispatcher, engine, fake, settings, tmp_path):
+@pytest.fixture
+async def served(dispatcher, fake_zalo, settings):
+    """`serve` for the Zalo Bot channel on loopback, its address the bot's public one; the
+    resident Lan at the files question of an idea. Yields (world, link)."""
     runtime = Runtime(dispatcher)
-    world = ZaloWorld(fake, dispatcher, runtime)
+    world = ZaloWorld(fake_zalo, dispatcher, runtime)
     app = build_app(runtime, zalo_bot=world.channel, secrets=await webhook_secrets(runtime))
-    pdf = tmp_path / "ban-ve-den-duong.pdf"
-    pdf.write_bytes(PDF)
     async with serving(app) as url:
         dispatcher.settings = replace(settings, public_url=url)
         await world.start()
         try:
-            lan = world.person(LAN)
-            link = await _to_files_question(lan, dispatcher)
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                  args=["--no-sandbox"])
-                page = await (await browser.new_context(
-                    viewport={"width": 390, "height": 844}, locale="vi-VN")).new_page()
-                await page.goto(link)
-                assert await page.locator("html").get_attribute("lang") == "vi"
-                assert "tài liệu" in (await page.title()).lower()
-                await page.set_input_files("input[type=file]", str(pdf))
-                await page.get_by_role("button", name="Gửi").click()
-                await page.wait_for_selector("li")
-                shown = await page.inner_text("body")
-                again = await page.goto(link)  # the link works once
-                await browser.close()
-            await world.settle()
-            assert "1" in shown and "5" in shown  # "file received (1 of at most 5)"
-            assert again.status == 410
-            [stored] = (await _draft(engine))["answers"]["files"]
-            assert stored["name"] == "ban-ve-den-duong.pdf"
-            assert stored["mime"] == "application/pdf"
-            assert await runtime.files.read(stored["key"]) == PDF
-            said = fake.texts(LAN)[-1]
-            assert "1" in said and "5" in said  # the chat says so too
+            yield world, await _to_files_question(world.person(LAN), dispatcher)
         finally:
             await world.stop()
+
+
+async def test_a_resident_on_zalo_adds_a_document_from_the_phone_browser(
+        served, engine, fake_zalo, tmp_path):
+    world, link = served
+    pdf = tmp_path / "ban-ve-den-duong.pdf"
+    pdf.write_bytes(PDF)
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                          args=["--no-sandbox"])
+        page = await (await browser.new_context(
+            viewport={"width": 390, "height": 844}, locale="vi-VN")).new_page()
+        await page.goto(link)
+        assert await page.locator("html").get_attribute("lang") == "vi"
+        assert "tài liệu" in (await page.title()).lower()
+        await page.set_input_files("input[type=file]", str(pdf))
+        await page.get_by_role("button", name="Gửi").click()
+        await page.wait_for_selector("li")
+        shown = await page.inner_text("body")
+        again = await page.goto(link)  # the link works once
+        await browser.close()
+    await world.settle()
+    assert "1" in shown and "5" in shown  # "file received (1 of at most 5)"
+    assert again.status == 410
+    [stored] = (await _draft(engine))["answers"]["files"]
+    assert stored["name"] == "ban-ve-den-duong.pdf"
+    assert stored["mime"] == "application/pdf"
+    assert await world.runtime.files.read(stored["key"]) == PDF
+    said = fake_zalo.texts(LAN)[-1]
+    assert "1" in said and "5" in said  # the chat says so too
 
 
 async def test_an_upload_link_not_made_by_the_bot_or_for_another_question_changes_nothing(
-        dispatcher, engine, fake, settings):
-
-    runtime = Runtime(dispatcher)
-    world = ZaloWorld(fake, dispatcher, runtime)
-    app = build_app(runtime, zalo_bot=world.channel, secrets=await webhook_secrets(runtime))
-    async with serving(app) as url:
-        dispatcher.settings = replace(settings, public_url=url)
-        await world.start()
-        try:
-            lan = world.person(LAN)
-            link = await _to_files_question(lan, dispatcher)
-            async with httpx.AsyncClient() as client:
-                forged = await client.post(link[:-3] + "abc", files={"files": ("a.pdf", PDF)})
-                assert forged.status_code == 403
-                await lan.choose(dispatcher.translator("vi")._("Skip"))  # past the question
-                moved = await client.post(link, files={"files": ("a.pdf", PDF)})
-                assert moved.status_code == 409
-            assert not (await _draft(engine))["answers"].get("files")
-        finally:
-            await world.stop()
-        await asyncio.sleep(0)
+        served, dispatcher, engine):
+    world, link = served
+    async with httpx.AsyncClient() as client:
+        forged = await client.post(link[:-3] + "abc", files={"files": ("a.pdf", PDF)})
+        assert forged.status_code == 403
+        await world.person(LAN).choose(dispatcher.translator("vi")._("Skip"))  # past it
+        moved = await client.post(link, files={"files": ("a.pdf", PDF)})
+        assert moved.status_code == 409
+    assert not (await _draft(engine))["answers"].get("files")

@@ -8,7 +8,6 @@ import time
 from dataclasses import replace
 
 import httpx
-import pytest
 
 from bot.channels.telegram import build_application
 from bot.channels.zalo_bot import ZaloBotChannel
@@ -19,22 +18,16 @@ from bot.runtime import Runtime
 from bot.web import build_app, webhook_secrets
 from storage import users as user_repo
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
-from testing.fakezalo import TOKEN, FakeZaloBot
+from testing.fakezalo import TOKEN
 from testing.serving import serving
 
 LAN = "3000111222"
 
 
-@pytest.fixture
-def fake():
-    api = FakeZaloBot().start()
-    yield api
-    api.stop()
 
-
-async def _served(dispatcher, fake, settings):
+async def _served(dispatcher, fake_zalo, settings):
     runtime = Runtime(dispatcher)
-    channel = ZaloBotChannel(dispatcher, runtime, token=TOKEN, base_url=fake.url)
+    channel = ZaloBotChannel(dispatcher, runtime, token=TOKEN, base_url=fake_zalo.url)
     secrets = await webhook_secrets(runtime)
     return runtime, channel, secrets, build_app(runtime, zalo_bot=channel, secrets=secrets)
 
@@ -53,15 +46,15 @@ async def _until(predicate, seconds: float = 10.0) -> None:
 
 
 async def test_a_resident_on_zalo_is_served_by_webhook_and_a_forged_push_is_refused(
-        dispatcher, engine, fake, settings):
-    runtime, channel, secrets, app = await _served(dispatcher, fake, settings)
+        dispatcher, engine, fake_zalo, settings):
+    runtime, channel, secrets, app = await _served(dispatcher, fake_zalo, settings)
     async with serving(app) as url:
         await channel.start_webhook(f"{url}/zalo/bot", secrets.zalo_bot)
-        assert fake.webhook["secret_token"] == secrets.zalo_bot
-        fake.push_text(LAN, "Xin chào")
-        await _until(lambda: fake.pushed)
-        assert fake.pushed == [200] and fake.texts(LAN)  # greeted through the webhook
-        greeted = len(fake.texts(LAN))
+        assert fake_zalo.webhook["secret_token"] == secrets.zalo_bot
+        fake_zalo.push_text(LAN, "Xin chào")
+        await _until(lambda: fake_zalo.pushed)
+        assert fake_zalo.pushed == [200] and fake_zalo.texts(LAN)  # greeted through the webhook
+        greeted = len(fake_zalo.texts(LAN))
         forged = {"event_name": "message.text.received", "message": {
             "from": {"id": "666", "is_bot": False}, "chat": {"id": "666", "chat_type": "PRIVATE"},
             "message_id": "ab12", "text": "/start", "date": 0}}
@@ -73,12 +66,13 @@ async def test_a_resident_on_zalo_is_served_by_webhook_and_a_forged_push_is_refu
             health = await client.get(f"{url}/healthz")
         assert health.json() == {"ok": True, "channels": ["zalo_bot"]}
     assert await _user(engine, "666") is None  # nothing of the forged push was kept
-    assert len(fake.texts(LAN)) == greeted
+    assert len(fake_zalo.texts(LAN)) == greeted
     await channel.stop()
 
 
-async def test_a_zalo_push_wrapped_in_ok_result_is_taken_too(dispatcher, engine, fake, settings):
-    runtime, channel, secrets, app = await _served(dispatcher, fake, settings)
+async def test_a_zalo_push_wrapped_in_ok_result_is_taken_too(
+        dispatcher, engine, fake_zalo, settings):
+    runtime, channel, secrets, app = await _served(dispatcher, fake_zalo, settings)
     update = {"event_name": "message.text.received", "message": {
         "from": {"id": LAN, "is_bot": False}, "chat": {"id": LAN, "chat_type": "PRIVATE"},
         "message_id": "c0ffee", "text": "Xin chào", "date": 0}}
@@ -90,14 +84,14 @@ async def test_a_zalo_push_wrapped_in_ok_result_is_taken_too(dispatcher, engine,
 
 
 async def test_an_officer_on_zalo_opens_a_residents_photo_by_a_signed_expiring_link(
-        dispatcher, engine, fake, settings):
+        dispatcher, engine, fake_zalo, settings):
     dispatcher.settings = replace(settings, public_url="https://sangkien.example.vn")
-    runtime, channel, secrets, app = await _served(dispatcher, fake, settings)
+    runtime, channel, secrets, app = await _served(dispatcher, fake_zalo, settings)
     jpeg = b"\xff\xd8\xff\xe0" + b"\x01" * 3000 + b"\xff\xd9"
 
     stored = await keep(runtime.files, Attachment("photo", "p1", "den-duong.jpg"), jpeg)
     assert (await channel.send(LAN, Reply("Hồ sơ mới", attachments=[stored]))).status == "sent"
-    [text] = fake.texts(LAN)
+    [text] = fake_zalo.texts(LAN)
     link = next(w for w in text.split() if w.startswith("https://sangkien.example.vn/f/"))
     path = link.removeprefix("https://sangkien.example.vn")
     async with serving(app) as url, httpx.AsyncClient() as client:

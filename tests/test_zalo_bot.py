@@ -1,4 +1,4 @@
-"""Residents on the Zalo Bot API (issue 10): the real adapter long-polls the fake Zalo Bot API,
+"""Residents on the Zalo Bot API (issue 10): the real adapter long-polls the fake_zalo Zalo Bot API,
 which answers as Zalo's documentation says (one update a poll, 408 when none came, updates
 delivered again, the bot's own messages coming back, 2,000 characters at most)."""
 
@@ -16,21 +16,15 @@ from storage import users as user_repo
 from storage.tables import entries
 from testing.codes import code_in
 from testing.fakezalo import FakeZaloBot
-from tests.zalo_world import ZaloWorld
+from tests.zalo_world import ZaloWorld, to_files_question
 
 LAN = "3000111222"
 
 
-@pytest.fixture
-def fake():
-    api = FakeZaloBot().start()
-    yield api
-    api.stop()
-
 
 @pytest.fixture
-async def zalo(fake, dispatcher):
-    world = await ZaloWorld(fake, dispatcher).start()
+async def zalo(fake_zalo, dispatcher):
+    world = await ZaloWorld(fake_zalo, dispatcher).start()
     yield world
     await world.stop()
 
@@ -51,7 +45,7 @@ async def _count(engine) -> int:
 
 
 async def test_resident_sends_a_whole_idea_on_zalo_by_typing_numbers_and_names(
-        zalo, dispatcher, engine, fake):
+        zalo, dispatcher, engine, fake_zalo):
     lan = zalo.person(LAN)
     await _consent(lan, dispatcher)
     await lan.choose(t(dispatcher, "Send an idea"))
@@ -71,7 +65,7 @@ async def test_resident_sends_a_whole_idea_on_zalo_by_typing_numbers_and_names(
         entry = await entry_repo.entry_by_code(conn, code)
         author = await user_repo.load_user(conn, "zalo_bot", LAN)
     assert entry["unit"] == "ben-nghe" and entry["user_id"] == author["id"]
-    assert all(1 <= len(m["text"]) <= 2000 for m in fake.sent)
+    assert all(1 <= len(m["text"]) <= 2000 for m in fake_zalo.sent)
 
 
 async def test_a_redelivered_zalo_message_is_processed_once(zalo, dispatcher, engine):
@@ -89,19 +83,19 @@ async def test_a_redelivered_zalo_message_is_processed_once(zalo, dispatcher, en
 
 
 async def test_a_zalo_message_delivered_to_another_process_too_is_processed_once(
-        fake, settings, engine, clock):
+        fake_zalo, settings, engine, clock):
     """Two processes' dispatchers (two caches, one database) get the same message."""
     first, second = (Dispatcher(settings, engine, clock=clock) for _ in range(2))
-    world = await ZaloWorld(fake, first).start()
+    world = await ZaloWorld(fake_zalo, first).start()
     try:
         lan = world.person(LAN)
         await _consent(lan, first)
-        other = ZaloWorld(fake, second)
-        update = world.push(fake.push_text(LAN, "1"))  # "Send an idea", in the first process
+        other = ZaloWorld(fake_zalo, second)
+        update = world.push(fake_zalo.push_text(LAN, "1"))  # "Send an idea", in the first process
         await world.settle()
-        sent = len(fake.sent)
+        sent = len(fake_zalo.sent)
         await other.channel.on_update(update)  # the second process gets it too
-        assert len(fake.sent) == sent  # and says nothing
+        assert len(fake_zalo.sent) == sent  # and says nothing
         async with engine.connect() as conn:
             row = await user_repo.load_user(conn, "zalo_bot", LAN)
         assert row["state"] == "flow:ward" and row["version"] == 3  # consent, idea: not twice
@@ -112,34 +106,28 @@ async def test_a_zalo_message_delivered_to_another_process_too_is_processed_once
 
 
 async def test_the_bots_own_messages_coming_back_are_not_taken_as_answers(dispatcher, engine):
-    fake = FakeZaloBot(echo=True).start()
-    world = await ZaloWorld(fake, dispatcher).start()
+    fake_zalo = FakeZaloBot(echo=True).start()
+    world = await ZaloWorld(fake_zalo, dispatcher).start()
     try:
         lan = world.person(LAN)
         await lan.say("Xin chào")
         await world.settle()
         for _ in range(20):  # let the echoes of the greeting come back and be dropped
-            if not fake.pending:
+            if not fake_zalo.pending:
                 break
             await world.settle()
         async with engine.connect() as conn:
             row = await user_repo.load_user(conn, "zalo_bot", LAN)
         assert row["consent_version"] is None
-        assert len(fake.texts(LAN)) == len(lan.last)  # greeting once, nothing answered twice
+        assert len(fake_zalo.texts(LAN)) == len(lan.last)  # greeting once, nothing answered twice
     finally:
         await world.stop()
-        fake.stop()
+        fake_zalo.stop()
 
 
-async def test_a_photo_sent_on_zalo_is_kept_by_the_bot_at_once(zalo, dispatcher, engine, fake):
+async def test_a_photo_sent_on_zalo_is_kept_by_the_bot_at_once(zalo, dispatcher, engine, fake_zalo):
     lan = zalo.person(LAN)
-    await _consent(lan, dispatcher)
-    await lan.choose(t(dispatcher, "Send an idea"))
-    await lan.say("ben nghe")
-    await lan.choose("Chuyển đổi số, đô thị thông minh")
-    await lan.say("Đèn đường tiết kiệm điện")
-    await lan.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
-    await lan.choose(t(dispatcher, "Skip"))
+    await to_files_question(lan, dispatcher)
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 5000 + b"\xff\xd9"
     await lan.send_photo(jpeg)
     async with engine.connect() as conn:
@@ -165,9 +153,9 @@ async def test_a_sticker_on_zalo_gets_a_sentence_and_the_draft_stays(zalo, dispa
 
 
 async def test_a_restart_mid_form_on_zalo_resumes_at_the_same_question(
-        fake, settings, engine, clock):
+        fake_zalo, settings, engine, clock):
     first = Dispatcher(settings, engine, clock=clock)
-    world = await ZaloWorld(fake, first).start()
+    world = await ZaloWorld(fake_zalo, first).start()
     lan = world.person(LAN)
     await _consent(lan, first)
     await lan.choose(t(first, "Send an idea"))
@@ -175,7 +163,7 @@ async def test_a_restart_mid_form_on_zalo_resumes_at_the_same_question(
     await world.stop()
     await first.close()
     second = Dispatcher(settings, engine, clock=clock)  # a new process, the same database
-    world = await ZaloWorld(fake, second, Runtime(second)).start()
+    world = await ZaloWorld(fake_zalo, second, Runtime(second)).start()
     try:
         lan = world.person(LAN)
         await lan.choose("Chuyển đổi số, đô thị thông minh")
@@ -189,32 +177,32 @@ async def test_a_restart_mid_form_on_zalo_resumes_at_the_same_question(
 
 
 async def test_a_long_record_on_zalo_comes_in_parts_at_paragraphs_with_options_last(
-        zalo, dispatcher, fake):
+        zalo, dispatcher, fake_zalo):
     paragraphs = [f"Đoạn {n}: " + "nội dung hồ sơ " * 40 for n in range(8)]
     reply = Reply("\n\n".join(paragraphs), options=[Option("a", "Nhận xử lý"),
                                                     Option("b", "Quay lại")])
     assert (await zalo.channel.send(LAN, reply)).status == "sent"
-    parts = fake.texts(LAN)
+    parts = fake_zalo.texts(LAN)
     assert len(parts) > 1 and all(len(p) <= 2000 for p in parts)
     assert all(p.startswith("Đoạn") for p in parts)  # each part begins with a paragraph
     assert "1. Nhận xử lý" in parts[-1] and not any("Nhận xử lý" in p for p in parts[:-1])
 
 
 async def test_zalo_refusing_for_a_while_delays_the_message_and_blocked_marks_the_person(
-        zalo, dispatcher, engine, fake):
+        zalo, dispatcher, engine, fake_zalo):
     lan = zalo.person(LAN)
     await _consent(lan, dispatcher)
-    fake.fail(LAN, 429, 429, "Too Many Requests")
+    fake_zalo.fail(LAN, 429, 429, "Too Many Requests")
     result = await zalo.channel.send(LAN, Reply("Thông báo thử"))
     assert result.status == "retry_after"
     assert (await zalo.channel.send(LAN, Reply("Thông báo thử"))).status == "sent"
-    fake.fail(LAN, 403, 403, "Forbidden: the user has not talked to the bot")
+    fake_zalo.fail(LAN, 403, 403, "Forbidden: the user has not talked to the bot")
     assert (await zalo.channel.send(LAN, Reply("Thông báo thử"))).status == "blocked"
     assert await _count(engine) == 0
 
 
 async def test_an_officer_on_zalo_is_told_of_a_new_idea_and_takes_it_by_typing_a_number(
-        zalo, dispatcher, engine, fake):
+        zalo, dispatcher, engine, fake_zalo):
     async with dispatcher.engine.begin() as conn:
         code, _ = await officer_service.invite(conn, dispatcher.ref, unit="ben-nghe",
                                                role="ward_officer", name="Cán bộ Hùng",
@@ -223,19 +211,13 @@ async def test_an_officer_on_zalo_is_told_of_a_new_idea_and_takes_it_by_typing_a
     await hung.say(f"/dangky {code}")
     assert "Cán bộ Hùng" in hung.text
     lan = zalo.person(LAN)
-    await _consent(lan, dispatcher)
-    await lan.choose(t(dispatcher, "Send an idea"))
-    await lan.say("ben nghe")
-    await lan.choose("Chuyển đổi số, đô thị thông minh")
-    await lan.say("Đèn đường tiết kiệm điện")
-    await lan.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
-    await lan.choose(t(dispatcher, "Skip"))
+    await to_files_question(lan, dispatcher)
     await lan.choose(t(dispatcher, "Skip"))
     await lan.choose(t(dispatcher, "Skip"))
     await lan.choose(t(dispatcher, "Skip"))
     await lan.say(t(dispatcher, "Send"))
     entry_code = code_in(lan.text)
-    notice = fake.texts(hung.user)[-1]  # through the outbox, on Zalo
+    notice = fake_zalo.texts(hung.user)[-1]  # through the outbox, on Zalo
     assert entry_code in notice
     hung.last = [notice]
     await hung.choose(t(dispatcher, "Take"))
@@ -243,10 +225,10 @@ async def test_an_officer_on_zalo_is_told_of_a_new_idea_and_takes_it_by_typing_a
     async with engine.connect() as conn:
         entry = await entry_repo.entry_by_code(conn, entry_code)
     assert entry["status"] == "accepted"
-    assert any(entry_code in text for text in fake.texts(LAN)[-2:])  # the author is told
+    assert any(entry_code in text for text in fake_zalo.texts(LAN)[-2:])  # the author is told
 
 
-async def test_resident_registers_an_award_entry_on_zalo(zalo, dispatcher, engine, fake):
+async def test_resident_registers_an_award_entry_on_zalo(zalo, dispatcher, engine, fake_zalo):
     lan = zalo.person(LAN)
     await _consent(lan, dispatcher)
     await lan.choose(t(dispatcher, "Register for the HCMC Creative Award"))

@@ -100,3 +100,16 @@ class ZaloPerson:
     async def choose(self, label: str) -> list[str]:
         """Type the number shown next to `label`."""
         return await self.say(self.number_of(label))
+
+
+async def to_files_question(person: ZaloPerson, dispatcher) -> None:
+    """From a first "Xin chào" to the files question of an idea, typing as one does on Zalo."""
+    t = dispatcher.translator("vi")._
+    await person.say("Xin chào")
+    await person.choose(t("I agree"))
+    await person.choose(t("Send an idea"))
+    await person.say("ben nghe")
+    await person.choose("Chuyển đổi số, đô thị thông minh")
+    await person.say("Đèn đường tiết kiệm điện")
+    await person.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
+    await person.choose(t("Skip"))  # no expected benefit
