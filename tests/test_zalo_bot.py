@@ -16,7 +16,7 @@ from storage import users as user_repo
 from storage.tables import entries
 from testing.codes import code_in
 from testing.fakezalo import FakeZaloBot
-from tests.zalo_world import ZaloWorld, to_files_question
+from tests.zalo_world import ZaloWorld, to_files_question, to_title_answered
 
 LAN = "3000111222"
 
@@ -70,11 +70,7 @@ async def test_resident_sends_a_whole_idea_on_zalo_by_typing_numbers_and_names(
 
 async def test_a_redelivered_zalo_message_is_processed_once(zalo, dispatcher, engine):
     lan = zalo.person(LAN)
-    await _consent(lan, dispatcher)
-    await lan.choose(t(dispatcher, "Send an idea"))
-    await lan.say("ben nghe")
-    await lan.choose("Chuyển đổi số, đô thị thông minh")
-    await lan.say("Đèn đường tiết kiệm điện")
+    await to_title_answered(lan, dispatcher)
     assert await lan.again() == []  # the same message again: no answer, nothing changed
     async with engine.connect() as conn:
         row = await user_repo.load_user(conn, "zalo_bot", LAN)
@@ -140,11 +136,7 @@ async def test_a_photo_sent_on_zalo_is_kept_by_the_bot_at_once(zalo, dispatcher,
 
 async def test_a_sticker_on_zalo_gets_a_sentence_and_the_draft_stays(zalo, dispatcher, engine):
     lan = zalo.person(LAN)
-    await _consent(lan, dispatcher)
-    await lan.choose(t(dispatcher, "Send an idea"))
-    await lan.say("ben nghe")
-    await lan.choose("Chuyển đổi số, đô thị thông minh")
-    await lan.say("Đèn đường tiết kiệm điện")
+    await to_title_answered(lan, dispatcher)
     await lan.send_sticker()
     assert lan.last and "Đèn đường" not in lan.text
     async with engine.connect() as conn:

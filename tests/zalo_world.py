@@ -102,8 +102,8 @@ class ZaloPerson:
         return await self.say(self.number_of(label))
 
 
-async def to_files_question(person: ZaloPerson, dispatcher) -> None:
-    """From a first "Xin chào" to the files question of an idea, typing as one does on Zalo."""
+async def to_title_answered(person: ZaloPerson, dispatcher) -> None:
+    """From a first "Xin chào" to an idea's title answered, typing as one does on Zalo."""
     t = dispatcher.translator("vi")._
     await person.say("Xin chào")
     await person.choose(t("I agree"))
@@ -111,5 +111,10 @@ async def to_files_question(person: ZaloPerson, dispatcher) -> None:
     await person.say("ben nghe")
     await person.choose("Chuyển đổi số, đô thị thông minh")
     await person.say("Đèn đường tiết kiệm điện")
+
+
+async def to_files_question(person: ZaloPerson, dispatcher) -> None:
+    """On to the idea's files question."""
+    await to_title_answered(person, dispatcher)
     await person.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
-    await person.choose(t("Skip"))  # no expected benefit
+    await person.choose(dispatcher.translator("vi")._("Skip"))  # no expected benefit
