@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +16,17 @@ from bot.model import Event, Option, Reply
 from bot.reference import Reference
 from bot.services.outbox import Outbox
 from bot.services.review import Review
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a row's JSON (dicts, lists and scalars): what the step changes stays its own
+    until it is saved. Several times faster than copy.deepcopy, which the step paid for."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
 
 # States in which the person is not answering a question: a notification's options (an officer's
 # new entry, an author's status) may become what their typed numbers and labels pick, on a
@@ -44,7 +54,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.state: str = self.user["state"]
-        self.data: dict[str, Any] = copy.deepcopy(self.user["data"] or {})
+        self.data: dict[str, Any] = _copy(self.user["data"] or {})
         self.outbox = Outbox(self.translators, self.now, quiet=self.ref.quiet,
                              sender=(self.event.channel, self.event.user))
 

@@ -280,7 +280,9 @@ class Dispatcher:
             await tx.commit()
             self.sessions.pop(key, None)
             return True
-        if update_id is not None:  # the last ones taken, to tell a redelivery from a late one
+        if update_id is not None and self.serialise:
+            # The last ones taken, to tell a redelivery from a late one: only where several
+            # processes share the database can an update come late (one poller keeps order).
             ctx.data["seen"] = [*(ctx.data.get("seen") or [])[-(SEEN_UPDATES - 1):], update_id]
         values = {"state": ctx.state, "data": ctx.data, "updated_at": now}
         values.update(ctx.user_changes)

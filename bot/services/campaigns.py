@@ -85,14 +85,17 @@ async def seed(conn: AsyncConnection, ref: Reference, path: Path, now: datetime)
 
 
 class CampaignCache:
-    """Campaigns change a few times a year; every step reads them from memory. At each step the
-    cache reads the campaigns' version (a counter every change bumps, in any process) and loads
-    them again only when it moved, so closing a campaign takes effect at the next step
-    everywhere (and every `ttl` seconds in any case)."""
+    """Campaigns change a few times a year; every step reads them from memory. At most every
+    `check` seconds a step reads the campaigns' version (a counter every change bumps, in any
+    process), and they are loaded again only when it moved: closing a campaign takes effect
+    within a second in every process, without a query per step (and every `ttl` seconds the
+    campaigns are loaded again in any case)."""
 
-    def __init__(self, engine: AsyncEngine, ref: Reference, path: Path, ttl: float = 30.0):
-        self.engine, self.ref, self.path, self.ttl = engine, ref, path, ttl
+    def __init__(self, engine: AsyncEngine, ref: Reference, path: Path, ttl: float = 30.0,
+                 check: float = 1.0):
+        self.engine, self.ref, self.path, self.ttl, self.check = engine, ref, path, ttl, check
         self._loaded_at: float | None = None
+        self._checked_at = 0.0
         self._version: int | None = None
         self._lock = asyncio.Lock()
 
@@ -103,10 +106,13 @@ class CampaignCache:
         return self._loaded_at is not None and time.monotonic() - self._loaded_at < self.ttl
 
     async def ensure(self, now: datetime) -> None:
-        if self._loaded_at is not None:
+        if self._loaded_at is not None and self._fresh():
+            if time.monotonic() - self._checked_at < self.check:
+                return
             async with self.engine.connect() as conn:
                 current = await campaign_repo.version(conn)
-            if current == self._version and self._fresh():
+            self._checked_at = time.monotonic()
+            if current == self._version:
                 return
         async with self._lock:  # one refresh at a time; the steps waiting on it reuse it
             async with self.engine.begin() as conn:
@@ -117,4 +123,4 @@ class CampaignCache:
                 rows = await campaign_repo.all_campaigns(conn)
                 self._version = await campaign_repo.version(conn)
             self.ref.campaigns = [Campaign.from_mapping(row) for row in rows]
-            self._loaded_at = time.monotonic()
+            self._loaded_at = self._checked_at = time.monotonic()
