@@ -93,14 +93,23 @@ class Runtime:
             done: list[int] = []
             blocked: list[str] = []
             retry: list[int] = []
+            held: list[int] = []
+            waiting: set[str] = set()  # people the platform will not take messages for now
             sent = 0
             for row in rows:
+                if row["external_id"] in waiting:  # in order, behind the one held
+                    held.append(row["id"])
+                    continue
                 reply = _reply(row)
                 if reply.options and not channel.has_buttons:
                     reply = await self._offered(name, row["external_id"], reply)
                 result = await channel.send(row["external_id"], reply)
                 if result.outcome is Outcome.RETRY_AFTER:
                     retry.append(row["id"])
+                    continue
+                if result.outcome is Outcome.HELD:
+                    held.append(row["id"])
+                    waiting.add(row["external_id"])
                     continue
                 done.append(row["id"])
                 sent += result.outcome is Outcome.SENT
@@ -112,6 +121,7 @@ class Runtime:
             async with engine.begin() as conn:
                 await outbox.forget(conn, done)
                 await outbox.release(conn, retry)
+                await outbox.hold(conn, held)
                 for external_id in blocked:
                     await user_repo.mark_blocked(conn, clock(), channel=name,
                                                  external_id=external_id)
@@ -131,6 +141,18 @@ class Runtime:
             self.dispatcher.sessions.pop((channel, recipient), None)
             return reply
         return replace(reply, numbered=False)
+
+    async def wake(self, name: str, external_id: str) -> bool:
+        """`external_id` wrote on channel `name`: what the platform would not take for them
+        before (Outcome.HELD) is delivered after this step. One read when nothing waits."""
+        async with self.dispatcher.engine.connect() as conn:
+            if not await outbox.held_for(conn, name, external_id):
+                return False
+        async with self.dispatcher.engine.begin() as conn:
+            woke = await outbox.wake(conn, name, external_id)
+        if woke:
+            self.dispatcher.pending_channels.add(name)
+        return bool(woke)
 
     async def deliver_pending(self) -> int:
         """Deliver right after a step, for the channels it left messages for."""

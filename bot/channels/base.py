@@ -1,7 +1,7 @@
 """What a channel is: one adapter that turns its platform's updates into Events and sends Replies.
 
 A channel says what it can do (its capabilities) and sends one reply to one recipient, answering
-with one of four outcomes. Everything else (the outbox, announcements, reminders) belongs to the
+with one of five outcomes. Everything else (the outbox, announcements, reminders) belongs to the
 runtime (bot.runtime), which sends through whichever channel a recipient belongs to.
 """
 
@@ -23,6 +23,9 @@ class Outcome(enum.Enum):
     BLOCKED = "blocked"  # the person blocked the bot or has no chat: never retried
     RETRY_AFTER = "retry_after"  # the platform asks to wait; nothing was sent
     FAILED = "failed"  # refused for good
+    # The platform forbids writing to this person now (Zalo OA: no message from them for 7
+    # days): nothing was sent; the message waits until they write again (storage.outbox.wake).
+    HELD = "held"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class SendResult:
     SENT: ClassVar[SendResult]
     BLOCKED: ClassVar[SendResult]
     FAILED: ClassVar[SendResult]
+    HELD: ClassVar[SendResult]
 
     @classmethod
     def retry(cls, seconds: float) -> SendResult:
@@ -47,6 +51,7 @@ class SendResult:
 SendResult.SENT = SendResult(Outcome.SENT)
 SendResult.BLOCKED = SendResult(Outcome.BLOCKED)
 SendResult.FAILED = SendResult(Outcome.FAILED)
+SendResult.HELD = SendResult(Outcome.HELD)
 
 
 @runtime_checkable
