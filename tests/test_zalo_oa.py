@@ -15,6 +15,7 @@ from bot.dispatcher import Dispatcher
 from bot.model import Option, Reply
 from bot.runtime import Runtime
 from bot.services.outbox import row as outbox_row
+from handlers.menu import MENU
 from storage import channels as channel_repo
 from storage import entries as entry_repo
 from storage import users as user_repo
@@ -183,6 +184,21 @@ async def test_up_to_five_options_come_as_buttons_and_typing_the_number_works_to
     many = Reply("Chọn lĩnh vực", options=[Option(str(n), f"Lĩnh vực {n}") for n in range(6)])
     assert (await oa.channel.send(LAN, many)).status == "sent"
     assert fake.sent[-1]["buttons"] == [] and "6. Lĩnh vực 5" in fake.sent[-1]["text"]
+
+
+async def test_a_notices_button_picks_its_option_as_a_typed_one_would(
+        oa, dispatcher, engine, fake):
+    lan = oa.person(LAN)
+    await _consent(lan, dispatcher)
+    async with engine.begin() as conn:  # a notice another step left for Lan, with an option
+        await conn.execute(outbox.insert(), [outbox_row(
+            "zalo_oa", LAN, Reply("Phường mời anh/chị góp ý", options=[
+                Option(MENU.pack("idea"), "Góp ý ngay")]), dispatcher.clock())])
+    assert await oa.runtime.deliver("zalo_oa") == 1
+    lan.buttons = fake.buttons(LAN)[-1]
+    assert "1. Góp ý ngay" in fake.texts(LAN)[-1]
+    await lan.tap("Góp ý ngay")
+    assert await _state(engine) == "flow:ward"
 
 
 async def _state(engine) -> str:

@@ -61,7 +61,12 @@ class Channel(Protocol):
     A channel with `can_edit` also has `async edit(recipient, reply, ref) -> str | None`: show
     `reply` in place of message `ref` (a new message when `ref` is None) and answer the
     message's ref, or None when it could not. A channel that `sangkien run` serves (it listens
-    by itself) also has `async start()` and `async stop()`, called by `Runtime.serve`."""
+    by itself) also has `async start()` and `async stop()`, called by `Runtime.serve`.
+
+    Optional: `typed_options = True` when its buttons send the option's text back as the
+    person's message (Zalo OA): the runtime then records what a notification offers, as for a
+    channel without buttons. `async reachable(recipient) -> bool`, False when the platform will
+    not take a message for the person now: the outbox holds it without offering its options."""
 
     name: str
     max_text: int

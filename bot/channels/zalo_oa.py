@@ -147,6 +147,7 @@ class ZaloOAChannel:
     name = CHANNEL
     max_text = MAX_TEXT
     has_buttons = True  # up to MAX_BUTTONS options; more are numbered lines only
+    typed_options = True  # a tap sends the label back as text (see bot.channels.base)
     can_edit = False
     can_send_documents = False
     rate = 10.0  # Zalo allows an app 4,000 calls a minute; kept modest
@@ -278,7 +279,7 @@ class ZaloOAChannel:
         return messages
 
     async def send(self, recipient: str, reply: Reply) -> SendResult:
-        if await self._outside_window(recipient):
+        if not await self.reachable(recipient):
             return SendResult.HELD
         text = reply.text
         links = [await self.runtime.attachment_line(CHANNEL, recipient, a)
@@ -320,16 +321,16 @@ class ZaloOAChannel:
                 log.info("message to a Zalo OA follower not sent: %s", type(error).__name__)
                 return SendResult.retry(1.0)
 
-    async def _outside_window(self, recipient: str) -> bool:
-        """Whether the person last wrote more than 7 days ago (Zalo would refuse with -230).
-        The cached row only ever says "recently"; an old one is checked in the database."""
+    async def reachable(self, recipient: str) -> bool:
+        """False when the person last wrote 7 days ago or more (Zalo would refuse with -230).
+        A cached row can only be older than the database's: an old one is read again."""
         now = self.dispatcher.clock()
         cached = self.dispatcher.sessions.get((CHANNEL, recipient))
         if cached is not None and now - cached["updated_at"] < WINDOW:
-            return False
+            return True
         async with self.dispatcher.engine.connect() as conn:
             row = await user_repo.load_user(conn, CHANNEL, recipient)
-        return row is not None and now - row["updated_at"] >= WINDOW
+        return row is None or now - row["updated_at"] < WINDOW
 
     # --- tokens ----------------------------------------------------------------------------
     async def _access_token(self) -> str:
