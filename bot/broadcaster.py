@@ -145,6 +145,8 @@ class Broadcaster:
             if result.outcome is Outcome.RETRY_AFTER:
                 await asyncio.sleep(result.retry_after or 0.0)  # the platform's RetryAfter
                 continue
+            if result.outcome is Outcome.HELD:  # an announcement is not kept for months
+                return "failed"
             return result.status
         return "failed"
 

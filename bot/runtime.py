@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.broadcaster import Broadcaster, run_forever
-from bot.channels.base import Channel, Outcome
+from bot.channels.base import Channel, Outcome, SendResult
 from bot.context import BETWEEN_QUESTIONS
 from bot.files import FileStore, FolderStore, default_files_dir
 from bot.i18n import N_
@@ -93,14 +93,20 @@ class Runtime:
             done: list[int] = []
             blocked: list[str] = []
             retry: list[int] = []
+            held: list[int] = []
+            waiting: set[str] = set()  # people the platform will not take messages for now
             sent = 0
             for row in rows:
-                reply = _reply(row)
-                if reply.options and not channel.has_buttons:
-                    reply = await self._offered(name, row["external_id"], reply)
-                result = await channel.send(row["external_id"], reply)
+                if row["external_id"] in waiting:  # in order, behind the one held
+                    held.append(row["id"])
+                    continue
+                result = await self._send_row(channel, row)
                 if result.outcome is Outcome.RETRY_AFTER:
                     retry.append(row["id"])
+                    continue
+                if result.outcome is Outcome.HELD:
+                    held.append(row["id"])
+                    waiting.add(row["external_id"])
                     continue
                 done.append(row["id"])
                 sent += result.outcome is Outcome.SENT
@@ -112,6 +118,7 @@ class Runtime:
             async with engine.begin() as conn:
                 await outbox.forget(conn, done)
                 await outbox.release(conn, retry)
+                await outbox.hold(conn, held)
                 for external_id in blocked:
                     await user_repo.mark_blocked(conn, clock(), channel=name,
                                                  external_id=external_id)
@@ -119,10 +126,20 @@ class Runtime:
             if retry:
                 return delivered
 
+    async def _send_row(self, channel: Channel, row: dict) -> SendResult:
+        recipient, reply = row["external_id"], _reply(row)
+        reachable = getattr(channel, "reachable", None)
+        if reachable is not None and not await reachable(recipient):
+            return SendResult.HELD  # nothing offered: the person will not see it yet
+        if reply.options and (not channel.has_buttons or getattr(channel, "typed_options", False)):
+            reply = await self._offered(channel.name, recipient, reply)
+        return await channel.send(recipient, reply)
+
     async def _offered(self, channel: str, recipient: str, reply: Reply) -> Reply:
-        """On a channel without buttons, a notification's numbered options are what the
-        person's next typed number picks, unless they are answering a question: then the
-        options are shown without numbers, and the number they type stays their answer."""
+        """On a channel without buttons (or whose buttons send text back: `typed_options`), a
+        notification's numbered options are what the person's next typed number picks, unless
+        they are answering a question: then the options are shown without numbers, and the
+        number they type stays their answer."""
         async with self.dispatcher.engine.begin() as conn:
             offered = await user_repo.offer(
                 conn, channel, recipient, [[o.value, o.label] for o in reply.options],
@@ -131,6 +148,18 @@ class Runtime:
             self.dispatcher.sessions.pop((channel, recipient), None)
             return reply
         return replace(reply, numbered=False)
+
+    async def wake(self, name: str, external_id: str) -> bool:
+        """`external_id` wrote on channel `name`: what the platform would not take for them
+        before (Outcome.HELD) is delivered after this step. One read when nothing waits."""
+        async with self.dispatcher.engine.connect() as conn:
+            if not await outbox.held_for(conn, name, external_id):
+                return False
+        async with self.dispatcher.engine.begin() as conn:
+            woke = await outbox.wake(conn, name, external_id)
+        if woke:
+            self.dispatcher.pending_channels.add(name)
+        return bool(woke)
 
     async def deliver_pending(self) -> int:
         """Deliver right after a step, for the channels it left messages for."""

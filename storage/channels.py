@@ -57,6 +57,20 @@ async def seed_tokens(conn: AsyncConnection, channel: str, access_token: str,
     return await load_tokens(conn, channel)
 
 
+async def lock_tokens(conn: AsyncConnection, channel: str) -> dict | None:
+    """The channel's tokens, locked until the transaction ends: the process about to spend the
+    single-use refresh token holds the lock, and another one waits here, then reads the new
+    pair. PostgreSQL locks the row; SQLite's first write takes the database's write lock, so
+    the transaction begins with one (a read first would see a snapshot that may be stale)."""
+    where = channel_tokens.c.channel == channel
+    if conn.dialect.name == "postgresql":
+        result = await conn.execute(select(channel_tokens).where(where).with_for_update())
+        return row(result.first())
+    await conn.execute(update(channel_tokens).where(where)
+                       .values(updated_at=channel_tokens.c.updated_at))
+    return await load_tokens(conn, channel)
+
+
 async def replace_tokens(conn: AsyncConnection, channel: str, version: int, access_token: str,
                          refresh_token: str, expires_at: datetime | None, now: datetime) -> bool:
     """Write a refreshed pair if nobody did since `version` was read; False otherwise."""

@@ -1,7 +1,9 @@
 """The outbox: messages for other people, committed with the change they announce.
 
 A channel process claims its pending rows, sends them, and marks each one. A claim older than the
-lease is taken over, so a process that dies mid-delivery leaves nothing behind for good.
+lease is taken over, so a process that dies mid-delivery leaves nothing behind for good. A message
+the platform will not take now (Zalo OA, 7 days after the person last wrote) is held until the
+person writes again (`hold`, `wake`).
 """
 
 from __future__ import annotations
@@ -57,3 +59,29 @@ async def release(conn: AsyncConnection, ids: list[int]) -> None:
     """Give claimed messages back, to be tried again at the next delivery."""
     if ids:
         await conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_at=None))
+
+
+async def hold(conn: AsyncConnection, ids: list[int]) -> None:
+    """Keep claimed messages the platform will not take now (it allows writing to a person only
+    for a while after they last wrote): no delivery claims them until `wake`."""
+    if ids:
+        await conn.execute(update(outbox).where(outbox.c.id.in_(ids))
+                           .values(status="held", claimed_at=None))
+
+
+async def held_for(conn: AsyncConnection, channel: str, external_id: str) -> bool:
+    """Whether messages wait for this person to write (a read: most people have none)."""
+    found = await conn.execute(
+        select(outbox.c.id).where(outbox.c.channel == channel, outbox.c.status == "held",
+                                  outbox.c.external_id == external_id).limit(1))
+    return found.first() is not None
+
+
+async def wake(conn: AsyncConnection, channel: str, external_id: str) -> int:
+    """The person wrote again: what was held for them is pending again, in its order."""
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.channel == channel, outbox.c.status == "held",
+               outbox.c.external_id == external_id)
+        .values(status="pending", claimed_at=None))
+    return result.rowcount

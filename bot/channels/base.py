@@ -1,7 +1,7 @@
 """What a channel is: one adapter that turns its platform's updates into Events and sends Replies.
 
 A channel says what it can do (its capabilities) and sends one reply to one recipient, answering
-with one of four outcomes. Everything else (the outbox, announcements, reminders) belongs to the
+with one of five outcomes. Everything else (the outbox, announcements, reminders) belongs to the
 runtime (bot.runtime), which sends through whichever channel a recipient belongs to.
 """
 
@@ -23,6 +23,9 @@ class Outcome(enum.Enum):
     BLOCKED = "blocked"  # the person blocked the bot or has no chat: never retried
     RETRY_AFTER = "retry_after"  # the platform asks to wait; nothing was sent
     FAILED = "failed"  # refused for good
+    # The platform forbids writing to this person now (Zalo OA: no message from them for 7
+    # days): nothing was sent; the message waits until they write again (storage.outbox.wake).
+    HELD = "held"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class SendResult:
     SENT: ClassVar[SendResult]
     BLOCKED: ClassVar[SendResult]
     FAILED: ClassVar[SendResult]
+    HELD: ClassVar[SendResult]
 
     @classmethod
     def retry(cls, seconds: float) -> SendResult:
@@ -47,6 +51,7 @@ class SendResult:
 SendResult.SENT = SendResult(Outcome.SENT)
 SendResult.BLOCKED = SendResult(Outcome.BLOCKED)
 SendResult.FAILED = SendResult(Outcome.FAILED)
+SendResult.HELD = SendResult(Outcome.HELD)
 
 
 @runtime_checkable
@@ -56,7 +61,12 @@ class Channel(Protocol):
     A channel with `can_edit` also has `async edit(recipient, reply, ref) -> str | None`: show
     `reply` in place of message `ref` (a new message when `ref` is None) and answer the
     message's ref, or None when it could not. A channel that `sangkien run` serves (it listens
-    by itself) also has `async start()` and `async stop()`, called by `Runtime.serve`."""
+    by itself) also has `async start()` and `async stop()`, called by `Runtime.serve`.
+
+    Optional: `typed_options = True` when its buttons send the option's text back as the
+    person's message (Zalo OA): the runtime then records what a notification offers, as for a
+    channel without buttons. `async reachable(recipient) -> bool`, False when the platform will
+    not take a message for the person now: the outbox holds it without offering its options."""
 
     name: str
     max_text: int

@@ -9,7 +9,8 @@ only), `zalo-python-sdk` 1.17 (2017, built on the v2 message API Zalo has shut d
 of httpx and maps Zalo's refusals to the runtime's outcomes (bot.channels.base).
 
 A request's URL may hold a token (the Bot API puts it in the path, like Telegram's): it is never
-logged, and errors name the method, never the URL.
+logged, and errors name the method, never the URL. The Official Account API carries its tokens in
+headers and forms (ZaloOAClient), which are never logged either.
 """
 
 from __future__ import annotations
@@ -75,6 +76,67 @@ class ZaloClient:
     async def close(self) -> None:
         if self._own:
             await self.http.aclose()
+
+
+class ZaloOAClient:
+    """Zalo Official Account's OpenAPI (`<base>/v3.0/oa/...`, the access token in an
+    `access_token` header) and its OAuth server (`<oauth>/v4/oa/access_token`, the app's secret
+    in a `secret_key` header). OpenAPI answers `{error, message, data}`, HTTP 200 even when it
+    refuses: an `error` other than 0 raises ZaloError with that code."""
+
+    def __init__(self, base: str, oauth: str, http: httpx.AsyncClient | None = None):
+        self._base = base.rstrip("/")
+        self._oauth = oauth.rstrip("/")
+        self.http = http or httpx.AsyncClient(timeout=TIMEOUT)
+        self._own = http is None
+
+    async def send_message(self, access_token: str, user_id: str, message: dict) -> dict:
+        """A consultation message (`message/cs`): answers its `data` (message_id, user_id…)."""
+        response = await self.http.post(
+            f"{self._base}/v3.0/oa/message/cs", headers={"access_token": access_token},
+            json={"recipient": {"user_id": user_id}, "message": message}, timeout=TIMEOUT)
+        body = _json(response)
+        method = "message/cs"
+        if not isinstance(body, dict):
+            raise ZaloError(method, response.status_code, "not a JSON answer")
+        code = body.get("error", 0)
+        code = int(code) if str(code).lstrip("-").isdigit() else response.status_code
+        if code == 0 and response.status_code >= 400:
+            code = response.status_code
+        if code != 0:
+            raise ZaloError(method, code, str(body.get("message") or ""))
+        return body.get("data") if isinstance(body.get("data"), dict) else {}
+
+    async def refresh(self, app_id: str, secret_key: str, refresh_token: str) -> dict:
+        """A new pair for the single-use `refresh_token`: {access_token, refresh_token,
+        expires_in}; ZaloError when refused (the token used, expired or revoked)."""
+        response = await self.http.post(
+            f"{self._oauth}/v4/oa/access_token", headers={"secret_key": secret_key},
+            data={"app_id": app_id, "refresh_token": refresh_token,
+                  "grant_type": "refresh_token"}, timeout=TIMEOUT)
+        body = _json(response)
+        method = "oa/access_token"
+        if not isinstance(body, dict):
+            raise ZaloError(method, response.status_code, "not a JSON answer")
+        if isinstance(body.get("access_token"), str) and isinstance(
+                body.get("refresh_token"), str) and body["access_token"] and body["refresh_token"]:
+            return body
+        code = body.get("error")
+        code = int(code) if str(code).lstrip("-").isdigit() and int(code) else \
+            response.status_code
+        raise ZaloError(method, code, str(body.get("error_description") or body.get("error_name")
+                                          or body.get("message") or ""))
+
+    async def close(self) -> None:
+        if self._own:
+            await self.http.aclose()
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
