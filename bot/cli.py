@@ -146,6 +146,8 @@ async def _serve_http(settings: Settings, host: str, port: int) -> int:
             await telegram.start()
         if zalo_bot is not None:
             await zalo_bot.start_webhook(f"{public}/zalo/bot", secrets.zalo_bot)
+        if zalo_oa is not None:  # its webhook address is set in Zalo's developer console
+            await zalo_oa.start()
         await runtime.start()
         gc.freeze()
         log.info("serving http://%s:%s (%s)", host, port, ", ".join(runtime.channels) or

@@ -32,6 +32,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.files import keep, sniff
 from bot.i18n import N_
 from bot.links import BadLink
@@ -92,9 +93,15 @@ def _page(t, body: str, status: int = 200) -> HTMLResponse:
         f"<body><h1>{title}</h1>{body}</body></html>", status_code=status)
 
 
-def zalo_oa_channel(settings, dispatcher, runtime: Runtime):
+def zalo_oa_channel(settings, dispatcher, runtime: Runtime) -> ZaloOAChannel | None:
     """The Official Account channel when its credentials are set (webhook only), else None."""
-    return None
+    if not settings.zalo_oa_app_id:
+        return None
+    return ZaloOAChannel(dispatcher, runtime, app_id=settings.zalo_oa_app_id,
+                         secret_key=settings.zalo_oa_secret_key,
+                         access_token=settings.zalo_oa_access_token,
+                         refresh_token=settings.zalo_oa_refresh_token,
+                         base_url=settings.zalo_oa_base_url, oauth_url=settings.zalo_oa_oauth_url)
 
 
 def build_app(runtime: Runtime, *, telegram=None, zalo_bot=None, zalo_oa=None,

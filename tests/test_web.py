@@ -19,7 +19,9 @@ from bot.web import build_app, webhook_secrets
 from storage import users as user_repo
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from testing.fakezalo import TOKEN
+from testing.fakezalo_oa import FakeZaloOA
 from testing.serving import serving
+from tests.zalo_oa_world import oa_channel
 
 LAN = "3000111222"
 
@@ -133,3 +135,25 @@ async def test_telegram_by_webhook_answers_and_a_forged_update_is_refused(
     finally:
         await application.stop()
         await application.shutdown()
+
+
+async def test_a_zalo_oa_push_through_serve_is_taken_only_when_signed(dispatcher, engine):
+    oa = FakeZaloOA().start()
+    runtime = Runtime(dispatcher)
+    channel = oa_channel(oa, dispatcher, runtime)
+    app = build_app(runtime, zalo_oa=channel, secrets=await webhook_secrets(runtime))
+    try:
+        async with serving(app) as url, httpx.AsyncClient() as client:
+            headers, body = oa.signed_push(oa.text_event("8800112233", "Xin chào"))
+            forged = await client.post(f"{url}/zalo/oa", content=body, headers={
+                **headers, "X-ZEvent-Signature": "mac=" + "0" * 64})
+            assert forged.status_code == 403
+            async with engine.connect() as conn:
+                assert await user_repo.load_user(conn, "zalo_oa", "8800112233") is None
+            taken = await client.post(f"{url}/zalo/oa", content=body, headers=headers)
+            assert taken.status_code == 200
+            await channel.drain()
+        assert oa.texts("8800112233")  # greeted, through the OA API
+    finally:
+        await channel.stop()
+        oa.stop()
