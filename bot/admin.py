@@ -186,5 +186,5 @@ async def broadcast_status(settings: Settings, broadcast_id: int) -> tuple[bool,
     total = sum(counts.values())
     parts = [f"#{broadcast_id} {broadcast['status']}", f"total {total}"]
     parts += [f"{status} {counts.get(status, 0)}"
-              for status in ("pending", "sent", "failed", "blocked", "cancelled")]
+              for status in ("pending", "sent", "failed", "blocked", "held", "cancelled")]
     return True, "  ".join(parts)

@@ -145,8 +145,8 @@ class Broadcaster:
             if result.outcome is Outcome.RETRY_AFTER:
                 await asyncio.sleep(result.retry_after or 0.0)  # the platform's RetryAfter
                 continue
-            if result.outcome is Outcome.HELD:  # an announcement is not kept for months
-                return "failed"
+            if result.outcome is Outcome.HELD:  # not kept for months: counted apart
+                return "held"
             return result.status
         return "failed"
 
@@ -194,6 +194,10 @@ class Broadcaster:
                        "{blocked}, failed {failed}.").format(
                 id=broadcast["id"], done=done, total=total, sent=counts.get("sent", 0),
                 blocked=counts.get("blocked", 0), failed=counts.get("failed", 0))
+            if counts.get("held"):
+                text += " " + t._("Not reachable now ({held}): on Zalo, an Official Account may "
+                                  "write only to people who wrote to it in the last 7 days.") \
+                    .format(held=counts["held"])
             cancel = broadcast_service.CANCEL.pack("cancel", broadcast["id"])
             options = [] if final else [Option(cancel, t._("Cancel"))]
             return Message(text, options)

@@ -252,7 +252,7 @@ deliveries = Table(
     Column("channel", String(16), nullable=False),
     Column("external_id", String(64), nullable=False),
     Column("lang", String(8), nullable=True),
-    Column("status", String(16), nullable=False),  # pending, sending, sent, failed, blocked
+    Column("status", String(16), nullable=False),  # pending, sending, sent, failed, blocked, held
     Column("attempts", Integer, nullable=False, default=0),
     Column("updated_at", UTCDateTime(), nullable=True),
 )

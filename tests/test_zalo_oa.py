@@ -9,13 +9,16 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.dispatcher import Dispatcher
 from bot.model import Option, Reply
 from bot.runtime import Runtime
+from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import row as outbox_row
+from bot.services.review import Actor
 from handlers.menu import MENU
+from storage import broadcasts as broadcast_repo
 from storage import channels as channel_repo
 from storage import entries as entry_repo
 from storage import users as user_repo
@@ -24,6 +27,7 @@ from storage.tables import outbox, users
 from testing.codes import code_in
 from testing.fakezalo_oa import REFRESH_TOKEN, FakeZaloOA
 from tests.officers import register_officer
+from tests.telegram_world import subscriber_row
 from tests.zalo_oa_world import OAWorld, oa_channel
 
 LAN = "6109876543210001"
@@ -286,3 +290,31 @@ async def test_a_photo_sent_to_the_oa_is_kept_by_the_bot_at_once(oa, dispatcher,
     stored = draft["files"] if "files" in draft else draft["answers"]["files"]
     assert [f["mime"] for f in stored] == ["image/jpeg", "image/png"]
     assert await oa.runtime.files.read(stored[0]["key"]) == jpeg
+
+
+async def test_an_announcement_on_the_oa_reaches_those_within_7_days_and_counts_the_others_apart(
+        oa, dispatcher, engine, fake, clock):
+    comms = await register_officer(dispatcher, "9105", "quan-1", "communications", "Phòng VHTT")
+    async with engine.begin() as conn:
+        await conn.execute(insert(users), [
+            {**subscriber_row("zalo_oa", LAN), "updated_at": clock.now - timedelta(days=1)},
+            {**subscriber_row("zalo_oa", MAI), "updated_at": clock.now - timedelta(days=9)}])
+        await broadcast_service.create(
+            conn, Actor(user_id=await _user_id(engine, comms.user),
+                                  role="communications"), text="Ngày hội sáng kiến",
+            photo=None, audience={"kind": "all"}, send_at=clock.now, now=clock.now)
+    fake.refuse(MAI, -230)  # Zalo: the user has not interacted with the OA in the last 7 days
+    await oa.runtime.broadcaster.run()
+    assert any("Ngày hội sáng kiến" in text for text in fake.texts(LAN))
+    assert not fake.texts(MAI)
+    await comms.deliver()
+    report = "\n".join(r.text for r in comms.inbox)
+    assert "(1)" in report and "7" in report  # one not reachable, said apart from "failed"
+    async with engine.connect() as conn:
+        statuses = await broadcast_repo.counts(conn, 1)
+    assert statuses.get("held") == 1 and statuses.get("sent") == 1
+
+
+async def _user_id(engine, console_user: str) -> int:
+    async with engine.connect() as conn:
+        return (await user_repo.load_user(conn, "console", console_user))["id"]
