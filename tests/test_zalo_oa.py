@@ -16,6 +16,7 @@ from bot.model import Option, Reply
 from bot.runtime import Runtime
 from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import row as outbox_row
+from bot.services.permissions import AUTHOR_UNREACHED
 from bot.services.review import Actor
 from handlers.menu import MENU
 from storage import broadcasts as broadcast_repo
@@ -138,6 +139,7 @@ async def test_a_notice_to_a_resident_silent_for_eight_days_waits_for_their_next
     clock.now += timedelta(days=8)  # Zalo lets the OA write to Lan no more
     calls = fake.calls
     await officer.press_anyway(f"q:take:{entry_id}")
+    assert t(dispatcher, AUTHOR_UNREACHED) in officer.text  # the officer knows Lan waits
     assert await oa.runtime.deliver("zalo_oa") == 0
     assert fake.calls == calls  # not even tried: Zalo would refuse it (-230)
     assert await _held(engine) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import ClassVar, Protocol, runtime_checkable
 
 from bot.model import Reply
@@ -16,6 +17,9 @@ from bot.model import Reply
 # Channels where a person cannot send a document in the chat (the Zalo Bot API takes text,
 # photos and stickers only): the files question offers a link to the upload page instead.
 DOCUMENTS_BY_LINK = frozenset({"zalo_bot"})
+# Channels that may write to a person only for a while after their last message (a Zalo
+# Official Account: 7 days); later, what is due for them waits until they write again.
+REPLY_WINDOW = {"zalo_oa": timedelta(days=7)}
 
 
 class Outcome(enum.Enum):

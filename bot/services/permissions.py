@@ -129,6 +129,10 @@ class Actor:
             entry["user_id"] == self.user_id or entry["user_id"] in self.linked)
 
 
+AUTHOR_UNREACHED = N_(
+    "The author has not written to the Official Account on Zalo for 7 days, so Zalo does not "
+    "let us tell them now; they will be told as soon as they write again.")
+
 SYSTEM_ACTOR = Actor(user_id=0, role=SYSTEM, name="")
 
 
@@ -215,4 +219,8 @@ def describe(t: Translator, ref: Reference, outcome: Outcome) -> str:
         params["role"] = t.tr(ROLE_LABELS.get(params["role"], params["role"]))
     if "date" in params:
         params["date"] = t.date(params["date"])
-    return t.tr(outcome.message).format(**params)
+    unreached = params.pop("unreached", False)
+    text = t.tr(outcome.message).format(**params)
+    if unreached:
+        text += "\n" + t._(AUTHOR_UNREACHED)
+    return text

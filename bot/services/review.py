@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.channels.base import REPLY_WINDOW
 from bot.codes import CodeError, parse_code
 from bot.i18n import N_, Translator
 from bot.model import Option
@@ -177,11 +178,14 @@ class Review:
             officer_id=actor.officer_id, actor_name=actor.name or None,
         )
         before, entry = entry, {**entry, "status": target, "updated_at": self.now, **values}
+        reached = True
         if tell and step.level != AUTHOR:
-            await self._notify_author(step, entry, note)
+            reached = await self._notify_author(step, entry, note)
         await self._notify_officers_of(step, before, entry, note, asked)
-        return Outcome(True, DONE_BY_ACTION.get(step.action, DONE),
-                       {"code": entry["code"], "status": target, "unit": entry["unit"]}, entry)
+        params = {"code": entry["code"], "status": target, "unit": entry["unit"]}
+        if not reached:
+            params["unreached"] = True
+        return Outcome(True, DONE_BY_ACTION.get(step.action, DONE), params, entry)
 
     async def _check(self, step: Step, entry: dict, note: str | None, unit: str | None,
                      level: str | None) -> tuple[Outcome | None, str | None]:
@@ -253,12 +257,16 @@ class Review:
         )
 
     # --- notifications ----------------------------------------------------------------------
-    async def _notify_author(self, step: Step, entry: dict, note: str | None) -> None:
+    async def _notify_author(self, step: Step, entry: dict, note: str | None) -> bool:
+        """Tell the author; False when their channel will not let the bot reach them now
+        (REPLY_WINDOW: the news waits for their next message)."""
         if entry["user_id"] is None:
-            return
+            return True
         author = await user_repo.load_user_by_id(self.conn, entry["user_id"])
         if author is None:
-            return
+            return True
+        window = REPLY_WINDOW.get(author["channel"])
+        reached = window is None or self.now - author["updated_at"] < window
 
         def render(t: Translator) -> Message:
             lines = [t._("Update on your entry {code} “{title}”: {status}.").format(
@@ -283,6 +291,7 @@ class Review:
             return Message("\n".join(lines), options)
 
         self.outbox.add(author, render)
+        return reached
 
     async def _notify_officers_of(self, step: Step, before: dict, entry: dict,
                                   note: str | None, asked: dict | None) -> None:
