@@ -44,6 +44,7 @@ IMPERSONAL_COLUMNS = {
     "broadcasts.photo_file": "an announcement's photo, sent to the public by an office",
     "deliveries.external_id": "a chat identity in an announcement's ledger, no name",
     "secrets.name": "the name of one of the bot's own secrets",
+    "leases.name": "what a process holds (polling a token), no person",
 }
 
 # Keys of an entry's `details` (the answers that have no column of their own).
