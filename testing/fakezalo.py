@@ -25,11 +25,12 @@ from collections import deque
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from testing.serving import ThreadServer
 
 BOT_ID = "9900112233"
 TOKEN = "12345689:fake-zalo-token"
@@ -58,8 +59,7 @@ class FakeZaloBot:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._arrived: asyncio.Event | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ThreadServer | None = None
         self._pusher: asyncio.Task | None = None
         self.port = 0
 
@@ -73,39 +73,23 @@ class FakeZaloBot:
             Route("/bot{token}/{method}", self._method, methods=["POST", "GET"]),
             Route("/media/{name}", self._media_file),
         ])
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="off")
-        self._server = uvicorn.Server(config)
-        started = threading.Event()
+        self._serving = ThreadServer(app, after=self._end_pushes)
 
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            self._arrived = asyncio.Event()
+        def on_loop(loop: asyncio.AbstractEventLoop) -> None:
+            self._loop, self._arrived = loop, asyncio.Event()
 
-            async def serve() -> None:
-                task = asyncio.create_task(self._server.serve())
-                while not self._server.started:
-                    await asyncio.sleep(0.01)
-                self.port = self._server.servers[0].sockets[0].getsockname()[1]
-                started.set()
-                await task
-                if self._pusher is not None:  # the webhook's pushes end with the server
-                    self.webhook = None
-                    self._arrived.set()
-                    await self._pusher
-
-            loop.run_until_complete(serve())
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        started.wait(10)
+        self.port = self._serving.start(on_loop)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
+        self._serving.stop()
+
+    async def _end_pushes(self) -> None:
+        """The webhook's pushes end with the server."""
+        if self._pusher is not None:
+            self.webhook = None
+            self._arrived.set()
+            await self._pusher
 
     # --- what a test does ------------------------------------------------------------------
     def _message(self, user: str, **content: Any) -> dict:

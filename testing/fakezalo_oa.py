@@ -26,16 +26,16 @@ import hashlib
 import itertools
 import json
 import secrets
-import threading
 import time
 from collections import deque
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from testing.serving import ThreadServer
 
 APP_ID = "4412345678901234567"
 OA_ID = "579745863508352884"
@@ -65,8 +65,7 @@ class FakeZaloOA:
         self._refusals: dict[str, deque[int]] = {}
         self._media: dict[str, tuple[bytes, str]] = {}
         self._counter = itertools.count(1)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ThreadServer | None = None
         self.port = 0
 
     # --- serving ---------------------------------------------------------------------------
@@ -80,31 +79,12 @@ class FakeZaloOA:
             Route("/v4/oa/access_token", self._refresh, methods=["POST"]),
             Route("/media/{name}", self._media_file),
         ])
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="off")
-        self._server = uvicorn.Server(config)
-        started = threading.Event()
-
-        def run() -> None:
-            async def serve() -> None:
-                task = asyncio.create_task(self._server.serve())
-                while not self._server.started:
-                    await asyncio.sleep(0.01)
-                self.port = self._server.servers[0].sockets[0].getsockname()[1]
-                started.set()
-                await task
-
-            asyncio.new_event_loop().run_until_complete(serve())
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-        started.wait(10)
+        self._serving = ThreadServer(app)
+        self.port = self._serving.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._thread.join(10)
+        self._serving.stop()
 
     # --- what a test does ------------------------------------------------------------------
     def refuse(self, user_id: str, code: int, times: int = 1) -> None:

@@ -4,14 +4,11 @@ would give them (ZaloOAChannel.webhook), sending to the fake OA API on loopback
 
 from __future__ import annotations
 
-import re
-
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime
 from testing.fakezalo_oa import ACCESS_TOKEN, APP_ID, REFRESH_TOKEN, SECRET_KEY, FakeZaloOA
-
-_NUMBERED = re.compile(r"^\s+(\d+)\. (.+)$", re.MULTILINE)
+from tests.zalo_world import TypingPerson
 
 
 def oa_channel(fake: FakeZaloOA, dispatcher: Dispatcher,
@@ -45,7 +42,7 @@ class OAWorld:
         return OAPerson(self, user)
 
 
-class OAPerson:
+class OAPerson(TypingPerson):
     """Someone writing to the OA: types a text, taps a button, reads what came back since."""
 
     def __init__(self, world: OAWorld, user: str):
@@ -80,16 +77,3 @@ class OAPerson:
         assert button, f"no button {title!r} in {self.buttons}"
         return await self.say(button["payload"])
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.last)
-
-    def number_of(self, label: str) -> str:
-        for number, shown in _NUMBERED.findall(self.text):
-            if shown.strip() == label:
-                return number
-        raise AssertionError(f"no option {label!r} in {self.text!r}")
-
-    async def choose(self, label: str) -> list[str]:
-        """Type the number shown next to `label`."""
-        return await self.say(self.number_of(label))

@@ -58,7 +58,31 @@ class ZaloWorld:
         return ZaloPerson(self, user)
 
 
-class ZaloPerson:
+class TypingPerson:
+    """Someone on a chat without buttons: reads the texts that came back (`last`) and types the
+    number shown next to an option (`choose`). Subclasses say how a text is sent (`say`)."""
+
+    last: list[str]
+
+    async def say(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.last)
+
+    def number_of(self, label: str) -> str:
+        for number, shown in _NUMBERED.findall(self.text):
+            if shown.strip() == label:
+                return number
+        raise AssertionError(f"no option {label!r} in {self.text!r}")
+
+    async def choose(self, label: str) -> list[str]:
+        """Type the number shown next to `label`."""
+        return await self.say(self.number_of(label))
+
+
+class ZaloPerson(TypingPerson):
     """Someone on Zalo: types a text, reads what came back since."""
 
     def __init__(self, world: ZaloWorld, user: str):
@@ -87,19 +111,6 @@ class ZaloPerson:
         """Zalo delivers the last update again."""
         return await self._push(lambda: self.world.fake.redeliver(self.update))
 
-    @property
-    def text(self) -> str:
-        return "\n".join(self.last)
-
-    def number_of(self, label: str) -> str:
-        for number, shown in _NUMBERED.findall(self.text):
-            if shown.strip() == label:
-                return number
-        raise AssertionError(f"no option {label!r} in {self.text!r}")
-
-    async def choose(self, label: str) -> list[str]:
-        """Type the number shown next to `label`."""
-        return await self.say(self.number_of(label))
 
 
 async def to_title_answered(person: ZaloPerson, dispatcher) -> None:

@@ -24,9 +24,8 @@ import httpx
 
 from bot.channels.base import SendResult
 from bot.channels.text import render_parts
-from bot.channels.zalo_http import ZaloClient, ZaloError, download
+from bot.channels.zalo_http import ZaloClient, ZaloError, fetched
 from bot.dispatcher import INTERNAL_ERROR, Dispatcher
-from bot.files import keep
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 
@@ -134,18 +133,8 @@ class ZaloBotChannel:
             await self.runtime.deliver_pending()
 
     async def _fetch(self, event: Event) -> Event:
-        """The photo, downloaded now into the file store (Zalo's address expires). One that is
-        too large or cannot be fetched goes on as it came, and the form says why."""
-        limit = self.dispatcher.settings.max_photo_bytes
-        try:
-            data = await download(self.api.http, event.attachment.ref, limit)
-        except ValueError as error:  # larger than the limit: the size the form will name
-            size = error.args[0] if error.args and isinstance(error.args[0], int) else limit + 1
-            return replace(event, attachment=replace(event.attachment, size=size))
-        except httpx.HTTPError as error:
-            log.warning("could not download a photo sent on Zalo: %s", type(error).__name__)
-            return replace(event, attachment=None, other="photo")
-        return replace(event, attachment=await keep(self.runtime.files, event.attachment, data))
+        return await fetched(self.api.http, self.runtime.files, event,
+                             self.dispatcher.settings.max_photo_bytes)
 
     async def webhook(self, headers, body: Any, secret: str) -> int:
         """A push to the webhook: 403 unless it carries the secret set with setWebhook."""

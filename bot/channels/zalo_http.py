@@ -16,11 +16,14 @@ headers and forms (ZaloOAClient), which are never logged either.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
 from bot.channels.base import SendResult
+from bot.files import FileStore, keep
+from bot.model import Event
 
 log = logging.getLogger(__name__)
 TIMEOUT = httpx.Timeout(15.0, connect=10.0)
@@ -155,3 +158,19 @@ async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
                 raise ValueError(size)
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def fetched(http: httpx.AsyncClient, files: FileStore, event: Event, limit: int) -> Event:
+    """The event with its attachment downloaded now into the file store (Zalo's addresses
+    expire). One larger than `limit` goes on with its size, for the form to say why it cannot be
+    taken; one that cannot be downloaded becomes "another kind of message", which the form
+    answers too."""
+    try:
+        data = await download(http, event.attachment.ref, limit)
+    except ValueError as error:  # larger than the limit: the size the form will name
+        size = error.args[0] if error.args and isinstance(error.args[0], int) else limit + 1
+        return replace(event, attachment=replace(event.attachment, size=size))
+    except httpx.HTTPError as error:
+        log.warning("could not download a file sent on Zalo: %s", type(error).__name__)
+        return replace(event, attachment=None, other=event.attachment.kind)
+    return replace(event, attachment=await keep(files, event.attachment, data))

@@ -35,9 +35,8 @@ import httpx
 
 from bot.channels.base import Outcome, SendResult
 from bot.channels.text import render_parts
-from bot.channels.zalo_http import ZaloError, ZaloOAClient, download
+from bot.channels.zalo_http import ZaloError, ZaloOAClient, fetched
 from bot.dispatcher import INTERNAL_ERROR, Dispatcher
-from bot.files import keep
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 from storage import channels as channel_repo
@@ -243,21 +242,10 @@ class ZaloOAChannel:
             await self.runtime.deliver_pending()
 
     async def _fetch(self, event: Event) -> Event:
-        """The image or file, downloaded now into the file store (Zalo's address expires). One
-        that is too large or cannot be fetched goes on as it came, and the form says why."""
         settings = self.dispatcher.settings
-        photo = event.attachment.kind == "photo"
-        limit = settings.max_photo_bytes if photo else settings.max_document_bytes
-        try:
-            data = await download(self.api.http, event.attachment.ref, limit)
-        except ValueError as error:  # larger than the limit: the size the form will name
-            size = error.args[0] if error.args and isinstance(error.args[0], int) else limit + 1
-            return replace(event, attachment=replace(event.attachment, size=size))
-        except httpx.HTTPError as error:
-            log.warning("could not download a file sent to the Zalo OA: %s",
-                        type(error).__name__)
-            return replace(event, attachment=None, other=event.attachment.kind)
-        return replace(event, attachment=await keep(self.runtime.files, event.attachment, data))
+        limit = settings.max_photo_bytes if event.attachment.kind == "photo" \
+            else settings.max_document_bytes
+        return await fetched(self.api.http, self.runtime.files, event, limit)
 
     async def _unfollowed(self, push: dict) -> None:
         """Someone unfollowed the OA: announcements skip them until they write again."""
