@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -129,8 +130,6 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
 
 
 async def current_revision(conn: AsyncConnection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 

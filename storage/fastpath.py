@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import JSON, bindparam, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -89,8 +90,6 @@ class SessionWriter:
 
     async def _pg(self):
         if self._pool is None:
-            import asyncpg
-
             self._pool = await asyncpg.create_pool(
                 self.url.set(drivername="postgresql").render_as_string(hide_password=False),
                 min_size=1, max_size=4)

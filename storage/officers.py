@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import row as _row
-from storage.tables import history, invites, officers, users
+from storage.tables import entries, history, invites, officers, users
 
 
 async def create_invite(
@@ -113,8 +113,6 @@ async def recipients(
 
 
 async def actions_of(conn: AsyncConnection, officer_id: int, limit: int = 200) -> list[dict]:
-    from storage.tables import entries
-
     result = await conn.execute(
         select(history, entries.c.code)
         .join(entries, entries.c.id == history.c.entry_id)
