@@ -56,6 +56,8 @@ class Settings:
     zalo_oa_secret_key: str | None = None
     zalo_oa_access_token: str | None = None
     zalo_oa_refresh_token: str | None = None
+    # The key that signs the OA's webhook pushes, where it is not the app's secret key.
+    zalo_oa_webhook_key: str | None = None
     zalo_oa_base_url: str | None = None
     zalo_oa_oauth_url: str | None = None
     # A long-polling process holds its token's lease this long, renewing it every third of it;
@@ -107,6 +109,7 @@ _ENV = {
     "ZALO_OA_SECRET_KEY": "zalo_oa_secret_key",
     "ZALO_OA_ACCESS_TOKEN": "zalo_oa_access_token",
     "ZALO_OA_REFRESH_TOKEN": "zalo_oa_refresh_token",
+    "ZALO_OA_WEBHOOK_KEY": "zalo_oa_webhook_key",
     "ZALO_OA_BASE_URL": "zalo_oa_base_url",
     "ZALO_OA_OAUTH_URL": "zalo_oa_oauth_url",
 }

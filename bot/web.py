@@ -101,7 +101,8 @@ def zalo_oa_channel(settings, dispatcher, runtime: Runtime) -> ZaloOAChannel | N
                          secret_key=settings.zalo_oa_secret_key,
                          access_token=settings.zalo_oa_access_token,
                          refresh_token=settings.zalo_oa_refresh_token,
-                         base_url=settings.zalo_oa_base_url, oauth_url=settings.zalo_oa_oauth_url)
+                         base_url=settings.zalo_oa_base_url, oauth_url=settings.zalo_oa_oauth_url,
+                         webhook_key=settings.zalo_oa_webhook_key)
 
 
 def build_app(runtime: Runtime, *, telegram=None, zalo_bot=None, zalo_oa=None,
