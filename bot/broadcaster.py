@@ -12,7 +12,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FOOTER = N_("You receive this because you asked for announcements. Send /dunglai to stop.")
 MAX_ATTEMPTS = 3
+CLAIM_BATCH = 100  # deliveries a worker claims at a time
 PER_CHAT_SECONDS = 1.0  # the longest per-chat gap a channel may ask for
 
 
@@ -94,28 +95,38 @@ class Broadcaster:
         replies: dict[str | None, Reply] = {}  # one per language, built once
         async with self.engine.begin() as conn:
             counts = await broadcast_repo.counts(conn, broadcast["id"])
-        total, done = sum(counts.values()), sum(counts.values()) - counts.get("pending", 0)
+        total = sum(counts.values())
+        done = total - counts.get("pending", 0) - counts.get("sending", 0)
         delivered = 0
         while True:
             async with self.engine.begin() as conn:
                 current = await broadcast_repo.get(conn, broadcast["id"])
-                rows = [] if current["status"] != "sending" else await broadcast_repo.next_pending(
-                    conn, broadcast["id"], 100)
+                rows = [] if current["status"] != "sending" else await broadcast_repo.claim(
+                    conn, broadcast["id"], CLAIM_BATCH, datetime.now(UTC))
+                unfinished = 0 if rows else await broadcast_repo.unfinished(conn, broadcast["id"])
             if current["status"] != "sending":
                 return delivered
             if not rows:
-                await self._finish(broadcast)
+                if not unfinished:  # else another process is sending the rest
+                    await self._finish(broadcast)
                 return delivered
-            # One connection for the batch, one commit per message: a crash can resend at most
-            # the message in flight.
-            async with self.engine.connect() as conn:
-                for row in rows:
-                    if row["lang"] not in replies:
-                        replies[row["lang"]] = self._reply(broadcast, row["lang"])
-                    status = await self._send_one(row, replies[row["lang"]])
-                    async with conn.begin():
-                        await self._record(conn, broadcast, row, status)
-                    delivered += status == "sent"
+            # Each delivery is claimed, then recorded on its own: a crash resends at most the
+            # message in flight (the rest of the batch is taken again once its claim expires).
+            left = [row["user_id"] for row in rows]
+            try:
+                async with self.engine.connect() as conn:
+                    for row in rows:
+                        if row["lang"] not in replies:
+                            replies[row["lang"]] = self._reply(broadcast, row["lang"])
+                        status = await self._send_one(row, replies[row["lang"]])
+                        async with conn.begin():
+                            await self._record(conn, broadcast, row, status)
+                        left.remove(row["user_id"])
+                        delivered += status == "sent"
+            finally:
+                if left:  # stopped midway: what was not sent is given back at once
+                    async with self.engine.begin() as conn:
+                        await broadcast_repo.release(conn, broadcast["id"], left)
             done += len(rows)
             if total and done * 4 // total > current["reported"]:
                 await self._report(broadcast)  # counted in the database at each quarter only
@@ -179,7 +190,7 @@ class Broadcaster:
         """The sender's progress report at each quarter and at the end, or None."""
         counts = await broadcast_repo.counts(conn, broadcast["id"])
         total = sum(counts.values()) or 1
-        done = total - counts.get("pending", 0)
+        done = total - counts.get("pending", 0) - counts.get("sending", 0)
         step = 4 if final else min(3, done * 4 // total)
         current = await broadcast_repo.get(conn, broadcast["id"])
         if step <= current["reported"] or broadcast["sender_id"] is None:

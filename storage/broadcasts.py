@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -91,6 +91,56 @@ async def next_pending(conn: AsyncConnection, broadcast_id: int, limit: int) -> 
         .limit(limit)
     )
     return [dict(r._mapping) for r in result]
+
+
+# A claimed delivery (status "sending") that is not recorded this long after its claim belongs
+# to a process that died: another one takes it again.
+CLAIM_SECONDS = 60
+
+
+def _claimable(broadcast_id: int, now: datetime):
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    return and_(deliveries.c.broadcast_id == broadcast_id,
+                (deliveries.c.status == "pending")
+                | ((deliveries.c.status == "sending") & (deliveries.c.updated_at < stale)))
+
+
+async def claim(conn: AsyncConnection, broadcast_id: int, limit: int,
+                now: datetime) -> list[dict]:
+    """Take up to `limit` deliveries to send (pending, or claimed by a process that died):
+    each is this caller's alone, in every process (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite
+    has one writer at a time). `now` is the wall clock: claims expire in real time."""
+    pick = (select(deliveries.c.user_id).where(_claimable(broadcast_id, now))
+            .order_by(deliveries.c.user_id).limit(limit))
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    picked = [r[0] for r in await conn.execute(pick)]  # locked until this transaction ends
+    if not picked:
+        return []
+    result = await conn.execute(
+        update(deliveries)
+        .where(_claimable(broadcast_id, now), deliveries.c.user_id.in_(picked))
+        .values(status="sending", updated_at=now)
+        .returning(*deliveries.c))
+    return sorted((dict(r._mapping) for r in result), key=lambda r: r["user_id"])
+
+
+async def release(conn: AsyncConnection, broadcast_id: int, user_ids: list[int]) -> None:
+    """Give back claimed deliveries that were not sent (the worker is stopping)."""
+    if user_ids:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.broadcast_id == broadcast_id,
+                   deliveries.c.user_id.in_(user_ids), deliveries.c.status == "sending")
+            .values(status="pending"))
+
+
+async def unfinished(conn: AsyncConnection, broadcast_id: int) -> int:
+    """Deliveries not yet recorded (pending, or claimed by some process)."""
+    result = await conn.execute(select(func.count()).select_from(deliveries).where(
+        deliveries.c.broadcast_id == broadcast_id,
+        deliveries.c.status.in_(("pending", "sending"))))
+    return result.scalar_one()
 
 
 async def mark(conn: AsyncConnection, broadcast_id: int, user_id: int, status: str,

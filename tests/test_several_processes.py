@@ -5,13 +5,22 @@ not taken out of order, and its sender is told so instead of being ignored."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import insert
 
 from bot.dispatcher import Dispatcher
 from bot.model import Event
+from bot.services import broadcasts as broadcast_service
+from bot.services.review import Actor
 from storage import users as user_repo
+from storage.tables import users
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
 from tests.conftest import PG_URL
+from tests.telegram_world import TelegramWorld, subscriber_row
 
 pytestmark = pytest.mark.skipif(PG_URL is None, reason="needs TEST_DATABASE_URL (PostgreSQL)")
 
@@ -69,3 +78,31 @@ async def test_an_update_arriving_after_a_later_one_is_refused_with_a_sentence(t
     async with first.engine.connect() as conn:
         row = await user_repo.load_user(conn, "telegram", "700100")
     assert row["data"]["draft"]["answers"]["title"] == "Đèn đường tiết kiệm điện"
+
+
+async def test_an_announcement_run_by_two_processes_at_once_reaches_each_subscriber_once(
+        settings, clock, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several processes share PostgreSQL")
+    fast = replace(settings, telegram_overall_rate=1_000_000, broadcast_rate=1_000_000)
+    worlds = [TelegramWorld(fast, clock, FakeBotAPI(), UpdateFactory()) for _ in range(2)]
+    for world in worlds:
+        await world.start()
+    try:
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        async with worlds[0].engine.begin() as conn:
+            await conn.execute(insert(users), [
+                {**subscriber_row("telegram", str(6_000_000 + n)), "updated_at": now}
+                for n in range(400)])
+            await broadcast_service.create(
+                conn, Actor(user_id=None, role="communications"), text="Ngày hội sáng kiến",
+                photo=None, audience={"kind": "all"}, send_at=clock.now, now=clock.now)
+        runners = [world.app.bot_data["runtime"].broadcaster for world in worlds]
+        await asyncio.gather(*(runner.run() for runner in runners))
+        received = Counter(m["chat_id"] for world in worlds for m in world.api.sent()
+                           if "Ngày hội sáng kiến" in m.get("text", ""))
+        assert len(received) == 400 and set(received.values()) == {1}
+        assert all(world.api.sent() for world in worlds)  # both processes took a share
+    finally:
+        for world in worlds:
+            await world.stop()
