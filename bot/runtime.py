@@ -22,9 +22,10 @@ from datetime import UTC, datetime, timedelta
 from bot.broadcaster import Broadcaster, run_forever
 from bot.channels.base import Channel, Outcome, SendResult
 from bot.context import BETWEEN_QUESTIONS
+from bot.dispatcher import INTERNAL_ERROR
 from bot.files import FileStore, FolderStore, default_files_dir
 from bot.i18n import N_
-from bot.model import Attachment, Option, Reply
+from bot.model import Attachment, Event, Option, Reply
 from bot.scheduler import build_scheduler
 from bot.services.reminders import Jobs
 from storage import channels as channel_repo
@@ -77,6 +78,23 @@ class Runtime:
         if link is None:
             return f"📎 {name} — {say(channel, recipient, NO_LINK)}"
         return f"📎 {name}: {link}"
+
+    # --- one incoming message ----------------------------------------------------------------
+    async def converse(self, channel: Channel, event: Event, prepare=None) -> None:
+        """What a channel does with a person's message: `prepare(event)` (fetching a file, say),
+        the step, its replies sent through `channel`, then what it left in the outbox. A failure
+        anywhere is told to the sender in their language; what they entered before is kept."""
+        try:
+            if prepare is not None:
+                event = await prepare(event)
+            replies = await self.dispatcher.handle(event)
+        except Exception:
+            log.exception("error while handling a message on %s", channel.name)
+            replies = [Reply(self.dispatcher.sentence(channel.name, event.user, INTERNAL_ERROR))]
+        for reply in replies:
+            await channel.send(reply.to or event.user, reply)
+        if self.dispatcher.pending_channels:
+            await self.deliver_pending()
 
     # --- the outbox ------------------------------------------------------------------------
     async def deliver(self, name: str) -> int:

@@ -16,7 +16,7 @@ from storage import users as user_repo
 from storage.tables import entries
 from testing.codes import code_in
 from testing.fakezalo import FakeZaloBot
-from tests.zalo_world import ZaloWorld, to_files_question, to_title_answered
+from tests.zalo_world import ZaloWorld, consent, t, to_files_question, to_title_answered
 
 LAN = "3000111222"
 
@@ -29,16 +29,6 @@ async def zalo(fake_zalo, dispatcher):
     await world.stop()
 
 
-def t(dispatcher, text: str) -> str:
-    return dispatcher.translator("vi")._(text)
-
-
-async def _consent(person, dispatcher) -> None:
-    await person.say("Xin chào")
-    assert t(dispatcher, "I agree") in person.text
-    await person.choose(t(dispatcher, "I agree"))
-
-
 async def _count(engine) -> int:
     async with engine.connect() as conn:
         return (await conn.execute(select(func.count()).select_from(entries))).scalar_one()
@@ -47,7 +37,7 @@ async def _count(engine) -> int:
 async def test_resident_sends_a_whole_idea_on_zalo_by_typing_numbers_and_names(
         zalo, dispatcher, engine, fake_zalo):
     lan = zalo.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     await lan.choose(t(dispatcher, "Send an idea"))
     await lan.say("ben nghe")  # a ward typed without accents
     await lan.choose("Chuyển đổi số, đô thị thông minh")
@@ -85,7 +75,7 @@ async def test_a_zalo_message_delivered_to_another_process_too_is_processed_once
     world = await ZaloWorld(fake_zalo, first).start()
     try:
         lan = world.person(LAN)
-        await _consent(lan, first)
+        await consent(lan, first)
         other = ZaloWorld(fake_zalo, second)
         update = world.push(fake_zalo.push_text(LAN, "1"))  # "Send an idea", in the first process
         await world.settle()
@@ -149,7 +139,7 @@ async def test_a_restart_mid_form_on_zalo_resumes_at_the_same_question(
     first = Dispatcher(settings, engine, clock=clock)
     world = await ZaloWorld(fake_zalo, first).start()
     lan = world.person(LAN)
-    await _consent(lan, first)
+    await consent(lan, first)
     await lan.choose(t(first, "Send an idea"))
     await lan.say("ben nghe")
     await world.stop()
@@ -183,7 +173,7 @@ async def test_a_long_record_on_zalo_comes_in_parts_at_paragraphs_with_options_l
 async def test_zalo_refusing_for_a_while_delays_the_message_and_blocked_marks_the_person(
         zalo, dispatcher, engine, fake_zalo):
     lan = zalo.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     fake_zalo.fail(LAN, 429, 429, "Too Many Requests")
     result = await zalo.channel.send(LAN, Reply("Thông báo thử"))
     assert result.status == "retry_after"
@@ -222,7 +212,7 @@ async def test_an_officer_on_zalo_is_told_of_a_new_idea_and_takes_it_by_typing_a
 
 async def test_resident_registers_an_award_entry_on_zalo(zalo, dispatcher, engine, fake_zalo):
     lan = zalo.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     await lan.choose(t(dispatcher, "Register for the HCMC Creative Award"))
     for typed in ("1", "1", "ben thanh", "Phần mềm quản lý hồ sơ", "Nguyễn Văn A, Trần Thị B"):
         await lan.say(typed)

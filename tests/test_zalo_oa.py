@@ -30,6 +30,7 @@ from testing.fakezalo_oa import REFRESH_TOKEN, FakeZaloOA
 from tests.officers import register_officer
 from tests.telegram_world import subscriber_row
 from tests.zalo_oa_world import OAWorld, oa_channel
+from tests.zalo_world import consent, t, to_title_answered
 
 LAN = "6109876543210001"
 MAI = "6109876543210002"
@@ -47,16 +48,6 @@ async def oa(fake, dispatcher):
     world = OAWorld(fake, dispatcher)
     yield world
     await world.stop()
-
-
-def t(dispatcher, text: str) -> str:
-    return dispatcher.translator("vi")._(text)
-
-
-async def _consent(person, dispatcher) -> None:
-    await person.say("Xin chào")
-    assert t(dispatcher, "I agree") in person.text
-    await person.choose(t(dispatcher, "I agree"))
 
 
 async def _submit(person, dispatcher) -> str:
@@ -84,7 +75,7 @@ async def _held(engine) -> int:
 async def test_resident_sends_a_whole_idea_to_the_wards_official_account(
         oa, dispatcher, engine, fake):
     lan = oa.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     code = await _submit(lan, dispatcher)
     async with engine.connect() as conn:
         entry = await entry_repo.entry_by_code(conn, code)
@@ -114,11 +105,7 @@ async def test_a_push_without_the_right_signature_gets_403_and_changes_nothing(
 
 async def test_a_push_zalo_delivers_again_is_processed_once(oa, dispatcher, engine):
     lan = oa.person(LAN)
-    await _consent(lan, dispatcher)
-    await lan.choose(t(dispatcher, "Send an idea"))
-    await lan.say("ben nghe")
-    await lan.choose("Chuyển đổi số, đô thị thông minh")
-    await lan.say("Đèn đường tiết kiệm điện")
+    await to_title_answered(lan, dispatcher)
     assert await lan.again() == []  # the same push again: no answer, nothing changed
     async with engine.connect() as conn:
         row = await user_repo.load_user(conn, "zalo_oa", LAN)
@@ -130,7 +117,7 @@ async def test_a_notice_to_a_resident_silent_for_eight_days_waits_for_their_next
         oa, dispatcher, engine, fake, clock):
     officer = await register_officer(dispatcher, "9001", "ben-nghe", "ward_officer", "Cán bộ Lan")
     lan = oa.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     code = await _submit(lan, dispatcher)
     async with engine.connect() as conn:
         entry_id = (await entry_repo.entry_by_code(conn, code))["id"]
@@ -157,7 +144,7 @@ async def test_a_notice_to_a_resident_silent_for_eight_days_waits_for_their_next
 async def test_a_notice_zalo_refuses_for_the_7_day_rule_waits_for_the_next_message(
         oa, dispatcher, engine, fake):
     lan = oa.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     fake.refuse(LAN, -230)
     assert (await oa.channel.send(LAN, Reply("Thông báo thử"))).status == "held"
     fake.refuse(LAN, -230)
@@ -195,7 +182,7 @@ async def test_up_to_five_options_come_as_buttons_and_typing_the_number_works_to
 async def test_a_notices_button_picks_its_option_as_a_typed_one_would(
         oa, dispatcher, engine, fake):
     lan = oa.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     async with engine.begin() as conn:  # a notice another step left for Lan, with an option
         await conn.execute(outbox.insert(), [outbox_row(
             "zalo_oa", LAN, Reply("Phường mời anh/chị góp ý", options=[
@@ -261,7 +248,7 @@ async def test_a_token_refused_as_invalid_is_renewed_once_and_other_refusals_are
 async def test_the_oas_own_messages_and_follows_are_ignored_and_an_unfollow_is_noted(
         oa, dispatcher, engine, fake):
     lan = oa.person(LAN)
-    await _consent(lan, dispatcher)
+    await consent(lan, dispatcher)
     sent = len(fake.sent)
     assert await oa.push(fake.oa_echo_event(LAN, "1")) == 200
     assert await oa.push(fake.follow_event(MAI)) == 200
@@ -276,11 +263,7 @@ async def test_the_oas_own_messages_and_follows_are_ignored_and_an_unfollow_is_n
 
 async def test_a_photo_sent_to_the_oa_is_kept_by_the_bot_at_once(oa, dispatcher, engine):
     lan = oa.person(LAN)
-    await _consent(lan, dispatcher)
-    await lan.choose(t(dispatcher, "Send an idea"))
-    await lan.say("ben nghe")
-    await lan.choose("Chuyển đổi số, đô thị thông minh")
-    await lan.say("Đèn đường tiết kiệm điện")
+    await to_title_answered(lan, dispatcher)
     await lan.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
     await lan.choose(t(dispatcher, "Skip"))
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 5000 + b"\xff\xd9"

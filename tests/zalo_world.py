@@ -58,6 +58,18 @@ class ZaloWorld:
         return ZaloPerson(self, user)
 
 
+def t(dispatcher, text: str) -> str:
+    """A sentence as a Vietnamese resident reads it."""
+    return dispatcher.translator("vi")._(text)
+
+
+async def consent(person, dispatcher) -> None:
+    """A first message, then "I agree" typed by its number."""
+    await person.say("Xin chào")
+    assert t(dispatcher, "I agree") in person.text
+    await person.choose(t(dispatcher, "I agree"))
+
+
 class TypingPerson:
     """Someone on a chat without buttons: reads the texts that came back (`last`) and types the
     number shown next to an option (`choose`). Subclasses say how a text is sent (`say`)."""
@@ -113,18 +125,16 @@ class ZaloPerson(TypingPerson):
 
 
 
-async def to_title_answered(person: ZaloPerson, dispatcher) -> None:
+async def to_title_answered(person, dispatcher) -> None:
     """From a first "Xin chào" to an idea's title answered, typing as one does on Zalo."""
-    t = dispatcher.translator("vi")._
-    await person.say("Xin chào")
-    await person.choose(t("I agree"))
-    await person.choose(t("Send an idea"))
+    await consent(person, dispatcher)
+    await person.choose(t(dispatcher, "Send an idea"))
     await person.say("ben nghe")
     await person.choose("Chuyển đổi số, đô thị thông minh")
     await person.say("Đèn đường tiết kiệm điện")
 
 
-async def to_files_question(person: ZaloPerson, dispatcher) -> None:
+async def to_files_question(person, dispatcher) -> None:
     """On to the idea's files question."""
     await to_title_answered(person, dispatcher)
     await person.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")

@@ -25,7 +25,7 @@ import httpx
 from bot.channels.base import SendResult
 from bot.channels.text import render_parts
 from bot.channels.zalo_http import ZaloClient, ZaloError, fetched
-from bot.dispatcher import INTERNAL_ERROR, Dispatcher
+from bot.dispatcher import Dispatcher
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 
@@ -118,21 +118,12 @@ class ZaloBotChannel:
     async def on_update(self, update: dict) -> None:
         """Handle one update: the step, then its replies and whatever it left in the outbox."""
         event = event_from_update(update, self.bot_id)
-        if event is None:
-            return
-        try:
-            if event.attachment is not None:
-                event = await self._fetch(event)
-            replies = await self.dispatcher.handle(event)
-        except Exception:
-            log.exception("error while handling a Zalo message")
-            replies = [Reply(self.dispatcher.sentence(CHANNEL, event.user, INTERNAL_ERROR))]
-        for reply in replies:
-            await self.send(reply.to or event.user, reply)
-        if self.dispatcher.pending_channels:
-            await self.runtime.deliver_pending()
+        if event is not None:
+            await self.runtime.converse(self, event, self._fetch)
 
     async def _fetch(self, event: Event) -> Event:
+        if event.attachment is None:
+            return event
         return await fetched(self.api.http, self.runtime.files, event,
                              self.dispatcher.settings.max_photo_bytes)
 

@@ -36,7 +36,7 @@ import httpx
 from bot.channels.base import Outcome, SendResult
 from bot.channels.text import render_parts
 from bot.channels.zalo_http import ZaloError, ZaloOAClient, fetched
-from bot.dispatcher import INTERNAL_ERROR, Dispatcher
+from bot.dispatcher import Dispatcher
 from bot.model import Attachment, Event, Reply
 from bot.runtime import Runtime
 from storage import channels as channel_repo
@@ -228,18 +228,12 @@ class ZaloOAChannel:
     async def on_event(self, event: Event) -> None:
         """Handle one message: what was held for its sender, the step, then its replies and
         whatever it left in the outbox."""
-        try:
-            await self.runtime.wake(CHANNEL, event.user)
-            if event.attachment is not None:
-                event = await self._fetch(event)
-            replies = await self.dispatcher.handle(event)
-        except Exception:
-            log.exception("error while handling a Zalo OA message")
-            replies = [Reply(self.dispatcher.sentence(CHANNEL, event.user, INTERNAL_ERROR))]
-        for reply in replies:
-            await self.send(reply.to or event.user, reply)
-        if self.dispatcher.pending_channels:
-            await self.runtime.deliver_pending()
+        await self.runtime.converse(self, event, self._prepare)
+
+    async def _prepare(self, event: Event) -> Event:
+        """What was held for the sender is freed first; a file they sent is fetched."""
+        await self.runtime.wake(CHANNEL, event.user)
+        return await self._fetch(event) if event.attachment is not None else event
 
     async def _fetch(self, event: Event) -> Event:
         settings = self.dispatcher.settings
