@@ -113,18 +113,17 @@ class Dispatcher:
         # Channels with messages waiting in the outbox, so the runtime delivers right after a
         # step (bot.runtime).
         self.pending_channels: set[str] = set()
-        self._links: Links | None = None
+        self._link_key: str | None = None
         # Several processes may share a PostgreSQL database: steps of one sender are serialised
         # there (storage.users.lock_sender). SQLite has one process; its lock is in memory.
         self.serialise = not is_sqlite(settings.database_url)
 
     async def links(self) -> Links:
         """Signed links to the bot's pages (bot.links), under the secret every process shares."""
-        if self._links is None:
+        if self._link_key is None:  # read once; the address is the settings' of the moment
             async with self.engine.begin() as conn:
-                key = await channel_repo.secret(conn, "links")
-            self._links = Links(key, self.settings.public_url)
-        return self._links
+                self._link_key = await channel_repo.secret(conn, "links")
+        return Links(self._link_key, self.settings.public_url)
 
     def translator(self, lang: str | None) -> Translator:
         """One translator per language, shared by every step (it holds no per-step state)."""

@@ -72,9 +72,10 @@ def derived(key: str, name: str) -> str:
 
 
 async def webhook_secrets(runtime: Runtime) -> Webhooks:
-    async with runtime.dispatcher.engine.begin() as conn:
-        key = await channel_repo.secret(conn, "webhooks")
-    return Webhooks(telegram=derived(key, "telegram"), zalo_bot=derived(key, "zalo_bot"))
+    """Derived from the bot's one secret (the one that signs links), so no second one is kept."""
+    key = (await runtime.dispatcher.links()).secret
+    return Webhooks(telegram=derived(key, "webhook:telegram"),
+                    zalo_bot=derived(key, "webhook:zalo_bot"))
 
 
 def _same(given: str | None, expected: str) -> bool:

@@ -188,15 +188,13 @@ class TelegramChannel:
             except TelegramError as error:
                 log.info("could not answer callback query: %s", error)
         event = event_from_update(update)
-        if event is None:
-            return
-        if event.attachment is not None:
-            event = replace(event, attachment=await self._fetch(event.attachment))
-        replies = await self.dispatcher.handle(event)
-        for reply in replies:
-            await self.send(reply.to or event.user, reply)
-        if self.dispatcher.pending_channels:
-            await self.runtime.deliver_pending()
+        if event is not None:
+            await self.runtime.converse(self, event, self._stored)
+
+    async def _stored(self, event: Event) -> Event:
+        if event.attachment is None:
+            return event
+        return replace(event, attachment=await self._fetch(event.attachment))
 
     async def _fetch(self, attachment: Attachment) -> Attachment:
         """Download what a resident sent into the bot's file store. One too large to take, or

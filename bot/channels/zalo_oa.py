@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from bot.channels.base import Outcome, SendResult
+from bot.channels.base import REPLY_WINDOW, Outcome, SendResult
 from bot.channels.text import render_parts
 from bot.channels.zalo_http import ZaloError, ZaloOAClient, fetched
 from bot.dispatcher import Dispatcher
@@ -51,7 +51,7 @@ MAX_BUTTONS = 5
 MAX_PAYLOAD = 1_000  # an oa.query.* button's payload
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 TIMESTAMP_HEADER = "X-ZEvent-Timestamp"  # some senders; the body's `timestamp` comes first
-WINDOW = timedelta(days=7)  # an OA may write to a person this long after they last wrote
+WINDOW = REPLY_WINDOW["zalo_oa"]  # an OA may write to a person this long after they last wrote
 REFRESH_AHEAD = timedelta(hours=1)  # a token this close to its end is renewed before use
 ACK_SECONDS = 1.5  # Zalo wants its 200 within 2 s; a longer step goes on after the answer
 RATE_LIMITED_SECONDS = 30.0  # -32: the app's calls per minute are spent
