@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -54,6 +56,8 @@ PAGE_GONE = N_("This link is no longer valid (it works once, for one day). Ask f
 PAGE_MOVED = N_("This link is for the files question of your entry. Go back to that question "
                 "in the chat (or start the entry again), then open the link again.")
 PAGE_NONE = N_("No file was chosen.")
+PAGE_TOO_MUCH = N_("Too many files, or a file too large: at most {count} files, each at most "
+                   "{limit} MB. Please choose again.")
 
 
 class _Used(BadLink):
@@ -106,6 +110,11 @@ def zalo_oa_channel(settings, dispatcher, runtime: Runtime) -> ZaloOAChannel | N
                          webhook_key=settings.zalo_oa_webhook_key)
 
 
+def _say(t, message: str, status: int = 200, more: str = "") -> HTMLResponse:
+    """A page that says one sentence (then `more`, HTML already escaped)."""
+    return _page(t, f"<p>{html.escape(t._(message))}</p>{more}", status)
+
+
 def build_app(runtime: Runtime, *, telegram=None, zalo_bot=None, zalo_oa=None,
               secrets: Webhooks | None = None) -> Starlette:
     """The application. `telegram` is a python-telegram-bot Application, `zalo_bot` and
@@ -154,14 +163,13 @@ def build_app(runtime: Runtime, *, telegram=None, zalo_bot=None, zalo_oa=None,
             payload, user = await _upload_target(token)
         except BadLink as error:  # forged, expired, or used already
             t = dispatcher.translator(None)
-            return _page(t, f"<p>{html.escape(t._(PAGE_GONE))}</p>",
-                         410 if isinstance(error, _Used) else 403)
+            return _say(t, PAGE_GONE, 410 if isinstance(error, _Used) else 403)
         t = dispatcher.translator(user["lang"] if user else None)
         draft = ((user or {}).get("data") or {}).get("draft") or {}
         if user is None or draft.get("started") != payload["d"]:
-            return _page(t, f"<p>{html.escape(t._(PAGE_GONE))}</p>", 410)
+            return _say(t, PAGE_GONE, 410)
         if user["state"] != FILES_STEP:
-            return _page(t, f"<p>{html.escape(t._(PAGE_MOVED))}</p>", 409)
+            return _say(t, PAGE_MOVED, 409)
         if request.method == "GET":
             return _page(t, _form(t))
         return await _receive(request, t, payload)
@@ -175,16 +183,21 @@ def build_app(runtime: Runtime, *, telegram=None, zalo_bot=None, zalo_oa=None,
 
     async def _receive(request: Request, t, payload: dict) -> Response:
         limit = max(settings.max_document_bytes, settings.max_photo_bytes)
-        form = await request.form(max_files=settings.max_attachments, max_fields=10,
-                                  max_part_size=limit)
+        try:
+            form = await request.form(max_files=settings.max_attachments, max_fields=10,
+                                      max_part_size=limit)
+        except (MultiPartException, HTTPException):  # Starlette raises the latter in an app
+            text = t._(PAGE_TOO_MUCH).format(count=settings.max_attachments,
+                                              limit=t.number(round(limit / 1_048_576)))
+            return _page(t, f"<p>{html.escape(text)}</p>{_form(t)}", 413)
         chosen = [f for f in form.getlist("files") if getattr(f, "filename", "")]
         if not chosen:
-            return _page(t, f"<p>{html.escape(t._(PAGE_NONE))}</p>{_form(t)}", 400)
+            return _say(t, PAGE_NONE, 400, _form(t))
         async with dispatcher.engine.begin() as conn:
             first = await channel_repo.take_message(conn, "upload", payload["n"],
                                                     dispatcher.clock())
         if not first:
-            return _page(t, f"<p>{html.escape(t._(PAGE_GONE))}</p>", 410)
+            return _say(t, PAGE_GONE, 410)
         said: list[str] = []
         channel = runtime.channels.get(payload["c"])
         for number, part in enumerate(chosen):
@@ -204,7 +217,7 @@ def build_app(runtime: Runtime, *, telegram=None, zalo_bot=None, zalo_oa=None,
         with contextlib.suppress(Exception):
             await runtime.deliver_pending()
         items = "".join(f"<li>{html.escape(text)}</li>" for text in said)
-        return _page(t, f"<p>{html.escape(t._(PAGE_DONE))}</p><ul>{items}</ul>")
+        return _say(t, PAGE_DONE, more=f"<ul>{items}</ul>")
 
     async def file(request: Request) -> Response:
         links = await dispatcher.links()

@@ -96,3 +96,14 @@ async def test_an_upload_link_not_made_by_the_bot_or_for_another_question_change
         moved = await client.post(link, files={"files": ("a.pdf", PDF)})
         assert moved.status_code == 409
     assert not (await _draft(engine))["answers"].get("files")
+
+
+async def test_too_many_files_on_the_upload_page_get_a_sentence_and_the_form_again(
+        served, engine, settings):
+    _, link = served
+    files = [("files", (f"tep-{n}.pdf", PDF)) for n in range(settings.max_attachments + 1)]
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(link, files=files)
+    assert answer.status_code == 413
+    assert "5" in answer.text and "<form" in answer.text  # the limit, and the form again
+    assert not (await _draft(engine))["answers"].get("files")
