@@ -15,6 +15,7 @@ import os
 import secrets
 import signal
 import socket
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -98,51 +99,59 @@ class Runtime:
 
     # --- the outbox ------------------------------------------------------------------------
     async def deliver(self, name: str) -> int:
-        """Send the outbox's pending messages for channel `name`; returns how many were sent."""
+        """Send the outbox's pending messages for channel `name`; returns how many were sent.
+
+        A few rows are claimed at a time and each is settled in the database as soon as it is
+        sent (forgotten, given back, or held), so a crash here sends again at most the message
+        in flight; the claims still waiting are renewed while a slow batch goes out."""
         channel = self.channels[name]
         engine, clock = self.dispatcher.engine, self.dispatcher.clock
         self.dispatcher.pending_channels.discard(name)
         delivered = 0
         while True:
             async with engine.begin() as conn:
-                rows = await outbox.claim(conn, name, clock())
+                rows = await outbox.claim(conn, name, clock(), self.holder)
             if not rows:
                 return delivered
-            done: list[int] = []
-            blocked: list[str] = []
-            retry: list[int] = []
-            held: list[int] = []
-            waiting: set[str] = set()  # people the platform will not take messages for now
-            sent = 0
-            for row in rows:
-                if row["external_id"] in waiting:  # in order, behind the one held
-                    held.append(row["id"])
-                    continue
-                result = await self._send_row(channel, row)
-                if result.outcome is Outcome.RETRY_AFTER:
-                    retry.append(row["id"])
-                    continue
-                if result.outcome is Outcome.HELD:
-                    held.append(row["id"])
-                    waiting.add(row["external_id"])
-                    continue
-                done.append(row["id"])
-                sent += result.outcome is Outcome.SENT
-                if result.outcome is Outcome.BLOCKED:
-                    blocked.append(row["external_id"])
-                elif result.outcome is Outcome.FAILED:
-                    log.warning("a message to %s:%s was refused for good", name,
-                                row["external_id"])
-            async with engine.begin() as conn:
-                await outbox.forget(conn, done)
-                await outbox.release(conn, retry)
-                await outbox.hold(conn, held)
-                for external_id in blocked:
-                    await user_repo.mark_blocked(conn, clock(), channel=name,
-                                                 external_id=external_id)
-            delivered += sent
-            if retry:
-                return delivered
+            # People whose earlier message waits (held by the platform, or to be tried again):
+            # their later ones wait behind it, so that each person reads them in order.
+            behind: dict[str, SendResult] = {}
+            left = [row["id"] for row in rows]
+            renewed = time.monotonic()
+            try:
+                for row in rows:
+                    if time.monotonic() - renewed > outbox.LEASE.total_seconds() / 3:
+                        async with engine.begin() as conn:
+                            await outbox.renew(conn, left, self.holder)
+                        renewed = time.monotonic()
+                    result = behind.get(row["external_id"]) or await self._send_row(channel, row)
+                    async with engine.begin() as conn:
+                        await self._settle(conn, name, row, result)
+                    left.remove(row["id"])
+                    if result.outcome in (Outcome.HELD, Outcome.RETRY_AFTER):
+                        behind[row["external_id"]] = result
+                    delivered += result.outcome is Outcome.SENT
+            finally:
+                if left:  # stopped midway: what was not sent is given back at once
+                    async with engine.begin() as conn:
+                        await outbox.release(conn, left)
+            if any(r.outcome is Outcome.RETRY_AFTER for r in behind.values()):
+                return delivered  # what the platform asked to wait for goes next round
+
+    async def _settle(self, conn, name: str, row: dict, result: SendResult) -> None:
+        """What one message's send means for its row: sent or refused for good, it is
+        forgotten; to be tried again, given back; not to be taken now, held."""
+        if result.outcome is Outcome.RETRY_AFTER:
+            await outbox.release(conn, [row["id"]])
+        elif result.outcome is Outcome.HELD:
+            await outbox.hold(conn, [row["id"]])
+        else:
+            await outbox.forget(conn, [row["id"]])
+        if result.outcome is Outcome.BLOCKED:
+            await user_repo.mark_blocked(conn, self.dispatcher.clock(), channel=name,
+                                         external_id=row["external_id"])
+        elif result.outcome is Outcome.FAILED:
+            log.warning("a message to %s:%s was refused for good", name, row["external_id"])
 
     async def _send_row(self, channel: Channel, row: dict) -> SendResult:
         recipient, reply = row["external_id"], _reply(row)

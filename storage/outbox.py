@@ -1,22 +1,25 @@
 """The outbox: messages for other people, committed with the change they announce.
 
-A channel process claims its pending rows, sends them, and marks each one. A claim older than the
-lease is taken over, so a process that dies mid-delivery leaves nothing behind for good. A message
+A process claims a few pending rows at a time, sends them one by one and forgets each one as soon
+as it is sent, so a crash sends again at most the one message in flight. A claim is a short lease
+that the live process renews; another process takes over the rows a dead one left. A message
 the platform will not take now (Zalo OA, 7 days after the person last wrote) is held until the
 person writes again (`hold`, `wake`).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import row as _row
 from storage.tables import outbox
 
-LEASE = timedelta(minutes=5)
+# A claim is short: the claiming process renews it while it sends (`renew`), one that died
+# loses it this long after its last renewal, and another process sends what it left.
+LEASE = timedelta(seconds=30)
 
 
 async def put(conn: AsyncConnection, rows: list[dict]) -> None:
@@ -24,28 +27,40 @@ async def put(conn: AsyncConnection, rows: list[dict]) -> None:
         await conn.execute(insert(outbox), rows)
 
 
-async def claim(
-    conn: AsyncConnection, channel: str, now: datetime, limit: int = 100
-) -> list[dict]:
-    pending = (
-        select(outbox.c.id)
-        .where(
-            outbox.c.channel == channel,
-            outbox.c.status == "pending",
-            (outbox.c.claimed_at.is_(None)) | (outbox.c.claimed_at < now - LEASE),
-            (outbox.c.not_before.is_(None)) | (outbox.c.not_before <= now),
-        )
-        .order_by(outbox.c.id)
-        .limit(limit)
+def _claimable(channel: str, now: datetime, wall: datetime):
+    return and_(
+        outbox.c.channel == channel,
+        outbox.c.status == "pending",
+        (outbox.c.claimed_at.is_(None)) | (outbox.c.claimed_at < wall - LEASE),
+        (outbox.c.not_before.is_(None)) | (outbox.c.not_before <= now),
     )
+
+
+async def claim(conn: AsyncConnection, channel: str, now: datetime, holder: str,
+                limit: int = 20) -> list[dict]:
+    """Take up to `limit` pending messages of `channel` due at `now` (the bot's clock) for
+    `holder`, oldest first: each is this caller's alone in every process (PostgreSQL: FOR UPDATE
+    SKIP LOCKED; SQLite has one writer at a time) until its lease runs out in real time."""
+    wall = datetime.now(UTC)
+    pick = (select(outbox.c.id).where(_claimable(channel, now, wall)).order_by(outbox.c.id)
+            .limit(limit))
     if conn.dialect.name == "postgresql":
-        pending = pending.with_for_update(skip_locked=True)
-    ids = [r[0] for r in await conn.execute(pending)]
+        pick = pick.with_for_update(skip_locked=True)
+    ids = [r[0] for r in await conn.execute(pick)]  # locked until this transaction ends
     if not ids:
         return []
-    await conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_at=now))
-    result = await conn.execute(select(outbox).where(outbox.c.id.in_(ids)).order_by(outbox.c.id))
-    return [_row(r) for r in result]
+    result = await conn.execute(
+        update(outbox).where(outbox.c.id.in_(ids), _claimable(channel, now, wall))
+        .values(claimed_at=wall, claimed_by=holder).returning(*outbox.c))
+    return sorted((_row(r) for r in result), key=lambda r: r["id"])
+
+
+async def renew(conn: AsyncConnection, ids: list[int], holder: str) -> None:
+    """Keep `holder`'s claims on `ids` (those not sent yet) for another lease."""
+    if ids:
+        await conn.execute(update(outbox).where(outbox.c.id.in_(ids),
+                                                outbox.c.claimed_by == holder)
+                           .values(claimed_at=datetime.now(UTC)))
 
 
 async def forget(conn: AsyncConnection, ids: list[int]) -> None:
@@ -58,7 +73,8 @@ async def forget(conn: AsyncConnection, ids: list[int]) -> None:
 async def release(conn: AsyncConnection, ids: list[int]) -> None:
     """Give claimed messages back, to be tried again at the next delivery."""
     if ids:
-        await conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(claimed_at=None))
+        await conn.execute(update(outbox).where(outbox.c.id.in_(ids))
+                           .values(claimed_at=None, claimed_by=None))
 
 
 async def hold(conn: AsyncConnection, ids: list[int]) -> None:
@@ -66,7 +82,7 @@ async def hold(conn: AsyncConnection, ids: list[int]) -> None:
     for a while after they last wrote): no delivery claims them until `wake`."""
     if ids:
         await conn.execute(update(outbox).where(outbox.c.id.in_(ids))
-                           .values(status="held", claimed_at=None))
+                           .values(status="held", claimed_at=None, claimed_by=None))
 
 
 async def held_for(conn: AsyncConnection, channel: str, external_id: str) -> bool:
@@ -83,5 +99,5 @@ async def wake(conn: AsyncConnection, channel: str, external_id: str) -> int:
         update(outbox)
         .where(outbox.c.channel == channel, outbox.c.status == "held",
                outbox.c.external_id == external_id)
-        .values(status="pending", claimed_at=None))
+        .values(status="pending", claimed_at=None, claimed_by=None))
     return result.rowcount

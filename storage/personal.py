@@ -45,6 +45,7 @@ IMPERSONAL_COLUMNS = {
     "deliveries.external_id": "a chat identity in an announcement's ledger, no name",
     "secrets.name": "the name of one of the bot's own secrets",
     "leases.name": "what a process holds (polling a token), no person",
+    "pacing.name": "a shared rate (a channel's broadcasts), no person",
 }
 
 # Keys of an entry's `details` (the answers that have no column of their own).

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -199,6 +200,8 @@ outbox = Table(
     Column("attachments", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("claimed_at", UTCDateTime(), nullable=True),
+    # The process that claimed it (Runtime.holder): it renews its claims while it sends.
+    Column("claimed_by", String(64), nullable=True),
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("status", String(16), nullable=False, default="pending"),
     # Not delivered before this time (what falls due in the quiet hours waits until they end).
@@ -320,4 +323,13 @@ leases = Table(
     Column("name", String(64), primary_key=True),
     Column("holder", String(64), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+# A rate shared by every process: the next moment (seconds since the epoch) at which the next
+# message of `name` (a channel's broadcasts) may go. Each process reserves a short window of it.
+pacing = Table(
+    "pacing",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("next_at", Float, nullable=False),
 )

@@ -1,0 +1,120 @@
+"""The outbox across processes (issue 11): a process claims a few messages at a time, settles each
+one as soon as it is sent, and renews its claims while it sends; one that dies mid-batch leaves
+at most the message in flight to be sent twice, and another process sends the rest as soon as
+the short lease runs out, not minutes later."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.channels.base import SendResult
+from bot.channels.console import ConsoleChannel
+from bot.dispatcher import Dispatcher
+from bot.model import Reply
+from bot.runtime import Runtime
+from bot.services.outbox import row as outbox_row
+from storage import outbox
+
+
+class Recorder(ConsoleChannel):
+    """The console, recording every message; frozen (a killed process: it never answers, and
+    nothing after it runs) once `freeze_after` messages went out."""
+
+    def __init__(self, sent: list[str], freeze_after: int | None = None):
+        super().__init__(lambda to, reply: sent.append(to))
+        self.freeze_after, self.sent = freeze_after, sent
+
+    async def send(self, recipient, reply):
+        if self.freeze_after is not None and len(self.sent) >= self.freeze_after:
+            await asyncio.Event().wait()
+        return await super().send(recipient, reply)
+
+
+async def _queue(engine, clock, count: int) -> list[str]:
+    people = [str(5000 + n) for n in range(count)]
+    async with engine.begin() as conn:
+        await outbox.put(conn, [outbox_row("console", p, Reply(f"Tin cho {p}"), clock())
+                                for p in people])
+    return people
+
+
+async def test_a_process_killed_mid_delivery_leaves_at_most_one_message_twice(
+        settings, engine, clock, monkeypatch):
+    monkeypatch.setattr(outbox, "LEASE", outbox.LEASE / 30)  # one second, for the test
+    people = await _queue(engine, clock, 100)
+    sent: list[str] = []
+    first = Dispatcher(settings, engine, clock=clock)
+    second = Dispatcher(settings, engine, clock=clock)
+    dying = Runtime(first, [Recorder(sent, freeze_after=40)])
+    taking_over = Runtime(second, [Recorder(sent)])
+    try:
+        frozen = asyncio.create_task(dying.deliver("console"))
+        while len(sent) < 40:
+            await asyncio.sleep(0.01)
+        started = time.monotonic()
+        # What the frozen process had not claimed goes at once; what it had claimed, when its
+        # lease runs out.
+        while set(sent) != set(people) and time.monotonic() - started < 10:
+            await taking_over.deliver("console")
+            await asyncio.sleep(0.05)
+        waited = time.monotonic() - started
+        assert sorted(set(sent)) == people, "everyone got the message"
+        assert len(sent) - len(people) <= 1, "at most the message in flight went twice"
+        assert waited < 3 * outbox.LEASE.total_seconds(), "taken over when the lease ran out"
+        frozen.cancel()
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_slow_delivery_keeps_its_claims_so_no_other_process_sends_them(
+        settings, engine, clock, monkeypatch):
+    monkeypatch.setattr(outbox, "LEASE", outbox.LEASE / 30)
+    people = await _queue(engine, clock, 6)
+    sent: list[str] = []
+
+    class Slow(Recorder):
+        async def send(self, recipient, reply):
+            await asyncio.sleep(0.5)  # a platform that answers slowly, longer than the lease
+            return await super().send(recipient, reply)
+
+    first = Dispatcher(settings, engine, clock=clock)
+    second = Dispatcher(settings, engine, clock=clock)
+    try:
+        slow = asyncio.create_task(Runtime(first, [Slow(sent)]).deliver("console"))
+        other = Runtime(second, [Recorder(sent)])
+        while not slow.done():
+            await other.deliver("console")
+            await asyncio.sleep(0.1)
+        assert sent == people, "each message once, in order, by the process that claimed it"
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_message_the_platform_asks_to_wait_for_keeps_the_persons_later_ones_behind(
+        settings, engine, clock):
+    async with engine.begin() as conn:
+        await outbox.put(conn, [outbox_row("console", p, Reply(text), clock()) for p, text in
+                                [("1", "một"), ("1", "hai"), ("2", "ba")]])
+    sent: list[tuple[str, str]] = []
+    refused = {"một"}
+
+    class Busy(ConsoleChannel):
+        async def send(self, recipient, reply):
+            if reply.text in refused:
+                refused.discard(reply.text)
+                return SendResult.retry(1)
+            sent.append((recipient, reply.text))
+            return await super().send(recipient, reply)
+
+    dispatcher = Dispatcher(settings, engine, clock=clock)
+    try:
+        runtime = Runtime(dispatcher, [Busy(lambda to, reply: None)])
+        await runtime.deliver("console")
+        assert sent == [("2", "ba")], "the other person's message went; theirs waited"
+        await runtime.deliver("console")
+        assert sent == [("2", "ba"), ("1", "một"), ("1", "hai")], "then theirs, in order"
+    finally:
+        await dispatcher.close()
