@@ -14,7 +14,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import Channel, Outcome
@@ -26,6 +25,7 @@ from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import Message, Outbox
 from storage import broadcasts as broadcast_repo
 from storage import outbox as outbox_repo
+from storage import pacing
 from storage import users as user_repo
 
 log = logging.getLogger(__name__)
@@ -34,12 +34,34 @@ FOOTER = N_("You receive this because you asked for announcements. Send /dunglai
 MAX_ATTEMPTS = 3
 CLAIM_BATCH = 100  # deliveries a worker claims at a time
 PER_CHAT_SECONDS = 1.0  # the longest per-chat gap a channel may ask for
+WINDOW_SECONDS = 0.2  # how much of the shared rate a process reserves at a time
+
+
+class SharedRate:
+    """A channel's broadcast rate, shared by every process through the database: this process
+    reserves a window of it (storage.pacing) and spreads its messages over the window."""
+
+    def __init__(self, engine: AsyncEngine, name: str, rate: float):
+        self.engine, self.name, self.rate = engine, name, rate
+        self.chunk = max(1, min(int(rate * WINDOW_SECONDS), 1000))
+        self._next = 0.0  # when this process's next message may go
+        self._left = 0  # messages left in the window it reserved
+
+    async def acquire(self) -> None:
+        if not self._left:
+            async with self.engine.begin() as conn:
+                self._next = await pacing.reserve(conn, self.name, self.chunk, self.rate)
+            self._left = self.chunk
+        delay, self._left = self._next - time.time(), self._left - 1
+        self._next += 1 / self.rate
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 class Broadcaster:
     """Sends each delivery through the channel its recipient belongs to, at that channel's rate
-    (or `rate`, for every channel, when given). A recipient of a channel this process does not
-    serve is recorded as failed."""
+    (or `rate`, for every channel, when given) counted over every process. A recipient of a
+    channel this process does not serve is recorded as failed."""
 
     def __init__(self, channels: Mapping[str, Channel], *, engine: AsyncEngine,
                  settings: Settings, ref: Reference,
@@ -52,19 +74,17 @@ class Broadcaster:
         self.queued = queued  # told which channels got new outbox rows
         self.channels = channels
         self.rate = rate
-        self._limiters: dict[str, AsyncLimiter] = {}
+        self._rates: dict[str, SharedRate] = {}
         # When each chat last got a message, for the last second only (Telegram: at most one
         # message a second to one chat); older entries are dropped, so memory stays flat.
         self._recent: OrderedDict[tuple[str, str], float] = OrderedDict()
 
-    def _limiter(self, channel: Channel) -> AsyncLimiter:
-        limiter = self._limiters.get(channel.name)
-        if limiter is None:
-            rate = self.rate or channel.rate
-            # A tenth of a second's worth at a time: the rate holds within each second instead
-            # of letting a whole second's messages go at once.
-            limiter = self._limiters[channel.name] = AsyncLimiter(max(1.0, rate / 10), 0.1)
-        return limiter
+    def _rate(self, channel: Channel) -> SharedRate:
+        rate = self._rates.get(channel.name)
+        if rate is None:
+            rate = self._rates[channel.name] = SharedRate(
+                self.engine, f"broadcast:{channel.name}", self.rate or channel.rate)
+        return rate
 
     async def start_due(self) -> int:
         """Claim the announcements whose time has come (scheduled ones wait out quiet hours)
@@ -151,7 +171,8 @@ class Broadcaster:
             return "failed"
         for _attempt in range(MAX_ATTEMPTS + 5):
             await self._per_chat(channel, row["external_id"])
-            await self._limiter(channel).acquire()
+            await self._rate(channel).acquire()
+            self._recent[(channel.name, row["external_id"])] = time.monotonic()
             result = await channel.send(row["external_id"], reply)
             if result.outcome is Outcome.RETRY_AFTER:
                 await asyncio.sleep(result.retry_after or 0.0)  # the platform's RetryAfter
@@ -166,11 +187,9 @@ class Broadcaster:
         # Entries older than the longest gap of any channel can go (one second on Telegram).
         while self._recent and next(iter(self._recent.values())) < now - PER_CHAT_SECONDS:
             self._recent.popitem(last=False)
-        key = (channel.name, chat)
-        last = self._recent.pop(key, None)
+        last = self._recent.pop((channel.name, chat), None)  # set again when it is sent
         if last is not None and now - last < gap:
             await asyncio.sleep(gap - (now - last))
-        self._recent[key] = time.monotonic()
 
     async def _finish(self, broadcast: dict) -> None:
         now = self.clock()

@@ -46,6 +46,7 @@ IMPERSONAL_COLUMNS = {
     "secrets.name": "the name of one of the bot's own secrets",
     "leases.name": "what a process holds (polling a token), no person",
     "pacing.name": "a shared rate (a channel's broadcasts), no person",
+    "flood.key": "a chat identity with a message count, dropped after a day idle",
 }
 
 # Keys of an entry's `details` (the answers that have no column of their own).

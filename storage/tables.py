@@ -333,3 +333,15 @@ pacing = Table(
     Column("name", String(64), primary_key=True),
     Column("next_at", Float, nullable=False),
 )
+
+# Flood control where several processes share the database: each sender's token bucket
+# (`key` is "channel:chat"), written by one statement per message (storage.fastpath). A row idle
+# for a day is dropped (bot.services.reminders.Jobs.housekeeping).
+flood = Table(
+    "flood",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("refused", Boolean, nullable=False),
+)

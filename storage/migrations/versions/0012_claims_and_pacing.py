@@ -1,7 +1,8 @@
 """Outbox rows claimed by a named process (`outbox.claimed_by`), so that a live process renews
 its short claims and another takes over those of a dead one; `pacing`, the next free moment of
 a rate shared by every process (a broadcast's messages per second are the bot's, not a
-process's).
+process's); `flood`, each sender's flood-control bucket, counted in the database where several
+processes share it.
 
 Revision ID: 0012
 Revises: 0011
@@ -24,9 +25,17 @@ def upgrade() -> None:
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("next_at", sa.Float(), nullable=False),
     )
+    op.create_table(
+        "flood",
+        sa.Column("key", sa.String(100), primary_key=True),
+        sa.Column("tokens", sa.Float(), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.Column("refused", sa.Boolean(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("flood")
     op.drop_table("pacing")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("claimed_by")
