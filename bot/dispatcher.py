@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.channels.base import DOCUMENTS_BY_LINK
 from bot.config import Settings
 from bot.context import Context
-from bot.flood import UNLIMITED_CHANNELS, FloodGate
+from bot.flood import UNLIMITED_CHANNELS, FloodGate, SharedFloodGate
 from bot.i18n import N_, Translator
 from bot.links import Links
 from bot.model import Event, Reply
@@ -32,7 +32,7 @@ from handlers import route
 from storage import channels as channel_repo
 from storage import outbox
 from storage import users as user_repo
-from storage.db import LazyTransaction, is_sqlite, normalise_url
+from storage.db import LazyTransaction, is_sqlite, normalise_url, unreachable
 from storage.fastpath import SessionWriter
 
 log = logging.getLogger(__name__)
@@ -58,8 +58,20 @@ LATE_UPDATE = N_(
 SEEN_UPDATES = 32
 
 
+OUTAGE_RETRY_SECONDS = 5.0  # a held message waits this long when the database is away
+DATABASE_AWAY = N_(
+    "The bot cannot reach its records for a moment, so this message was NOT taken. Your "
+    "answers so far are kept; please send it again in a few minutes."
+)
+
+
 class _AlreadyProcessed(Exception):
     pass
+
+
+class Unprocessed(Exception):
+    """The step could not be taken because the database was out of reach; nothing of it was
+    kept, and it can be taken again as it was (a platform that redelivers is told so)."""
 
 
 class SessionCache:
@@ -97,7 +109,6 @@ class Dispatcher:
         self.engine = engine
         self.ref = reference or Reference(settings)
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.flood = FloodGate(settings.flood_burst, settings.flood_rate)
         # Messages that came too fast, per sender, waiting for their turn (see _hold).
         self._held: dict[str, deque] = {}
         self._drains: set[asyncio.Task] = set()
@@ -117,6 +128,9 @@ class Dispatcher:
         # Several processes may share a PostgreSQL database: steps of one sender are serialised
         # there (storage.users.lock_sender). SQLite has one process; its lock is in memory.
         self.serialise = not is_sqlite(settings.database_url)
+        # Flood control counts in the database too where several processes share it.
+        self.flood = (SharedFloodGate(settings.flood_burst, settings.flood_rate, self.fast.flood)
+                      if self.serialise else FloodGate(settings.flood_burst, settings.flood_rate))
 
     async def links(self) -> Links:
         """Signed links to the bot's pages (bot.links), under the secret every process shares."""
@@ -137,7 +151,12 @@ class Dispatcher:
         key = f"{event.channel}:{event.user}"
         if event.channel not in UNLIMITED_CHANNELS:
             held = self._held.get(key)  # while some wait, later ones queue behind them
-            wait = self.flood.reserve(key)
+            try:
+                wait = await self.flood.reserve(key)
+            except Exception as error:
+                if unreachable(error):
+                    raise Unprocessed(key) from error
+                raise
             if wait is None:
                 return [self._sentence(event, FLOOD_REFUSED)]
             if wait > 0 or held is not None:
@@ -153,7 +172,11 @@ class Dispatcher:
                 return await self._handle(_normalised(event))
             except _AlreadyProcessed:
                 return []
-            except Exception:
+            except Exception as error:
+                if unreachable(error):
+                    log.warning("the database is out of reach: %s (update %s) not taken: %s",
+                                key, event.update_id, error)
+                    raise Unprocessed(key) from error
                 log.exception("handler failed for %s (update %s)", key, event.update_id)
                 return [self._sentence(event, INTERNAL_ERROR)]
 
@@ -184,7 +207,11 @@ class Dispatcher:
             while queue:
                 due, event = queue[0]
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
-                replies = await self._run(key, event)
+                try:
+                    replies = await self._run(key, event)
+                except Unprocessed:  # kept, in its place, until the database is back
+                    queue[0] = (time.monotonic() + OUTAGE_RETRY_SECONDS, event)
+                    continue
                 queue.popleft()
                 try:
                     async with self.engine.begin() as conn:
@@ -304,6 +331,12 @@ class Dispatcher:
         return True
 
     async def close(self) -> None:
+        held = sum(len(queue) for queue in self._held.values())
+        if held:
+            log.warning("stopping with %d messages held by flood control, not taken", held)
+        for task in list(self._drains):
+            task.cancel()
+        await asyncio.gather(*self._drains, return_exceptions=True)
         await self.fast.close()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import secrets
@@ -23,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from bot.broadcaster import Broadcaster, run_forever
 from bot.channels.base import Channel, Outcome, SendResult
 from bot.context import BETWEEN_QUESTIONS
-from bot.dispatcher import INTERNAL_ERROR
+from bot.dispatcher import DATABASE_AWAY, INTERNAL_ERROR, Unprocessed
 from bot.files import FileStore, FolderStore, default_files_dir
 from bot.i18n import N_
 from bot.model import Attachment, Event, Option, Reply
@@ -34,6 +35,22 @@ from storage import outbox
 from storage import users as user_repo
 
 log = logging.getLogger(__name__)
+
+# The messages of this request that could not be taken (the database was out of reach), while
+# a webhook whose platform delivers again on an error answer is handled (`redelivery`).
+_UNPROCESSED: contextvars.ContextVar[list[Event] | None] = contextvars.ContextVar(
+    "unprocessed", default=None)
+
+
+@contextlib.contextmanager
+def redelivery():
+    """Handle a platform's request whose messages it delivers again unless told they were
+    taken: yields the list of those that could not be, for the webhook to answer an error."""
+    token = _UNPROCESSED.set([])
+    try:
+        yield _UNPROCESSED.get()
+    finally:
+        _UNPROCESSED.reset(token)
 PHOTO = N_("Photo")
 DOCUMENT = N_("Document")
 NO_LINK = N_("this chat cannot show files; please open it on Telegram or ask the ward office")
@@ -84,11 +101,19 @@ class Runtime:
     async def converse(self, channel: Channel, event: Event, prepare=None) -> None:
         """What a channel does with a person's message: `prepare(event)` (fetching a file, say),
         the step, its replies sent through `channel`, then what it left in the outbox. A failure
-        anywhere is told to the sender in their language; what they entered before is kept."""
+        anywhere is told to the sender in their language; what they entered before is kept.
+        When the database is out of reach and the platform will deliver the message again
+        (inside `redelivery()`), nothing is said: the message is left for the platform."""
         try:
             if prepare is not None:
                 event = await prepare(event)
             replies = await self.dispatcher.handle(event)
+        except Unprocessed:
+            unprocessed = _UNPROCESSED.get()
+            if unprocessed is not None:
+                unprocessed.append(event)
+                return
+            replies = [Reply(self.dispatcher.sentence(channel.name, event.user, DATABASE_AWAY))]
         except Exception:
             log.exception("error while handling a message on %s", channel.name)
             replies = [Reply(self.dispatcher.sentence(channel.name, event.user, INTERNAL_ERROR))]

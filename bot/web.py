@@ -2,8 +2,9 @@
 HTTP: the webhooks of the enabled channels, the upload page, signed file links and /healthz.
 
 - `POST /telegram`: Telegram's webhook, in python-telegram-bot's custom-webhook pattern (the
-  Application runs without its updater; updates are put on its queue). The secret header
-  `X-Telegram-Bot-Api-Secret-Token` is checked in constant time.
+  Application runs without its updater). Each update is processed before the answer, so that
+  one the database could not take (an outage) gets 503 and Telegram delivers it again. The
+  secret header `X-Telegram-Bot-Api-Secret-Token` is checked in constant time.
 - `POST /zalo/bot`: the Zalo Bot API's webhook, with its `X-Bot-Api-Secret-Token`.
 - `POST /zalo/oa`: a Zalo Official Account's webhook, signed in `X-ZEvent-Signature`.
 - `GET|POST /u/<token>`: the upload page of a draft, for chats that take no documents.
@@ -39,7 +40,7 @@ from bot.files import keep, sniff
 from bot.i18n import N_
 from bot.links import BadLink
 from bot.model import Attachment, Event
-from bot.runtime import Runtime
+from bot.runtime import Runtime, redelivery
 from storage import channels as channel_repo
 from storage import users as user_repo
 
@@ -132,8 +133,11 @@ def build_app(runtime: Runtime, *, telegram=None, zalo_bot=None, zalo_oa=None,
             data = await request.json()
         except ValueError:
             return Response(status_code=400)
-        await telegram.update_queue.put(Update.de_json(data, telegram.bot))
-        return Response()
+        # Handled now, not queued: an update that could not be taken because the database
+        # was out of reach gets 503, and Telegram delivers it again later.
+        with redelivery() as unprocessed:
+            await telegram.process_update(Update.de_json(data, telegram.bot))
+        return Response(status_code=503 if unprocessed else 200)
 
     async def zalo_bot_hook(request: Request) -> Response:
         if not _same(request.headers.get("X-Bot-Api-Secret-Token"), secrets.zalo_bot):

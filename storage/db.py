@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -79,6 +80,33 @@ MIGRATION_LOCK = 0x53414E474B49454E
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be used at all (missing, read-only, unreachable): one sentence."""
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached or used at all (the server is
+    down, restarting or refusing connections, the connection broke, the pool has none left),
+    rather than that one statement was wrong: the step can be taken again later as it was."""
+    for cause in _causes(error):
+        if isinstance(cause, OSError | exc.OperationalError | exc.InterfaceError
+                      | exc.TimeoutError | asyncpg.InterfaceError | asyncpg.InternalClientError):
+            return True
+        if isinstance(cause, DBAPIError) and cause.connection_invalidated:
+            return True
+        # PostgreSQL's classes: 08 connection exception, 53 insufficient resources, 57
+        # operator intervention (shutdown, terminated session).
+        if str(getattr(cause, "sqlstate", "") or "")[:2] in ("08", "53", "57"):
+            return True
+        if "not currently accepting connections" in str(cause):
+            return True
+    return False
+
+
+def _causes(error: BaseException):
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = getattr(error, "orig", None) or error.__cause__ or error.__context__
 
 
 def _why(error: BaseException) -> str:

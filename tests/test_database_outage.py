@@ -1,0 +1,82 @@
+"""The database out of reach (issue 11): a Telegram update that arrives while the PostgreSQL
+database refuses connections is not acknowledged (503), so Telegram delivers it again; nothing
+is said to the resident in the meantime, nothing they entered is lost, and once the database is
+back the redelivered update is taken once. Told with a real outage of the test database: it
+stops accepting connections and its sessions are ended."""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.channels.telegram import build_application
+from bot.runtime import Runtime
+from bot.web import build_app, webhook_secrets
+from storage import users as user_repo
+from storage.db import create_engine
+from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.serving import serving
+
+CHAT = 4545
+
+
+@contextlib.asynccontextmanager
+async def outage(db_url: str):
+    """The database refuses connections and loses those it had, until the block ends."""
+    name = make_url(db_url).database
+    admin = create_engine(str(make_url(db_url).set(database="postgres")))
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text("COMMIT"))
+            await conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+            await conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = :name"), {"name": name})
+        yield
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text("COMMIT"))
+            await conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true'))
+        await admin.dispose()
+
+
+async def test_an_update_sent_while_the_database_is_down_is_taken_when_telegram_sends_it_again(
+        dispatcher, engine, settings, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("an outage of the database server")
+    runtime = Runtime(dispatcher)
+    api, updates = FakeBotAPI(), UpdateFactory()
+    application = build_application(settings, dispatcher, runtime=runtime, token="123:TEST",
+                                    request=api)
+    secrets = await webhook_secrets(runtime)
+    app = build_app(runtime, telegram=application, secrets=secrets)
+    header = {"X-Telegram-Bot-Api-Secret-Token": secrets.telegram}
+    await application.initialize()
+    await application.start()
+    try:
+        async with serving(app) as url, httpx.AsyncClient() as client:
+            async def telegram_sends(update: dict) -> int:
+                return (await client.post(f"{url}/telegram", json=update, headers=header)
+                        ).status_code
+
+            assert await telegram_sends(updates.text(CHAT, "/start")) == 200
+            greeted = len(api.sent(CHAT))
+            consent = updates.press(CHAT, "consent:yes")
+            async with outage(db_url):
+                assert await telegram_sends(consent) == 503, "not acknowledged"
+                assert await telegram_sends(consent) == 503, "still not, while it lasts"
+            assert len(api.sent(CHAT)) == greeted, "no apology the resident cannot act on"
+            assert await telegram_sends(consent) == 200, "taken once the database is back"
+            assert len(api.sent(CHAT)) > greeted
+            assert await telegram_sends(consent) == 200  # a second redelivery: dropped
+            answered = len(api.sent(CHAT))
+        async with engine.connect() as conn:
+            user = await user_repo.load_user(conn, "telegram", str(CHAT))
+        assert user["consented_at"] is not None, "the consent given during the outage counts"
+        assert len(api.sent(CHAT)) == answered
+    finally:
+        await application.stop()
+        await application.shutdown()
