@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import dialect_insert, row
-from storage.tables import channel_tokens, leases, received, secrets
+from storage.tables import channel_tokens, flood, leases, received, secrets
 
 
 async def take_message(conn: AsyncConnection, channel: str, message_id: str,
@@ -32,6 +32,12 @@ async def taken(conn: AsyncConnection, channel: str, message_id: str) -> bool:
 async def forget_messages(conn: AsyncConnection, before: datetime) -> int:
     """Drop ids received before `before` (no platform redelivers after days)."""
     result = await conn.execute(delete(received).where(received.c.received_at < before))
+    return result.rowcount
+
+
+async def forget_flood(conn: AsyncConnection, before: datetime) -> int:
+    """Drop the flood-control buckets of senders silent since `before` (full again by then)."""
+    result = await conn.execute(delete(flood).where(flood.c.at < before.timestamp()))
     return result.rowcount
 
 

@@ -32,6 +32,21 @@ WRITABLE = frozenset({"state", "data", "updated_at", "lang", "consent_version", 
                       "subscribed", "interests", "blocked_at", "role"})
 
 
+# The bucket refilled at `rate` up to `burst` since it was last used, less this message unless
+# that would put it more than `max_held` messages in debt (then the message is refused).
+FLOOD_SQL = """
+INSERT INTO flood AS f (key, tokens, at, refused)
+VALUES ($1::text, $2::float8 - 1, $5::float8, false)
+ON CONFLICT (key) DO UPDATE SET
+    refused = LEAST($2::float8, f.tokens + ($5::float8 - f.at) * $3::float8) - 1 < -$4::float8,
+    tokens = LEAST($2::float8, f.tokens + ($5::float8 - f.at) * $3::float8)
+             - CASE WHEN LEAST($2::float8, f.tokens + ($5::float8 - f.at) * $3::float8) - 1
+                         < -$4::float8 THEN 0 ELSE 1 END,
+    at = $5::float8
+RETURNING tokens, refused
+"""
+
+
 def _statement(dialect, columns: tuple[str, ...], guard_update: bool):
     stmt = update(users).where(
         users.c.id == bindparam("uid"), users.c.version == bindparam("ver")
@@ -94,6 +109,16 @@ class SessionWriter:
                 self.url.set(drivername="postgresql").render_as_string(hide_password=False),
                 min_size=1, max_size=4)
         return self._pool
+
+    async def flood(self, key: str, burst: int, rate: float, max_held: int,
+                    now: float) -> tuple[float, bool]:
+        """PostgreSQL: take one message from sender `key`'s token bucket, shared by every
+        process (bot.flood.SharedFloodGate), in one statement. Returns the bucket's tokens after
+        it (below zero: the message waits its turn) and whether it was refused instead."""
+        pool = await self._pg()
+        row = await pool.fetchrow(FLOOD_SQL, key, float(burst), float(rate), float(max_held),
+                                  now)
+        return row["tokens"], row["refused"]
 
     def accepts(self, values: dict[str, Any]) -> bool:
         return values.keys() <= WRITABLE

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import insert, select
+
 from bot.runtime import Runtime
+from storage import channels as channel_repo
 from storage import entries as entry_repo
-from tests.conftest import Resident
+from storage.tables import flood
+from tests.conftest import Resident, mailbox_runtime
 from tests.flows import submit_idea
 from tests.officers import register_officer
 
@@ -193,3 +197,21 @@ def test_console_clock_line_holds_a_night_reminder_until_seven(sqlite_url):
     assert night == [] and dawn == []
     assert len(seven) == 1 and seven[0]["options"][0]["value"] == "menu:resume"
     assert later == []
+
+
+async def test_the_days_housekeeping_forgets_message_ids_after_a_week_and_idle_flood_buckets(
+        dispatcher, engine, clock):
+    now = clock.now
+    async with engine.begin() as conn:
+        assert await channel_repo.take_message(conn, "zalo_bot", "old", now - timedelta(days=8))
+        assert await channel_repo.take_message(conn, "zalo_bot", "new", now - timedelta(days=1))
+        await conn.execute(insert(flood), [
+            {"key": "zalo_bot:1", "tokens": 3, "at": (now - timedelta(days=2)).timestamp(),
+             "refused": False},
+            {"key": "zalo_bot:2", "tokens": 3, "at": now.timestamp(), "refused": False}])
+    assert await mailbox_runtime(dispatcher).jobs.housekeeping(now) == 2
+    async with engine.connect() as conn:
+        assert not await channel_repo.taken(conn, "zalo_bot", "old")
+        assert await channel_repo.taken(conn, "zalo_bot", "new"), "a recent one still refused"
+        keys = [r[0] for r in await conn.execute(select(flood.c.key))]
+    assert keys == ["zalo_bot:2"]

@@ -106,3 +106,20 @@ async def test_an_announcement_run_by_two_processes_at_once_reaches_each_subscri
     finally:
         for world in worlds:
             await world.stop()
+
+
+async def test_a_fast_typist_writing_to_two_processes_gets_one_burst_not_two(
+        settings, engine, clock, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several processes share PostgreSQL")
+    limited = replace(settings, flood_burst=4, flood_rate=0.5)
+    pair = [Dispatcher(limited, engine, clock=clock) for _ in range(2)]
+    try:
+        replies = [await pair[n % 2].handle(_event("700900", n + 1, text=f"xin chào {n}"))
+                   for n in range(8)]
+        at_once = [r for r in replies if r and "quickly" not in r[0].text
+                   and "nhanh" not in r[0].text]
+        assert len(at_once) == 4, "the burst of 4 is the sender's, not each process's"
+    finally:
+        for dispatcher in pair:
+            await dispatcher.close()

@@ -23,6 +23,7 @@ from bot.services.outbox import Message, Outbox
 from bot.services.permissions import DISTRICT_DUE, REVIEWER_ROLES, WARD_DUE
 from bot.services.review import Review
 from bot.text import shorten
+from storage import channels as channel_repo
 from storage import outbox as outbox_repo
 from storage import reminders as reminder_repo
 
@@ -53,7 +54,15 @@ class Jobs:
             "digest": await self.digest(now),
             "campaign_closing": await self.campaign_closing(now),
             "milestones": await self.milestones(now),
+            "housekeeping": await self.housekeeping(now),
         }
+
+    async def housekeeping(self, now: datetime) -> int:
+        """Forget what only served to refuse a redelivery or a flood: message ids older than a
+        week (no platform redelivers after days) and flood buckets idle for a day."""
+        async with self.engine.begin() as conn:
+            return (await channel_repo.forget_messages(conn, now - timedelta(days=7))
+                    + await channel_repo.forget_flood(conn, now - timedelta(days=1)))
 
     async def _queue(self, conn, box: Outbox) -> int:
         await outbox_repo.put(conn, box.rows)
