@@ -1,20 +1,27 @@
-"""The outbox across processes (issue 11): a process claims a few messages at a time, settles each
-one as soon as it is sent, and renews its claims while it sends; one that dies mid-batch leaves
-at most the message in flight to be sent twice, and another process sends the rest as soon as
-the short lease runs out, not minutes later."""
+"""Sending across processes (issue 11). The outbox: a process claims a few messages at a time,
+settles each one as soon as it is sent, and renews its claims while it sends; one that dies
+mid-batch leaves at most the message in flight to be sent twice, and another process sends the
+rest as soon as the short lease runs out, not minutes later. Broadcasts: their rate is the bot's
+on the platform, kept by all processes together. Each story runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
+from sqlalchemy import insert
+
 from bot.channels.base import SendResult
 from bot.channels.console import ConsoleChannel
 from bot.dispatcher import Dispatcher
 from bot.model import Reply
 from bot.runtime import Runtime
+from bot.services import broadcasts as broadcast_service
 from bot.services.outbox import row as outbox_row
+from bot.services.review import Actor
 from storage import outbox
+from storage.tables import users
+from tests.telegram_world import subscriber_row
 
 
 class Recorder(ConsoleChannel):
@@ -118,3 +125,36 @@ async def test_a_message_the_platform_asks_to_wait_for_keeps_the_persons_later_o
         assert sent == [("2", "ba"), ("1", "một"), ("1", "hai")], "then theirs, in order"
     finally:
         await dispatcher.close()
+
+
+async def test_two_processes_sending_one_announcement_keep_the_bot_within_its_rate(
+        settings, engine, clock):
+    rate = 40.0
+    async with engine.begin() as conn:
+        await conn.execute(insert(users), [subscriber_row("console", str(7000 + n))
+                                           for n in range(120)])
+        await broadcast_service.create(
+            conn, Actor(user_id=None, role="communications"), text="Ngày hội sáng kiến",
+            photo=None, audience={"kind": "all"}, send_at=clock.now, now=clock.now)
+    moments: list[float] = []
+
+    class Timed(ConsoleChannel):
+        async def send(self, recipient, reply):
+            moments.append(time.monotonic())
+            return await super().send(recipient, reply)
+
+    pair = [Dispatcher(settings, engine, clock=clock) for _ in range(2)]
+    try:
+        runtimes = [Runtime(d, [Timed(lambda to, reply: None)], broadcast_rate=rate)
+                    for d in pair]
+        await asyncio.gather(*(r.broadcaster.run() for r in runtimes))
+        moments.sort()
+        busiest = max(sum(1 for m in moments[i:] if m < start + 1.0)
+                      for i, start in enumerate(moments))
+        assert len(moments) == 120, "each subscriber once"
+        # A process reserves a fifth of a second of the rate at a time: never more than that
+        # beyond the rate in any second (two processes pacing alone would send twice the rate).
+        assert busiest <= rate * 1.2 + 1, f"{busiest} messages in one second"
+    finally:
+        for dispatcher in pair:
+            await dispatcher.close()
