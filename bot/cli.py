@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
+import os
+import signal
+import socket
 import sys
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,7 +26,7 @@ from bot.dispatcher import Dispatcher
 from bot.i18n import compile_catalogs
 from bot.runtime import Runtime
 from bot.services.officers import InviteError
-from storage.db import DatabaseUnavailable, create_engine, migrate
+from storage.db import DatabaseUnavailable, create_engine, is_sqlite, migrate
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                            "upload page and file links over HTTP; needs SANGKIEN_PUBLIC_URL")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="processes serving the one port (PostgreSQL only); a worker that "
+                            "dies is started again")
     chat = sub.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--user", default="1001", help="the console user's identity")
     chat.add_argument("--name", default=None, help="the console user's display name")
@@ -119,7 +127,63 @@ async def _serve(settings: Settings) -> int:
         await engine.dispose()
 
 
-async def _serve_http(settings: Settings, host: str, port: int) -> int:
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> int:
+    """`sangkien serve --workers N`: N processes on one listening socket (the kernel spreads
+    the connections), each a whole `serve`. They share only the database, which must then be
+    PostgreSQL. This process starts them, starts again one that dies, and stops them all on
+    SIGTERM or SIGINT."""
+    if workers <= 1:
+        return asyncio.run(_serve_http(settings, host, port))
+    if is_sqlite(settings.database_url):
+        log.error("--workers needs PostgreSQL: SQLite serves one process (set "
+                  "SANGKIEN_DATABASE_URL to a postgresql:// address, or drop --workers)")
+        return 2
+    listening = socket.create_server((host, port), backlog=2048)
+    children: set[int] = set()
+    stopping = False
+
+    def start() -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker: nothing async has started in this process yet
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            code = 1
+            try:
+                code = asyncio.run(_serve_http(settings, host, port, listening))
+            except DatabaseUnavailable as error:
+                print(f"sangkien: {error}", file=sys.stderr)
+            except BaseException:
+                log.exception("worker failed")
+            finally:
+                os._exit(code)
+        children.add(pid)
+
+    def stop(_signum, _frame) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for _ in range(workers):
+        start()
+    log.info("serving http://%s:%s with %d workers", host, port, workers)
+    while children:
+        pid, status = os.wait()
+        children.discard(pid)
+        if not stopping:
+            log.error("worker %d stopped (%s); starting another", pid,
+                      os.waitstatus_to_exitcode(status))
+            time.sleep(1.0)  # not a tight loop when workers fail at start
+            start()
+    listening.close()
+    return 0
+
+
+async def _serve_http(settings: Settings, host: str, port: int,
+                      listening: socket.socket | None = None) -> int:
     """`sangkien serve`: the webhooks of every enabled channel, the upload page and file links,
     on one ASGI application; the outbox, announcements and reminders run beside it."""
     engine, dispatcher = await prepare(settings)
@@ -155,7 +219,7 @@ async def _serve_http(settings: Settings, host: str, port: int) -> int:
         # No access log: upload and file links carry signed tokens in their paths.
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                                access_log=False, lifespan="off"))
-        await server.serve()
+        await server.serve(sockets=[listening] if listening is not None else None)
         return 0
     finally:
         await runtime.stop()
@@ -291,5 +355,5 @@ def _command(settings: Settings, args) -> int:
     elif args.command == "run":
         return asyncio.run(_serve(settings))
     elif args.command == "serve":
-        return asyncio.run(_serve_http(settings, args.host, args.port))
+        return _serve_workers(settings, args.host, args.port, args.workers)
     return 0

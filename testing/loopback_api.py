@@ -27,6 +27,7 @@ class LoopbackBotAPI:
         self.updates: list[dict] = []
         self.sent: list[dict] = []
         self.calls: list[str] = []
+        self.webhook: dict | None = None
         self._ids = itertools.count(1)
         self._messages = itertools.count(1)
         self._changed = threading.Condition()
@@ -81,6 +82,8 @@ class LoopbackBotAPI:
             return BOT
         if method == "getUpdates":
             return self._get_updates(params)
+        if method == "setWebhook":
+            self.webhook = params  # the address and the secret the bot gave
         if method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument"):
             with self._changed:
                 self.sent.append({"chat_id": int(params["chat_id"]),

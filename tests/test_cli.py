@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
+import pytest
+
 from bot.config import load_settings
+from testing.fakebotapi import UpdateFactory
 from testing.fakezalo import FakeZaloBot
-from tests.conftest import TEN_WARDS_ENV
+from testing.loopback_api import LoopbackBotAPI
+from tests.conftest import PG_URL, TEN_WARDS_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -343,3 +349,62 @@ def test_two_run_processes_poll_zalo_one_at_a_time_and_the_second_takes_over(sql
             first.kill()
         first.communicate(timeout=10)
         fake.stop()
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in path.read_text().split()} if path.exists() else set()
+
+
+def _until(predicate, seconds: float = 60.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def test_serve_with_two_workers_answers_on_one_port_and_a_dead_worker_is_replaced():
+    if not (PG_URL or "").startswith("postgresql"):
+        pytest.skip("several workers share PostgreSQL")
+    api = LoopbackBotAPI().start()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, **TEN_WARDS_ENV, "SANGKIEN_DATABASE_URL": PG_URL,
+           "TELEGRAM_BOT_TOKEN": "123:WORKERS", "TELEGRAM_BASE_URL": api.base_url,
+           "SANGKIEN_PUBLIC_URL": "https://bot.example"}
+    serve = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port),
+                              "--workers", "2"], cwd=ROOT, env=env, stderr=subprocess.PIPE,
+                             text=True)
+    updates = UpdateFactory()
+
+    def telegram_sends(chat: int) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/telegram", method="POST",
+            data=json.dumps(updates.text(chat, "/start")).encode(),
+            headers={"Content-Type": "application/json",
+                     "X-Telegram-Bot-Api-Secret-Token": api.webhook["secret_token"]})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+
+    try:
+        workers = _until(lambda: len(_children(serve.pid)) == 2 and _children(serve.pid))
+        _until(lambda: api.webhook and api.calls.count("setWebhook") >= 2)
+        assert all(telegram_sends(5100 + n) == 200 for n in range(10))
+        assert all(len(api.replies_to(5100 + n)) == 1 for n in range(10)), "each once"
+        os.kill(min(workers), signal.SIGKILL)
+        replaced = _until(lambda: len(_children(serve.pid)) == 2
+                          and _children(serve.pid) != workers and _children(serve.pid))
+        assert min(workers) not in replaced
+        _until(lambda: api.calls.count("setWebhook") >= 3)  # the new worker is up
+        assert all(telegram_sends(5200 + n) == 200 for n in range(10))
+        assert all(len(api.replies_to(5200 + n)) == 1 for n in range(10))
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        _, stderr = serve.communicate(timeout=60)
+        api.stop()
+    assert serve.returncode == 0, stderr
+    assert "starting another" in stderr
+    assert "123:WORKERS" not in stderr and "WORKERS" not in stderr
