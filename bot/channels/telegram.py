@@ -102,11 +102,26 @@ def _markup(reply: Reply):
     return ReplyKeyboardRemove() if reply.remove_keyboard else None
 
 
+class _Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that is turned into its Bot API form once, not at every send
+    (python-telegram-bot walks every button of it for each request otherwise)."""
+
+    __slots__ = ("_api_form",)
+
+    def __init__(self, rows):
+        super().__init__(rows)
+        with self._unfrozen():
+            self._api_form = super().to_dict()
+
+    def to_dict(self, recursive: bool = True) -> dict:
+        return dict(self._api_form)  # a request may change its copy, never the shared one
+
+
 @lru_cache(maxsize=4096)
 def _inline(options: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
     # The same lists (wards, fields, navigation) come back all the time, and python-telegram-bot
     # objects are immutable: built once, they are shared.
-    return InlineKeyboardMarkup(
+    return _Keyboard(
         [[InlineKeyboardButton(label, callback_data=value)] for value, label in options]
     )
 
