@@ -2,8 +2,9 @@
 
 `python -m bench [--quick] [--json] [--only step,scale] [--readme [RUN.json]]`. The shape:
 
-- bench/parts/: one module per part (step, scale, broadcast, crashref), each registered in
-  `bench.harness.core.PARTS`; `bench.__main__.PART_MODULES` lists them in the order they run;
+- bench/parts/: one module per part (step, scale, broadcast, processes, crashref), each
+  registered in `bench.harness.core.PARTS`; `bench.__main__.PART_MODULES` lists them in the
+  order they run;
 - bench/harness/: what the parts share (results, timing, report, scripted residents, databases);
 - bench/refbots/: the python-telegram-bot reference bots the product is compared with;
 - bench/tools/: diagnostic tools run by hand (profiles, decompositions, pauses measured apart);

@@ -45,6 +45,16 @@ async def insert_campaign(conn: AsyncConnection, values: dict) -> None:
     await _changed(conn)
 
 
+async def insert_if_absent(conn: AsyncConnection, values: dict) -> bool:
+    """Insert a campaign unless its slug exists, or is being inserted by another process
+    (which this waits for): True when this call inserted it."""
+    stmt = dialect_insert(conn, campaigns).values(**values)
+    result = await conn.execute(stmt.on_conflict_do_nothing(index_elements=["slug"]))
+    if result.rowcount == 1:
+        await _changed(conn)
+    return result.rowcount == 1
+
+
 async def close(conn: AsyncConnection, slug: str, now: datetime) -> bool:
     result = await conn.execute(
         update(campaigns)

@@ -20,6 +20,8 @@ from storage.db import create_engine, migrate
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 PG_STEP_DB = "bench"  # the step part empties it at every run
 PG_SCALE_DB = "bench_scale"  # the scale part keeps its million entries between runs
+# The processes part empties it at each of its clusters (BENCH_PROCESSES_DB names another).
+PG_PROCESSES_DB = os.environ.get("BENCH_PROCESSES_DB", "bench_processes")
 _FORBIDDEN = {"test", "postgres", "template0", "template1"}
 
 _catalogs_ready = False

@@ -78,10 +78,11 @@ async def add_file(conn: AsyncConnection, ref: Reference, path: Path, now: datet
 
 
 async def seed(conn: AsyncConnection, ref: Reference, path: Path, now: datetime) -> None:
-    """A fresh install starts with the campaigns of the data file."""
+    """A fresh install starts with the campaigns of the data file. Several processes starting
+    together on it all find none: each campaign is inserted by the first one only."""
     if await campaign_repo.count(conn) == 0:
         for item in read_campaign_file(path):
-            await campaign_repo.insert_campaign(conn, _values(item, ref, now))
+            await campaign_repo.insert_if_absent(conn, _values(item, ref, now))
 
 
 class CampaignCache:
