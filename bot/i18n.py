@@ -6,6 +6,7 @@ the local zone, as an office of that language writes them ("20:53 ngày 02/12/20
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -43,10 +44,12 @@ def compile_catalogs(locales_dir: Path) -> list[Path]:
             continue
         with po_path.open("rb") as fh:
             catalog = read_po(fh, locale=po_path.parent.parent.name)
-        tmp = mo_path.with_suffix(".mo.tmp")
-        with tmp.open("wb") as fh:
+        # A temporary file of this process's own: processes starting at once each write theirs
+        # and the last rename wins (the files are the same).
+        with tempfile.NamedTemporaryFile("wb", dir=mo_path.parent, suffix=".mo.tmp",
+                                         delete=False) as fh:
             write_mo(fh, catalog)
-        tmp.replace(mo_path)
+        Path(fh.name).replace(mo_path)
         built.append(mo_path)
     return built
 
