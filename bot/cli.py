@@ -219,7 +219,13 @@ async def _serve_http(settings: Settings, host: str, port: int,
         # No access log: upload and file links carry signed tokens in their paths.
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                                access_log=False, lifespan="off"))
+        # uvicorn stops on SIGTERM/SIGINT, then raises the signal again for the handler it
+        # found: a handler that does nothing lets the clean-up below run (the outbox and
+        # deliveries given back, the Application stopped) instead of the process dying.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: None)
         await server.serve(sockets=[listening] if listening is not None else None)
+        log.info("stopping")
         return 0
     finally:
         await runtime.stop()
