@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 FOOTER = N_("You receive this because you asked for announcements. Send /dunglai to stop.")
 MAX_ATTEMPTS = 3
-CLAIM_BATCH = 100  # deliveries a worker claims at a time
+CLAIM_BATCH = 50  # deliveries a worker claims at a time (renewed while it sends them)
 PER_CHAT_SECONDS = 1.0  # the longest per-chat gap a channel may ask for
 WINDOW_SECONDS = 0.2  # how much of the shared rate a process reserves at a time
 
@@ -131,11 +131,18 @@ class Broadcaster:
                     await self._finish(broadcast)
                 return delivered
             # Each delivery is claimed, then recorded on its own: a crash resends at most the
-            # message in flight (the rest of the batch is taken again once its claim expires).
+            # message in flight (the rest of the batch is taken again once its claim, renewed
+            # while this worker lives, runs out).
             left = [row["user_id"] for row in rows]
+            renewed = time.monotonic()
             try:
                 async with self.engine.connect() as conn:
                     for row in rows:
+                        if time.monotonic() - renewed > broadcast_repo.CLAIM_SECONDS / 3:
+                            async with conn.begin():
+                                await broadcast_repo.renew(conn, broadcast["id"], left,
+                                                           datetime.now(UTC))
+                            renewed = time.monotonic()
                         if row["lang"] not in replies:
                             replies[row["lang"]] = self._reply(broadcast, row["lang"])
                         status = await self._send_one(row, replies[row["lang"]])

@@ -93,9 +93,10 @@ async def next_pending(conn: AsyncConnection, broadcast_id: int, limit: int) -> 
     return [dict(r._mapping) for r in result]
 
 
-# A claimed delivery (status "sending") that is not recorded this long after its claim belongs
-# to a process that died: another one takes it again.
-CLAIM_SECONDS = 60
+# A claimed delivery (status "sending") that is not recorded or renewed this long after its
+# claim belongs to a process that died: another one takes it again. A live worker renews its
+# claims every third of it (`renew`).
+CLAIM_SECONDS = 15
 
 
 def _claimable(broadcast_id: int, now: datetime):
@@ -123,6 +124,17 @@ async def claim(conn: AsyncConnection, broadcast_id: int, limit: int,
         .values(status="sending", updated_at=now)
         .returning(*deliveries.c))
     return sorted((dict(r._mapping) for r in result), key=lambda r: r["user_id"])
+
+
+async def renew(conn: AsyncConnection, broadcast_id: int, user_ids: list[int],
+                now: datetime) -> None:
+    """Keep the claims on deliveries not sent yet (the worker is alive, only slow)."""
+    if user_ids:
+        await conn.execute(
+            update(deliveries)
+            .where(deliveries.c.broadcast_id == broadcast_id,
+                   deliveries.c.user_id.in_(user_ids), deliveries.c.status == "sending")
+            .values(updated_at=now))
 
 
 async def release(conn: AsyncConnection, broadcast_id: int, user_ids: list[int]) -> None:
