@@ -1,12 +1,16 @@
 """The database out of reach (issue 11): a Telegram update that arrives while the PostgreSQL
-database refuses connections is not acknowledged (503), so Telegram delivers it again; nothing
-is said to the resident in the meantime, nothing they entered is lost, and once the database is
-back the redelivered update is taken once. Told with a real outage of the test database: it
-stops accepting connections and its sessions are ended."""
+database refuses connections is not acknowledged (webhook: 503; polling: its offset is not
+confirmed), so Telegram delivers it again; nothing is said to the resident in the meantime,
+nothing they entered is lost, and once the database is back the update is taken once. Told
+with a real outage of the test database: it stops accepting connections and its sessions are
+ended."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -19,6 +23,7 @@ from bot.web import build_app, webhook_secrets
 from storage import users as user_repo
 from storage.db import create_engine
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.loopback_api import LoopbackBotAPI
 from testing.serving import serving
 
 CHAT = 4545
@@ -80,3 +85,38 @@ async def test_an_update_sent_while_the_database_is_down_is_taken_when_telegram_
     finally:
         await application.stop()
         await application.shutdown()
+
+
+async def test_an_update_polled_while_the_database_is_down_is_not_confirmed_and_taken_later(
+        dispatcher, engine, settings, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("an outage of the database server")
+    api = LoopbackBotAPI().start()
+    polled = replace(settings, telegram_base_url=api.base_url)
+    application = build_application(polled, dispatcher, runtime=Runtime(dispatcher),
+                                    token="123:POLL")
+    channel = application.bot_data["channel"]
+    await channel.start()
+    try:
+        api.push_text(CHAT, "/start")
+        await _until(lambda: api.replies_to(CHAT))
+        greeted = len(api.replies_to(CHAT))
+        async with outage(db_url):
+            consent = api.push_press(CHAT, "consent:yes")
+            await _until(lambda: api.calls.count("getUpdates") >= 4)  # fetched, more than once
+            assert any(u["update_id"] == consent for u in api.updates), "not confirmed"
+            assert len(api.replies_to(CHAT)) == greeted, "no apology the resident cannot act on"
+        await _until(lambda: len(api.replies_to(CHAT)) > greeted, seconds=30)
+        async with engine.connect() as conn:
+            user = await user_repo.load_user(conn, "telegram", str(CHAT))
+        assert user["consented_at"] is not None, "the consent given during the outage counts"
+    finally:
+        await channel.stop()
+        api.stop()
+
+
+async def _until(predicate, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)

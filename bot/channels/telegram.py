@@ -8,6 +8,8 @@ downloaded into the bot's file store (bot.files); what the runtime runs in the b
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 from dataclasses import replace
@@ -31,10 +33,10 @@ from telegram.request import BaseRequest
 
 from bot.channels.base import SendResult
 from bot.config import Settings
-from bot.dispatcher import INTERNAL_ERROR, Dispatcher
+from bot.dispatcher import INTERNAL_ERROR, OUTAGE_RETRY_SECONDS, Dispatcher
 from bot.files import FileStore, keep
 from bot.model import Attachment, Event, Reply
-from bot.runtime import Runtime
+from bot.runtime import Runtime, redelivery
 from bot.text import split_message
 from handlers.commands import COMMAND_MENU
 
@@ -46,6 +48,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 TRANSIENT_RETRY_SECONDS = 1.0
+POLL_SECONDS = 10  # how long one getUpdates waits for something to arrive
 
 # Kinds of message the bot does not take, named so that the step can say what it expects.
 _OTHER_KINDS = (
@@ -190,6 +193,7 @@ class TelegramChannel:
         self.runtime = runtime
         self.rate = dispatcher.settings.broadcast_rate
         self.application: Application | None = None
+        self._polling: asyncio.Task | None = None
 
     @property
     def bot(self):
@@ -271,13 +275,59 @@ class TelegramChannel:
         application = self.application
         await application.initialize()
         await self.set_commands(application)
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await application.bot.delete_webhook()
         await application.start()
+        self._polling = asyncio.create_task(self._poll())
+
+    async def _poll(self) -> None:
+        """Long polling that confirms an update to Telegram (the next `offset`) only once it was
+        taken. python-telegram-bot's Updater confirms what it fetched at its next request,
+        before the update is processed: an update the database could not take would be gone.
+        Here, one that could not be (`Unprocessed`) is asked for again, with those after it
+        (the ones already taken are then dropped as redeliveries, sender by sender)."""
+        bot, offset = self.application.bot, None
+        while True:
+            try:
+                updates = await bot.get_updates(offset=offset, timeout=POLL_SECONDS,
+                                                allowed_updates=Update.ALL_TYPES)
+            except TelegramError as error:  # flood wait, the network, Telegram itself: again
+                log.warning("getUpdates failed: %s", error)
+                await asyncio.sleep(outcome(error).retry_after or TRANSIENT_RETRY_SECONDS)
+                continue
+            if not updates:
+                continue
+            failed = await self._take(updates)
+            if failed is None:
+                offset = updates[-1].update_id + 1
+            else:
+                offset = failed
+                await asyncio.sleep(OUTAGE_RETRY_SECONDS)
+
+    async def _take(self, updates: list[Update]) -> int | None:
+        """Process a batch: each sender's updates in order, senders side by side. Returns the
+        first update id that could not be taken, or None."""
+        senders: dict[int | None, list[Update]] = {}
+        for update in updates:
+            chat = update.effective_chat
+            senders.setdefault(chat.id if chat else None, []).append(update)
+        with redelivery() as unprocessed:
+            await asyncio.gather(*(self._in_order(batch, unprocessed)
+                                   for batch in senders.values()))
+        return min((event.update_id for event in unprocessed), default=None)
+
+    async def _in_order(self, batch: list[Update], unprocessed: list) -> None:
+        for update in batch:
+            await self.application.process_update(update)
+            if unprocessed and any(e.update_id == update.update_id for e in unprocessed):
+                return  # this sender's later updates wait behind it
 
     async def stop(self) -> None:
         application = self.application
-        if application.updater.running:
-            await application.updater.stop()
+        polling, self._polling = self._polling, None
+        if polling is not None:
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
         if application.running:
             await application.stop()
         await application.shutdown()
@@ -307,6 +357,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(token or settings.telegram_token or "")
+        .updater(None)  # polling is the channel's own (TelegramChannel._poll); webhooks: web.py
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.telegram_overall_rate,
                                      max_retries=max_retries))
     )
