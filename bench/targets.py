@@ -37,6 +37,7 @@ LOOP_GAP = Goal("<", 50.0, "ms")  # the longest time the event loop could not ru
 QUEUE_P99 = Goal("<", 10.0, "ms")  # a page of a ward's queue with five years of entries
 STARTUP = Goal("<", 3.0, "s")  # `sangkien run`: process start to the first getUpdates
 RATE_RATIO = Goal(">=", 0.97, "×")  # a broadcast at Telegram's 30/s: achieved ÷ limit
+SERIALISATION_COST = Goal("<", 0.3, "ms")  # a step's cost of being safe with several processes
 MEMORY_GROWTH = Goal("<", 50.0, "MB")  # a broadcast's memory from 1,000 to 100,000 recipients
 # An announcement with several processes: what they send together ÷ broadcast_rate (the
 # setting is the bot's rate in all; Telegram's limit is per bot, not per process).

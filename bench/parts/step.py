@@ -15,9 +15,10 @@ from bench.harness.drive import Subject, ours_subject, sent_messages, walk_one
 from bench.harness.prefill import prefill
 from bench.harness.script import STEPS_PER_RESIDENT, FlowScript
 from bench.refbots import bots
-from bench.targets import ECHO_FACTOR, LOOP_GAP, STEP_P99
+from bench.targets import ECHO_FACTOR, LOOP_GAP, SERIALISATION_COST, STEP_P99
 from bench.tools import gcpause
 from bench.tools.pickle_pause import measure_pauses
+from bot.flood import FloodGate
 from bot.reference import Reference
 
 IN_PROGRESS = 10_000
@@ -54,11 +55,34 @@ async def _backend(backend: str, script: FlowScript, ref: Reference, refs, users
             await walk_one(ours)  # also learns the phone question's skip label
             await ours.play(10, timed=False)
             results[backend] = await _phase(ours, refs, users, rounds)
+            if backend == "postgresql":
+                await _serialisation(ours, refs, users, rounds, results)
             await prefill(engine, ref, IN_PROGRESS)
             results[f"{backend}+{IN_PROGRESS // 1000}k"] = await _phase(
                 ours, refs, users, rounds)
         finally:
             await bots.stop(ours.app)
+
+
+# What several processes on one PostgreSQL database cost a step (issue 11), measured by turning
+# it off in the same run: the per-sender advisory lock (Dispatcher.serialise), and that lock
+# with flood control counted in the database (SharedFloodGate) instead of in memory.
+SERIALISATION = ("postgresql, one process's way", "postgresql, lock only")
+
+
+async def _serialisation(ours: Subject, refs, users: int, rounds: int,
+                         results: dict[str, Run]) -> None:
+    dispatcher = ours.app.bot_data["channel"].dispatcher
+    shared, serialise = dispatcher.flood, dispatcher.serialise
+    settings = dispatcher.settings
+    try:
+        dispatcher.serialise = False
+        dispatcher.flood = FloodGate(settings.flood_burst, settings.flood_rate)
+        results[SERIALISATION[0]] = await _phase(ours, refs, users, rounds)
+        dispatcher.serialise = True
+        results[SERIALISATION[1]] = await _phase(ours, refs, users, rounds)
+    finally:
+        dispatcher.flood, dispatcher.serialise = shared, serialise
 
 
 @part("step", "A resident's step: update in, reply out, its answer committed")
@@ -121,6 +145,10 @@ LABELS = {
 def _label(key: str) -> tuple[str, str]:
     if key in LABELS:
         return LABELS[key], "—"
+    if key == SERIALISATION[0]:
+        return "ours, no per-sender lock, flood in memory", "PostgreSQL"
+    if key == SERIALISATION[1]:
+        return "ours, per-sender lock, flood in memory", "PostgreSQL"
     backend, _, extra = key.partition("+")
     name = "ours" + (f", {IN_PROGRESS:,} in progress" if extra else "")
     return name, "SQLite" if backend == "sqlite" else "PostgreSQL"
@@ -163,6 +191,15 @@ def _report(section: Section, echo: Run, conv: Run, results: dict[str, Run], use
             ]
         section.targets.append(LOOP_GAP.check(f"longest event-loop gap ({where})",
                                               data[key]["max_loop_gap_ms"]))
+    if SERIALISATION[0] in data:
+        alone = data[SERIALISATION[0]]
+        for key, what in ((SERIALISATION[1], "per-sender lock"),
+                          ("postgresql", "per-sender lock + flood in the database")):
+            cost = round(data[key]["mean_ms"] - alone["mean_ms"], 3)
+            data[f"cost of {what}"] = {"mean_ms": cost,
+                                       "p50_ms": round(data[key]["p50_ms"] - alone["p50_ms"], 3)}
+            section.targets.append(SERIALISATION_COST.check(
+                f"what several processes cost a step on PostgreSQL: {what} (mean)", cost))
     section.notes += [
         "×echo = ours / echo by p50 latency, and echo / ours by throughput (how many echo "
         "updates fit in the time of one of ours). Loop gap = longest time between two wake-ups "
