@@ -20,7 +20,7 @@ from bot.services.review import actor_for, describe
 from handlers import answer, campaigns, commands, entries, flow, menu, review, settings, start
 
 STATES = {
-    "menu": menu.handle,
+    "menu": entries.at_menu,
     "flow": flow.handle,
     "lookup": entries.handle_lookup,
     "mine": entries.handle_mine,
@@ -66,7 +66,7 @@ BUTTONS: dict[str, tuple[Callable[[Context, str], Awaitable[None]], tuple[str, .
     QUEUE_ACTION.prefix: (review.on_button, OFFICER_ROLES),
     broadcast_service.CANCEL.prefix: (broadcast_cancel, OFFICER_ROLES),
     ANSWER.prefix: (_answer, None),
-    MENU.prefix: (menu.choose, None),
+    MENU.prefix: (commands.choose, None),
     campaigns.CAMPAIGN.prefix: (campaigns.choose, None),
     settings.LANG.prefix: (_language, None),
 }

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from bot.context import Context
+from bot.drafts import MENU
 from bot.i18n import N_
 from bot.services import linking
 from bot.services import officers as officer_service
@@ -51,9 +52,37 @@ async def _start(ctx: Context) -> None:
         menu.show(ctx, ctx._("Welcome back to Sáng kiến."))
 
 
+async def choose(ctx: Context, value: str) -> None:
+    """A menu option, pressed now or from an earlier message."""
+    fields = MENU.unpack(value)
+    await open_item(ctx, fields["item"] if fields else "")
+
+
+async def open_item(ctx: Context, what: str) -> None:
+    """One item of the menu, by name: from its button or from its command."""
+    if what == "main":
+        menu.show(ctx)
+    elif what in ("idea", "award"):
+        await flow.begin(ctx, what)
+    elif what == "resume":
+        await flow.resume(ctx)
+    elif what == "lookup":
+        entries.ask_code(ctx)
+    elif what == "mine":
+        await entries.show_mine(ctx)
+    elif what == "campaigns":
+        campaigns.show_list(ctx)
+    elif what == "settings":
+        settings.show(ctx)
+    elif what == "help":
+        show_help(ctx)
+    else:
+        menu.show(ctx, ctx._("That option is not available. Please choose again."))
+
+
 def _menu_item(item: str) -> Callable[[Context], Awaitable[None]]:
     async def run(ctx: Context) -> None:
-        await menu.open_item(ctx, item)
+        await open_item(ctx, item)
     return run
 
 

@@ -153,3 +153,14 @@ async def _ask_withdraw(ctx: Context, code: str) -> None:
 async def _withdraw(ctx: Context, code: str) -> None:
     outcome = await ctx.review().by_code(await actor_for(ctx.conn, ctx.user), "withdraw", code)
     await show_mine(ctx, describe(ctx.t, ctx.ref, outcome))
+
+
+async def at_menu(ctx: Context) -> None:
+    """Free input while the menu is shown: a tracking code is looked up, an answer for an
+    entry waiting for one is offered, anything else gets the menu again."""
+    if ctx.event.text and await try_lookup_text(ctx, ctx.event.text, quiet=True):
+        return
+    if ctx.event.text and await take_as_answer(ctx, ctx.event.text):
+        return
+    menu.show(ctx, ctx._("Please choose an option from the menu: press a button or type its "
+                         "number."))

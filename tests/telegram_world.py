@@ -4,15 +4,19 @@ fixtures (tests/conftest.py) build it."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 from telegram import Update
 
 from bot.channels.telegram import build_application
 from bot.dispatcher import Dispatcher
+from bot.runtime import Runtime
 from bot.services import officers as officer_service
+from bot.web import build_app, webhook_secrets
 from storage.db import create_engine, migrate
 from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.serving import serving
 
 LAN = 424242
 
@@ -82,3 +86,22 @@ def subscriber_row(channel: str, external_id: str) -> dict:
             "consent_version": "2026-11", "consented_at": NOW, "subscribed": True,
             "role": "resident", "interests": {}, "state": "menu", "data": {},
             "last_update_id": 0, "updated_at": NOW}
+
+
+@contextlib.asynccontextmanager
+async def by_webhook(dispatcher: Dispatcher, settings):
+    """The real Application on the fake Bot API, served by `sangkien serve`'s ASGI application
+    over HTTP: yields (base URL, the fake API, the webhook's secret header)."""
+    runtime = Runtime(dispatcher)
+    api = FakeBotAPI()
+    application = build_application(settings, dispatcher, runtime=runtime, token="123:TEST",
+                                    request=api)
+    secrets = await webhook_secrets(runtime)
+    await application.initialize()
+    await application.start()
+    try:
+        async with serving(build_app(runtime, telegram=application, secrets=secrets)) as url:
+            yield url, api, {"X-Telegram-Bot-Api-Secret-Token": secrets.telegram}
+    finally:
+        await application.stop()
+        await application.shutdown()

@@ -19,12 +19,11 @@ from sqlalchemy.engine import make_url
 
 from bot.channels.telegram import build_application
 from bot.runtime import Runtime
-from bot.web import build_app, webhook_secrets
 from storage import users as user_repo
 from storage.db import create_engine
-from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.fakebotapi import UpdateFactory
 from testing.loopback_api import LoopbackBotAPI
-from testing.serving import serving
+from tests.telegram_world import by_webhook
 
 CHAT = 4545
 
@@ -52,39 +51,28 @@ async def test_an_update_sent_while_the_database_is_down_is_taken_when_telegram_
         dispatcher, engine, settings, db_url):
     if not db_url.startswith("postgresql"):
         pytest.skip("an outage of the database server")
-    runtime = Runtime(dispatcher)
-    api, updates = FakeBotAPI(), UpdateFactory()
-    application = build_application(settings, dispatcher, runtime=runtime, token="123:TEST",
-                                    request=api)
-    secrets = await webhook_secrets(runtime)
-    app = build_app(runtime, telegram=application, secrets=secrets)
-    header = {"X-Telegram-Bot-Api-Secret-Token": secrets.telegram}
-    await application.initialize()
-    await application.start()
-    try:
-        async with serving(app) as url, httpx.AsyncClient() as client:
-            async def telegram_sends(update: dict) -> int:
-                return (await client.post(f"{url}/telegram", json=update, headers=header)
-                        ).status_code
+    updates = UpdateFactory()
+    async with by_webhook(dispatcher, settings) as (url, api, header), \
+            httpx.AsyncClient() as client:
+        async def telegram_sends(update: dict) -> int:
+            return (await client.post(f"{url}/telegram", json=update, headers=header)
+                    ).status_code
 
-            assert await telegram_sends(updates.text(CHAT, "/start")) == 200
-            greeted = len(api.sent(CHAT))
-            consent = updates.press(CHAT, "consent:yes")
-            async with outage(db_url):
-                assert await telegram_sends(consent) == 503, "not acknowledged"
-                assert await telegram_sends(consent) == 503, "still not, while it lasts"
-            assert len(api.sent(CHAT)) == greeted, "no apology the resident cannot act on"
-            assert await telegram_sends(consent) == 200, "taken once the database is back"
-            assert len(api.sent(CHAT)) > greeted
-            assert await telegram_sends(consent) == 200  # a second redelivery: dropped
-            answered = len(api.sent(CHAT))
-        async with engine.connect() as conn:
-            user = await user_repo.load_user(conn, "telegram", str(CHAT))
-        assert user["consented_at"] is not None, "the consent given during the outage counts"
-        assert len(api.sent(CHAT)) == answered
-    finally:
-        await application.stop()
-        await application.shutdown()
+        assert await telegram_sends(updates.text(CHAT, "/start")) == 200
+        greeted = len(api.sent(CHAT))
+        consent = updates.press(CHAT, "consent:yes")
+        async with outage(db_url):
+            assert await telegram_sends(consent) == 503, "not acknowledged"
+            assert await telegram_sends(consent) == 503, "still not, while it lasts"
+        assert len(api.sent(CHAT)) == greeted, "no apology the resident cannot act on"
+        assert await telegram_sends(consent) == 200, "taken once the database is back"
+        assert len(api.sent(CHAT)) > greeted
+        assert await telegram_sends(consent) == 200  # a second redelivery: dropped
+        answered = len(api.sent(CHAT))
+    async with engine.connect() as conn:
+        user = await user_repo.load_user(conn, "telegram", str(CHAT))
+    assert user["consented_at"] is not None, "the consent given during the outage counts"
+    assert len(api.sent(CHAT)) == answered
 
 
 async def test_an_update_polled_while_the_database_is_down_is_not_confirmed_and_taken_later(

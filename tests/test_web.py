@@ -9,7 +9,6 @@ from dataclasses import replace
 
 import httpx
 
-from bot.channels.telegram import build_application
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.files import keep
 from bot.links import FILE_SECONDS
@@ -17,10 +16,11 @@ from bot.model import Attachment, Reply
 from bot.runtime import Runtime
 from bot.web import build_app, webhook_secrets
 from storage import users as user_repo
-from testing.fakebotapi import FakeBotAPI, UpdateFactory
+from testing.fakebotapi import UpdateFactory
 from testing.fakezalo import TOKEN
 from testing.fakezalo_oa import FakeZaloOA
 from testing.serving import serving
+from tests.telegram_world import by_webhook
 from tests.zalo_oa_world import oa_channel
 
 LAN = "3000111222"
@@ -111,30 +111,19 @@ async def test_an_officer_on_zalo_opens_a_residents_photo_by_a_signed_expiring_l
 
 async def test_telegram_by_webhook_answers_and_a_forged_update_is_refused(
         dispatcher, engine, settings):
-    runtime = Runtime(dispatcher)
-    api, updates = FakeBotAPI(), UpdateFactory()
-    application = build_application(settings, dispatcher, runtime=runtime, token="123:TEST",
-                                    request=api)
-    secrets = await webhook_secrets(runtime)
-    app = build_app(runtime, telegram=application, secrets=secrets)
-    await application.initialize()
-    await application.start()
-    try:
-        async with serving(app) as url, httpx.AsyncClient() as client:
-            forged = await client.post(f"{url}/telegram", json=updates.text(4242, "/start"),
-                                       headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
-            assert forged.status_code == 403
-            real = await client.post(f"{url}/telegram", json=updates.text(4343, "/start"),
-                                     headers={"X-Telegram-Bot-Api-Secret-Token":
-                                              secrets.telegram})
-            assert real.status_code == 200
-            await _until(lambda: api.sent(4343))
-        assert not api.sent(4242)
-        async with engine.connect() as conn:
-            assert await user_repo.load_user(conn, "telegram", "4242") is None
-    finally:
-        await application.stop()
-        await application.shutdown()
+    updates = UpdateFactory()
+    async with by_webhook(dispatcher, settings) as (url, api, header), \
+            httpx.AsyncClient() as client:
+        forged = await client.post(f"{url}/telegram", json=updates.text(4242, "/start"),
+                                   headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+        assert forged.status_code == 403
+        real = await client.post(f"{url}/telegram", json=updates.text(4343, "/start"),
+                                 headers=header)
+        assert real.status_code == 200
+        await _until(lambda: api.sent(4343))
+    assert not api.sent(4242)
+    async with engine.connect() as conn:
+        assert await user_repo.load_user(conn, "telegram", "4242") is None
 
 
 async def test_a_zalo_oa_push_through_serve_is_taken_only_when_signed(dispatcher, engine):
