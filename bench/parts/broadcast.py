@@ -241,7 +241,8 @@ def _report_real(section: Section, r: dict, opts: Options) -> None:
     if r["finished"]:
         section.notes.append("(b) ran out of recipients before the time was up: its rate is low.")
     section.notes.append(
-        "(b): ÷ limit = sent rows ÷ elapsed ÷ 30; the worker's AsyncLimiter(30, 1) lets a burst "
-        "of 30 through at once, so the steady figure (messages sent after the first second) is "
-        "the one checked. 'Most in any 1 s' over 30 means a burst above Telegram's 30/s. Run "
-        "beside the memory runs of (a), which only the loop's timing could disturb.")
+        "(b): ÷ limit = sent rows ÷ elapsed ÷ 30; the worker paces by the rate shared in the "
+        "database (bot.broadcaster.SharedRate: a fifth of a second reserved at a time), and its "
+        "first second includes the start, so the steady figure (messages sent after the first "
+        "second) is the one checked. 'Most in any 1 s' over 30 means a burst above Telegram's "
+        "30/s. Run beside the memory runs of (a), which only the loop's timing could disturb.")
