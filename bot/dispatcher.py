@@ -69,6 +69,11 @@ class _AlreadyProcessed(Exception):
     pass
 
 
+class _Stale(Exception):
+    """Another process wrote the sender's row since this one cached it: the step starts again
+    on the fresh row."""
+
+
 class Unprocessed(Exception):
     """The step could not be taken because the database was out of reach; nothing of it was
     kept, and it can be taken again as it was (a platform that redelivers is told so)."""
@@ -234,37 +239,39 @@ class Dispatcher:
             user = self.sessions.get(key) or await self._load(event, now)
             # Read before the step's transaction: on SQLite a second connection would wait for it.
             links = await self.links() if event.channel in DOCUMENTS_BY_LINK else None
-            tx = LazyTransaction(self.engine)
-            if self.serialise:
-                # One step per sender at a time in every process: the lock is the transaction's,
-                # and the row is read again if another process wrote it since it was cached.
-                version = await user_repo.lock_sender(tx, event.channel, event.user)
-                if version != user["version"]:
-                    user = await user_repo.load_user(tx, event.channel, event.user)
-                    self.sessions.put(key, user)
+            # Several processes (PostgreSQL): a step that reads or writes more than its own row
+            # takes the sender's lock first thing in its transaction, and starts again on the
+            # fresh row if another process wrote it since it was cached. A step that touches
+            # only its own row (the fast path) needs no lock: its write is guarded by the row's
+            # version, and a stale row makes it start again the same way.
+            tx = LazyTransaction(self.engine, on_open=(
+                self._locker(event, user["version"]) if self.serialise else None))
             if event.update_id is not None and user["last_update_id"] >= event.update_id:
                 await tx.rollback()
                 return self._late(event, user)
-            # A channel without increasing update ids (Zalo) names each message: taking its id
-            # is part of the step, so a redelivery, here or in another process, is dropped.
-            if event.message_id is not None and not await channel_repo.take_message(
-                    tx, event.channel, event.message_id, now):
-                await tx.rollback()
-                raise _AlreadyProcessed
-            ctx = Context(
-                settings=self.settings,
-                ref=self.ref,
-                conn=tx,
-                user=dict(user),
-                event=_resolve_option(event, user["data"] or {}),
-                now=now,
-                t=self.translator(user["lang"]),
-                translators=self.translator,
-                links=links,
-            )
             try:
+                # A channel without increasing update ids (Zalo) names each message: taking its
+                # id is part of the step, so a redelivery, here or in another process, is dropped.
+                if event.message_id is not None and not await channel_repo.take_message(
+                        tx, event.channel, event.message_id, now):
+                    await tx.rollback()
+                    raise _AlreadyProcessed
+                ctx = Context(
+                    settings=self.settings,
+                    ref=self.ref,
+                    conn=tx,
+                    user=dict(user),
+                    event=_resolve_option(event, user["data"] or {}),
+                    now=now,
+                    t=self.translator(user["lang"]),
+                    translators=self.translator,
+                    links=links,
+                )
                 await self._route(ctx)
                 saved = await self._save(ctx, tx, user, event.update_id, now)
+            except _Stale:
+                await tx.rollback()
+                saved = False
             except BaseException:
                 await tx.rollback()
                 raise
@@ -274,6 +281,12 @@ class Dispatcher:
                 return ctx.replies
             self.sessions.pop(key, None)
         raise RuntimeError(f"the row of {key} kept changing under the step")
+
+    def _locker(self, event: Event, version: int):
+        async def lock(conn) -> None:
+            if await user_repo.lock_sender(conn, event.channel, event.user) != version:
+                raise _Stale
+        return lock
 
     def _late(self, event: Event, user: dict) -> list[Reply]:
         """An update no newer than the last one taken: a redelivery is dropped in silence; one
@@ -337,6 +350,7 @@ class Dispatcher:
         for task in list(self._drains):
             task.cancel()
         await asyncio.gather(*self._drains, return_exceptions=True)
+        await self.flood.settled()
         await self.fast.close()
 
 

@@ -165,8 +165,9 @@ class LazyTransaction:
     """A transaction that begins at its first statement, so a step that needs no SQL beyond
     its own row opens none. It offers what the repository functions use of a connection."""
 
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, on_open=None):
         self.engine = engine
+        self.on_open = on_open  # awaited with the connection when the transaction begins
         self._begin = None
         self._conn: AsyncConnection | None = None
 
@@ -182,6 +183,8 @@ class LazyTransaction:
         if self._conn is None:
             self._begin = self.engine.begin()
             self._conn = await self._begin.__aenter__()
+            if self.on_open is not None:
+                await self.on_open(self._conn)
         return self._conn
 
     async def execute(self, *args, **kwargs):
