@@ -54,9 +54,10 @@ async def _backend(backend: str, script: FlowScript, ref: Reference, refs, users
         try:
             await walk_one(ours)  # also learns the phone question's skip label
             await ours.play(10, timed=False)
-            results[backend] = await _phase(ours, refs, users, rounds)
             if backend == "postgresql":
                 await _serialisation(ours, refs, users, rounds, results)
+            else:
+                results[backend] = await _phase(ours, refs, users, rounds)
             await prefill(engine, ref, IN_PROGRESS)
             results[f"{backend}+{IN_PROGRESS // 1000}k"] = await _phase(
                 ours, refs, users, rounds)
@@ -65,24 +66,28 @@ async def _backend(backend: str, script: FlowScript, ref: Reference, refs, users
 
 
 # What several processes on one PostgreSQL database cost a step (issue 11), measured by turning
-# it off in the same run: the per-sender advisory lock (Dispatcher.serialise), and that lock
-# with flood control counted in the database (SharedFloodGate) instead of in memory.
+# it off in the same run, round by round: the per-sender advisory lock (Dispatcher.serialise),
+# and that lock with flood control counted in the database (SharedFloodGate) instead of in memory.
 SERIALISATION = ("postgresql, one process's way", "postgresql, lock only")
 
 
 async def _serialisation(ours: Subject, refs, users: int, rounds: int,
                          results: dict[str, Run]) -> None:
     dispatcher = ours.app.bot_data["channel"].dispatcher
-    shared, serialise = dispatcher.flood, dispatcher.serialise
     settings = dispatcher.settings
-    try:
-        dispatcher.serialise = False
-        dispatcher.flood = FloodGate(settings.flood_burst, settings.flood_rate)
-        results[SERIALISATION[0]] = await _phase(ours, refs, users, rounds)
-        dispatcher.serialise = True
-        results[SERIALISATION[1]] = await _phase(ours, refs, users, rounds)
-    finally:
-        dispatcher.flood, dispatcher.serialise = shared, serialise
+    ways = {SERIALISATION[0]: (False, FloodGate(settings.flood_burst, settings.flood_rate)),
+            SERIALISATION[1]: (True, FloodGate(settings.flood_burst, settings.flood_rate)),
+            "postgresql": (True, dispatcher.flood)}  # as it runs
+    runs = {key: Run() for key in ways}
+    for _ in range(rounds):
+        for key, (serialise, flood) in ways.items():
+            dispatcher.serialise, dispatcher.flood = serialise, flood
+            for subject in refs:
+                await subject.play(users)
+            await ours.play(users)
+            runs[key] = runs[key].merge(ours.take_run())
+    dispatcher.serialise, dispatcher.flood = ways["postgresql"]
+    results.update(runs)
 
 
 @part("step", "A resident's step: update in, reply out, its answer committed")
