@@ -326,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _command(settings: Settings, args) -> int:
     if args.command == "chat":
+        # Ctrl-C ends the console even when a shell started it with SIGINT ignored (a
+        # background job inherits that): the person at the terminal still means it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             asyncio.run(_chat(settings, args))
         except KeyboardInterrupt:  # Ctrl-C in the console: everything said so far is kept
