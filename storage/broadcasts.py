@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.rows import claim_rows
 from storage.rows import row as _row
 from storage.tables import broadcasts, deliveries, officers, users
 
@@ -111,19 +112,9 @@ async def claim(conn: AsyncConnection, broadcast_id: int, limit: int,
     """Take up to `limit` deliveries to send (pending, or claimed by a process that died):
     each is this caller's alone, in every process (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite
     has one writer at a time). `now` is the wall clock: claims expire in real time."""
-    pick = (select(deliveries.c.user_id).where(_claimable(broadcast_id, now))
-            .order_by(deliveries.c.user_id).limit(limit))
-    if conn.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    picked = [r[0] for r in await conn.execute(pick)]  # locked until this transaction ends
-    if not picked:
-        return []
-    result = await conn.execute(
-        update(deliveries)
-        .where(_claimable(broadcast_id, now), deliveries.c.user_id.in_(picked))
-        .values(status="sending", updated_at=now)
-        .returning(*deliveries.c))
-    return sorted((dict(r._mapping) for r in result), key=lambda r: r["user_id"])
+    return await claim_rows(conn, deliveries, deliveries.c.user_id,
+                            _claimable(broadcast_id, now), limit, status="sending",
+                            updated_at=now)
 
 
 async def renew(conn: AsyncConnection, broadcast_id: int, user_ids: list[int],

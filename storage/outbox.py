@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.rows import row as _row
+from storage.rows import claim_rows
 from storage.tables import outbox
 
 # A claim is short: the claiming process renews it while it sends (`renew`), one that died
@@ -42,17 +42,8 @@ async def claim(conn: AsyncConnection, channel: str, now: datetime, holder: str,
     `holder`, oldest first: each is this caller's alone in every process (PostgreSQL: FOR UPDATE
     SKIP LOCKED; SQLite has one writer at a time) until its lease runs out in real time."""
     wall = datetime.now(UTC)
-    pick = (select(outbox.c.id).where(_claimable(channel, now, wall)).order_by(outbox.c.id)
-            .limit(limit))
-    if conn.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = [r[0] for r in await conn.execute(pick)]  # locked until this transaction ends
-    if not ids:
-        return []
-    result = await conn.execute(
-        update(outbox).where(outbox.c.id.in_(ids), _claimable(channel, now, wall))
-        .values(claimed_at=wall, claimed_by=holder).returning(*outbox.c))
-    return sorted((_row(r) for r in result), key=lambda r: r["id"])
+    return await claim_rows(conn, outbox, outbox.c.id, _claimable(channel, now, wall), limit,
+                            claimed_at=wall, claimed_by=holder)
 
 
 async def renew(conn: AsyncConnection, ids: list[int], holder: str) -> None:
