@@ -23,6 +23,12 @@ from tests.conftest import PG_URL, TEN_WARDS_ENV
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _stopped(process: subprocess.Popen, seconds: float = 30) -> str:
+    """Stop a served bot as an operator does (SIGTERM); what it wrote to stderr."""
+    process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=seconds)[1]
+
+
 def _run(args: list[str], stdin: str = "", env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
@@ -283,8 +289,7 @@ def test_run_serves_zalo_by_long_polling_and_never_logs_the_token(sqlite_url):
             time.sleep(0.1)
         assert "Sáng kiến" in fake.texts("3000111222")[0]  # greeted, in Vietnamese
     finally:
-        bot.send_signal(signal.SIGTERM)
-        _, stderr = bot.communicate(timeout=30)
+        stderr = _stopped(bot)
         fake.stop()
     assert bot.returncode == 0, stderr
     assert "serving zalo_bot" in stderr
@@ -341,8 +346,7 @@ def test_two_run_processes_poll_zalo_one_at_a_time_and_the_second_takes_over(sql
             fake.push_text("3000000009", "Xin chào")
             assert answered("3000000009", seconds=30)  # the second took over
         finally:
-            second.send_signal(signal.SIGTERM)
-            _, stderr = second.communicate(timeout=30)
+            stderr = _stopped(second)
         assert "standing by" in stderr and "this process polls" in stderr
     finally:
         if first.poll() is None:
@@ -402,8 +406,7 @@ def test_serve_with_two_workers_answers_on_one_port_and_a_dead_worker_is_replace
         assert all(telegram_sends(5200 + n) == 200 for n in range(10))
         assert all(len(api.replies_to(5200 + n)) == 1 for n in range(10))
     finally:
-        serve.send_signal(signal.SIGTERM)
-        _, stderr = serve.communicate(timeout=60)
+        stderr = _stopped(serve, seconds=60)
         api.stop()
     assert serve.returncode == 0, stderr
     assert "starting another" in stderr

@@ -16,7 +16,14 @@ from storage import users as user_repo
 from storage.tables import entries
 from testing.codes import code_in
 from testing.fakezalo import FakeZaloBot
-from tests.zalo_world import ZaloWorld, consent, t, to_files_question, to_title_answered
+from tests.zalo_world import (
+    ZaloWorld,
+    consent,
+    redelivered_title_changes_nothing,
+    t,
+    to_files_question,
+    to_title_answered,
+)
 
 LAN = "3000111222"
 
@@ -59,13 +66,7 @@ async def test_resident_sends_a_whole_idea_on_zalo_by_typing_numbers_and_names(
 
 
 async def test_a_redelivered_zalo_message_is_processed_once(zalo, dispatcher, engine):
-    lan = zalo.person(LAN)
-    await to_title_answered(lan, dispatcher)
-    assert await lan.again() == []  # the same message again: no answer, nothing changed
-    async with engine.connect() as conn:
-        row = await user_repo.load_user(conn, "zalo_bot", LAN)
-    assert row["state"] == "flow:description"
-    assert row["data"]["draft"]["answers"]["title"] == "Đèn đường tiết kiệm điện"
+    await redelivered_title_changes_nothing(zalo.person(LAN), dispatcher, engine, "zalo_bot")
 
 
 async def test_a_zalo_message_delivered_to_another_process_too_is_processed_once(

@@ -30,7 +30,7 @@ from testing.fakezalo_oa import REFRESH_TOKEN, FakeZaloOA
 from tests.officers import register_officer
 from tests.telegram_world import subscriber_row
 from tests.zalo_oa_world import OAWorld, oa_channel
-from tests.zalo_world import consent, t, to_title_answered
+from tests.zalo_world import consent, redelivered_title_changes_nothing, t, to_title_answered
 
 LAN = "6109876543210001"
 MAI = "6109876543210002"
@@ -104,13 +104,7 @@ async def test_a_push_without_the_right_signature_gets_403_and_changes_nothing(
 
 
 async def test_a_push_zalo_delivers_again_is_processed_once(oa, dispatcher, engine):
-    lan = oa.person(LAN)
-    await to_title_answered(lan, dispatcher)
-    assert await lan.again() == []  # the same push again: no answer, nothing changed
-    async with engine.connect() as conn:
-        row = await user_repo.load_user(conn, "zalo_oa", LAN)
-    assert row["state"] == "flow:description"
-    assert row["data"]["draft"]["answers"]["title"] == "Đèn đường tiết kiệm điện"
+    await redelivered_title_changes_nothing(oa.person(LAN), dispatcher, engine, "zalo_oa")
 
 
 async def test_a_notice_to_a_resident_silent_for_eight_days_waits_for_their_next_message(

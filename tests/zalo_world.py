@@ -10,6 +10,7 @@ from collections import Counter
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime
+from storage import users as user_repo
 from testing.fakezalo import TOKEN, FakeZaloBot
 
 _NUMBERED = re.compile(r"^\s+(\d+)\. (.+)$", re.MULTILINE)
@@ -132,6 +133,16 @@ async def to_title_answered(person, dispatcher) -> None:
     await person.say("ben nghe")
     await person.choose("Chuyển đổi số, đô thị thông minh")
     await person.say("Đèn đường tiết kiệm điện")
+
+
+async def redelivered_title_changes_nothing(person, dispatcher, engine, channel: str) -> None:
+    """The title's message delivered again by Zalo: no answer, and the draft as it was."""
+    await to_title_answered(person, dispatcher)
+    assert await person.again() == []
+    async with engine.connect() as conn:
+        row = await user_repo.load_user(conn, channel, person.user)
+    assert row["state"] == "flow:description"
+    assert row["data"]["draft"]["answers"]["title"] == "Đèn đường tiết kiệm điện"
 
 
 async def to_files_question(person, dispatcher) -> None:
