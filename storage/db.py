@@ -87,8 +87,10 @@ def unreachable(error: BaseException) -> bool:
     down, restarting or refusing connections, the connection broke, the pool has none left),
     rather than that one statement was wrong: the step can be taken again later as it was."""
     for cause in _causes(error):
-        if isinstance(cause, OSError | exc.OperationalError | exc.InterfaceError
-                      | exc.TimeoutError | asyncpg.InterfaceError | asyncpg.InternalClientError):
+        # Connection-class only: a full disk, a missing table or a read-only file is no outage
+        # (the step would fail the same way again, and a platform would redeliver it forever).
+        if isinstance(cause, ConnectionError | TimeoutError | exc.TimeoutError
+                      | asyncpg.InterfaceError | asyncpg.InternalClientError):
             return True
         if isinstance(cause, DBAPIError) and cause.connection_invalidated:
             return True
@@ -96,7 +98,8 @@ def unreachable(error: BaseException) -> bool:
         # operator intervention (shutdown, terminated session).
         if str(getattr(cause, "sqlstate", "") or "")[:2] in ("08", "53", "57"):
             return True
-        if "not currently accepting connections" in str(cause):
+        if any(words in str(cause) for words in ("not currently accepting connections",
+                                                  "database is locked")):
             return True
     return False
 

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.channels.telegram import build_application
+from bot.dispatcher import INTERNAL_ERROR
 from bot.runtime import Runtime
 from storage import users as user_repo
 from storage.db import create_engine
@@ -73,6 +74,22 @@ async def test_an_update_sent_while_the_database_is_down_is_taken_when_telegram_
         user = await user_repo.load_user(conn, "telegram", str(CHAT))
     assert user["consented_at"] is not None, "the consent given during the outage counts"
     assert len(api.sent(CHAT)) == answered
+
+
+async def test_a_database_fault_that_a_retry_cannot_mend_is_told_not_left_for_redelivery(
+        dispatcher, engine, settings):
+    updates = UpdateFactory()
+    async with by_webhook(dispatcher, settings) as (url, api, header), \
+            httpx.AsyncClient() as client:
+        await client.post(f"{url}/telegram", json=updates.text(CHAT, "/start"), headers=header)
+        greeted = len(api.sent(CHAT))
+        async with engine.begin() as conn:  # a schema broken by hand: no outage to wait out
+            await conn.execute(text("ALTER TABLE users RENAME TO users_gone"))
+        answer = await client.post(f"{url}/telegram", json=updates.press(CHAT, "consent:yes"),
+                                   headers=header)
+        assert answer.status_code == 200, "Telegram is not made to send it again forever"
+        told = [m["text"] for m in api.sent(CHAT)[greeted:]]
+        assert told == [dispatcher.translator(None)._(INTERNAL_ERROR)], "told, in Vietnamese"
 
 
 async def test_an_update_polled_while_the_database_is_down_is_not_confirmed_and_taken_later(
