@@ -156,12 +156,7 @@ class Dispatcher:
         key = f"{event.channel}:{event.user}"
         if event.channel not in UNLIMITED_CHANNELS:
             held = self._held.get(key)  # while some wait, later ones queue behind them
-            try:
-                wait = await self.flood.reserve(key)
-            except Exception as error:
-                if unreachable(error):
-                    raise Unprocessed(key) from error
-                raise
+            wait = await self.flood.reserve(key)  # an outage here: Runtime.converse says so
             if wait is None:
                 return [self._sentence(event, FLOOD_REFUSED)]
             if wait > 0 or held is not None:

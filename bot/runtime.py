@@ -33,6 +33,7 @@ from bot.services.reminders import Jobs
 from storage import channels as channel_repo
 from storage import outbox
 from storage import users as user_repo
+from storage.db import unreachable
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +109,19 @@ class Runtime:
             if prepare is not None:
                 event = await prepare(event)
             replies = await self.dispatcher.handle(event)
-        except Unprocessed:
-            unprocessed = _UNPROCESSED.get()
-            if unprocessed is not None:
-                unprocessed.append(event)
-                return
-            replies = [Reply(self.dispatcher.sentence(channel.name, event.user, DATABASE_AWAY))]
-        except Exception:
-            log.exception("error while handling a message on %s", channel.name)
-            replies = [Reply(self.dispatcher.sentence(channel.name, event.user, INTERNAL_ERROR))]
+        except Exception as error:
+            # The step itself says Unprocessed; what comes before it (fetching a file, the
+            # flood count, waking held messages) may meet the outage directly.
+            if isinstance(error, Unprocessed) or unreachable(error):
+                unprocessed = _UNPROCESSED.get()
+                if unprocessed is not None:
+                    unprocessed.append(event)
+                    return
+                message = DATABASE_AWAY
+            else:
+                log.exception("error while handling a message on %s", channel.name)
+                message = INTERNAL_ERROR
+            replies = [Reply(self.dispatcher.sentence(channel.name, event.user, message))]
         for reply in replies:
             await channel.send(reply.to or event.user, reply)
         if self.dispatcher.pending_channels:

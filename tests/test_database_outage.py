@@ -18,13 +18,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.channels.telegram import build_application
-from bot.dispatcher import INTERNAL_ERROR
+from bot.dispatcher import DATABASE_AWAY, INTERNAL_ERROR
 from bot.runtime import Runtime
 from storage import users as user_repo
 from storage.db import create_engine
 from testing.fakebotapi import UpdateFactory
 from testing.loopback_api import LoopbackBotAPI
 from tests.telegram_world import by_webhook
+from tests.zalo_world import ZaloWorld
 
 CHAT = 4545
 
@@ -125,3 +126,19 @@ async def _until(predicate, seconds: float = 15.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.05)
+
+
+async def test_on_zalo_a_message_sent_while_the_database_is_down_is_answered_not_taken(
+        fake_zalo, dispatcher, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("an outage of the database server")
+    world = await ZaloWorld(fake_zalo, dispatcher).start()  # Zalo does not deliver again
+    try:
+        lan = world.person("3000111222")
+        assert await lan.say("Xin chào")
+        async with outage(db_url):
+            told = await lan.say("Đồng ý")
+        assert told == [dispatcher.translator(None)._(DATABASE_AWAY)], "asked to send it again"
+        assert await lan.say("Đồng ý"), "answered once the database is back"
+    finally:
+        await world.stop()
