@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.base import Channel, Outcome
 from bot.config import Settings
+from bot.heartbeat import renewed
 from bot.i18n import N_, Translator
 from bot.model import Attachment, Option, Reply
 from bot.reference import Reference
@@ -134,15 +135,15 @@ class Broadcaster:
             # message in flight (the rest of the batch is taken again once its claim, renewed
             # while this worker lives, runs out).
             left = [row["user_id"] for row in rows]
-            renewed = time.monotonic()
+
+            async def renew(left: list[int] = left) -> None:  # the rows not sent yet
+                async with self.engine.begin() as conn:
+                    await broadcast_repo.renew(conn, broadcast["id"], left, datetime.now(UTC))
+
             try:
-                async with self.engine.connect() as conn:
+                async with renewed(broadcast_repo.CLAIM_SECONDS / 3, renew), \
+                        self.engine.connect() as conn:
                     for row in rows:
-                        if time.monotonic() - renewed > broadcast_repo.CLAIM_SECONDS / 3:
-                            async with conn.begin():
-                                await broadcast_repo.renew(conn, broadcast["id"], left,
-                                                           datetime.now(UTC))
-                            renewed = time.monotonic()
                         if row["lang"] not in replies:
                             replies[row["lang"]] = self._reply(broadcast, row["lang"])
                         status = await self._send_one(row, replies[row["lang"]])

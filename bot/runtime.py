@@ -16,7 +16,6 @@ import os
 import secrets
 import signal
 import socket
-import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from bot.channels.base import Channel, Outcome, SendResult
 from bot.context import BETWEEN_QUESTIONS
 from bot.dispatcher import DATABASE_AWAY, INTERNAL_ERROR, Unprocessed
 from bot.files import FileStore, FolderStore, default_files_dir
+from bot.heartbeat import renewed
 from bot.i18n import N_
 from bot.model import Attachment, Event, Option, Reply
 from bot.scheduler import build_scheduler
@@ -147,20 +147,22 @@ class Runtime:
             # their later ones wait behind it, so that each person reads them in order.
             behind: dict[str, SendResult] = {}
             left = [row["id"] for row in rows]
-            renewed = time.monotonic()
+
+            async def renew(left: list[int] = left) -> None:  # the rows not sent yet
+                async with engine.begin() as conn:
+                    await outbox.renew(conn, left, self.holder)
+
             try:
-                for row in rows:
-                    if time.monotonic() - renewed > outbox.LEASE.total_seconds() / 3:
+                async with renewed(outbox.LEASE.total_seconds() / 3, renew):
+                    for row in rows:
+                        result = (behind.get(row["external_id"])
+                                  or await self._send_row(channel, row))
                         async with engine.begin() as conn:
-                            await outbox.renew(conn, left, self.holder)
-                        renewed = time.monotonic()
-                    result = behind.get(row["external_id"]) or await self._send_row(channel, row)
-                    async with engine.begin() as conn:
-                        await self._settle(conn, name, row, result)
-                    left.remove(row["id"])
-                    if result.outcome in (Outcome.HELD, Outcome.RETRY_AFTER):
-                        behind[row["external_id"]] = result
-                    delivered += result.outcome is Outcome.SENT
+                            await self._settle(conn, name, row, result)
+                        left.remove(row["id"])
+                        if result.outcome in (Outcome.HELD, Outcome.RETRY_AFTER):
+                            behind[row["external_id"]] = result
+                        delivered += result.outcome is Outcome.SENT
             finally:
                 if left:  # stopped midway: what was not sent is given back at once
                     async with engine.begin() as conn:
