@@ -11,7 +11,7 @@ import segno
 from bot.codes import CodeError, parse_code
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.reference import Campaign, Reference
 from bot.render import status_label, unit_name
 from bot.runtime import Runtime
@@ -71,14 +71,19 @@ async def list_officers(settings: Settings, include_revoked: bool) -> str:
     return "\n".join(lines) or t._("No officers yet.")
 
 
+async def _answered(settings: Settings, change, done: str, not_done: str,
+                    **names) -> tuple[bool, str]:
+    """Run `change(conn, now)` in one transaction; say `done` or `not_done` by its result."""
+    async with _database(settings) as engine, engine.begin() as conn:
+        ok = bool(await change(conn, datetime.now(UTC)))
+    return ok, _translator(settings).tr(done if ok else not_done).format(**names)
+
+
 async def revoke(settings: Settings, officer_id: int) -> tuple[bool, str]:
-    t = _translator(settings)
-    async with _database(settings) as engine:
-        async with engine.begin() as conn:
-            done = await officer_service.revoke(conn, officer_id, datetime.now(UTC))
-    if done:
-        return True, t._("Officer {id} can no longer act.").format(id=officer_id)
-    return False, t._("No active officer has the number {id}.").format(id=officer_id)
+    return await _answered(
+        settings, lambda conn, now: officer_service.revoke(conn, officer_id, now),
+        N_("Officer {id} can no longer act."), N_("No active officer has the number {id}."),
+        id=officer_id)
 
 
 async def audit(settings: Settings, code: str | None, officer_id: int | None) -> tuple[bool, str]:
@@ -139,13 +144,10 @@ async def campaigns_list(settings: Settings) -> str:
 
 
 async def campaigns_close(settings: Settings, slug: str) -> tuple[bool, str]:
-    t = _translator(settings)
-    async with _database(settings) as engine:
-        async with engine.begin() as conn:
-            done = await campaign_repo.close(conn, slug, datetime.now(UTC))
-    if done:
-        return True, t._("Campaign {slug} is closed; drafts for it are kept.").format(slug=slug)
-    return False, t._("No open campaign is called {slug}.").format(slug=slug)
+    return await _answered(
+        settings, lambda conn, now: campaign_repo.close(conn, slug, now),
+        N_("Campaign {slug} is closed; drafts for it are kept."),
+        N_("No open campaign is called {slug}."), slug=slug)
 
 
 def campaign_link(settings: Settings, slug: str, bot: str | None = None) -> str:
