@@ -61,7 +61,16 @@ def _statement(dialect, columns: tuple[str, ...], guard_update: bool):
 
 
 class SessionWriter:
-    """Writes a step's state, draft and time; False when a guard fails (stale or duplicate)."""
+    """Writes a step's state, draft and time; False when a guard fails (stale or duplicate).
+
+    SQLite: the UPDATE is tried first on the event loop's own thread, on a connection that never
+    waits for a lock (busy_timeout=0): about 20 µs, against a thread hop's hundreds. When the
+    database is busy (another connection is writing) it is handed, unchanged, to the writer's
+    thread, whose connection waits for the lock as every other one does: the loop never waits.
+    An autocommit UPDATE refused as busy did nothing, so taking it again there is safe, and the
+    guards (version, update id) still decide. WAL lets one writer at a time, whichever of the two
+    connections it is. Checkpoints have a connection and a thread of their own (see
+    _checkpoints)."""
 
     def __init__(self, url: str):
         u = make_url(url)
@@ -71,35 +80,67 @@ class SessionWriter:
                    else postgresql.dialect(paramstyle="numeric_dollar"))
         self._dialect = dialect
         self._sql: dict[tuple, tuple[str, list[str]]] = {}
+        self._loop_conn: sqlite3.Connection | None = None
         self._conn: sqlite3.Connection | None = None
+        self._checkpoint_conn: sqlite3.Connection | None = None
         self._pool = None
         self._checkpointer: asyncio.Task | None = None
-        # One thread owns the SQLite connection, so writes are serialised without a lock.
+        # One thread owns the waiting connection, so its writes are serialised without a lock;
+        # another owns the checkpointing one.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sangkien-steps")
+        self._checkpoint_thread = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="sangkien-checkpoint")
+        self._on_loop = True
+        self.handed_over = 0  # saves the loop gave to the writer's thread (database busy)
+
+    def _connect(self, *, wait: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.url.database, isolation_level=None, timeout=30 if wait else 0,
+                               check_same_thread=False)
+        for pragma in SQLITE_PRAGMAS:
+            conn.execute(f"PRAGMA {pragma}")
+        if not wait:
+            conn.execute("PRAGMA busy_timeout=0")
+        return conn
+
+    def _loop_save(self, sql: str, params: list[Any]) -> bool | None:
+        """On the event loop: the write, or None when the database is busy (nothing done) or
+        when every commit waits for the disk (synchronous=FULL or EXTRA: an fsync per commit,
+        which is the writer's thread's to wait for, not the loop's)."""
+        try:
+            if self._loop_conn is None:
+                conn = self._connect(wait=False)
+                self._on_loop = conn.execute("PRAGMA synchronous").fetchone()[0] <= 1
+                self._loop_conn = conn
+            if not self._on_loop:
+                return None
+            return self._loop_conn.execute(sql, params).rowcount == 1
+        except sqlite3.OperationalError as error:
+            if _busy(error):
+                return None
+            raise
 
     def _sqlite_save(self, sql: str, params: list[Any]) -> bool:
-        """Runs on the writer's own thread: never on the event loop, which a busy database
-        could otherwise stall."""
+        """Runs on the writer's own thread, waiting for the lock if need be: never on the
+        event loop, which a busy database would otherwise stall."""
         if self._conn is None:
-            conn = sqlite3.connect(self.url.database, isolation_level=None, timeout=30,
-                                   check_same_thread=False)
-            for pragma in SQLITE_PRAGMAS:
-                conn.execute(f"PRAGMA {pragma}")
-            self._conn = conn
+            self._conn = self._connect(wait=True)
         return self._conn.execute(sql, params).rowcount == 1
 
     def _sqlite_checkpoint(self) -> None:
-        if self._conn is not None:
-            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if self._checkpoint_conn is None:
+            self._checkpoint_conn = self._connect(wait=False)
+        self._checkpoint_conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     async def _checkpoints(self) -> None:
-        """Copy the WAL back into the database every few seconds, on the writer's thread:
-        never inside a step, and never on the event loop."""
+        """Copy the WAL back into the database every few seconds, on a connection and a thread
+        of their own: never inside a step, never on the event loop, and never in the way of
+        the writer's thread (a checkpoint may take 50–200 ms). PASSIVE takes no writer's lock,
+        so steps keep committing meanwhile."""
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(CHECKPOINT_SECONDS)
             try:
-                await loop.run_in_executor(self._thread, self._sqlite_checkpoint)
+                await loop.run_in_executor(self._checkpoint_thread, self._sqlite_checkpoint)
             except sqlite3.Error:
                 pass  # busy now; the next round will do it
 
@@ -153,6 +194,10 @@ class SessionWriter:
             loop = asyncio.get_running_loop()
             if self._checkpointer is None:
                 self._checkpointer = loop.create_task(self._checkpoints())
+            saved = self._loop_save(sql, params)
+            if saved is not None:
+                return saved
+            self.handed_over += self._on_loop
             return await loop.run_in_executor(self._thread, self._sqlite_save, sql, params)
         status = await (await self._pg()).execute(sql, *params)
         return status.endswith(" 1")
@@ -161,9 +206,24 @@ class SessionWriter:
         if self._checkpointer is not None:
             self._checkpointer.cancel()
             self._checkpointer = None
+        loop = asyncio.get_running_loop()
+        if self._loop_conn is not None:
+            conn, self._loop_conn = self._loop_conn, None
+            conn.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            await asyncio.get_running_loop().run_in_executor(self._thread, conn.close)
+            await loop.run_in_executor(self._thread, conn.close)
+        if self._checkpoint_conn is not None:
+            conn, self._checkpoint_conn = self._checkpoint_conn, None
+            await loop.run_in_executor(self._checkpoint_thread, conn.close)
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY (any extended code): another connection holds the lock."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_BUSY
+    return "database is locked" in str(error)

@@ -76,7 +76,9 @@ users = Table(
     Column("person_id", Integer, nullable=True),
     UniqueConstraint("channel", "external_id", name="uq_users_channel_external"),
 )
-Index("ix_users_updated", users.c.updated_at)
+# No index on updated_at, nor on anything else a plain step writes (state, data): a step then
+# rewrites one page, its row's. The draft reminders (storage.reminders.idle_users, every 15
+# minutes) scan the table instead (migration 0013).
 
 counters = Table(
     "counters",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import pstats
 import statistics
 import time
@@ -26,6 +27,7 @@ from bench.harness.drive import ours_subject, walk_one
 from bench.harness.script import STEPS_PER_RESIDENT, FlowScript
 from bench.tools.decompose import db_variants, layers
 from bot.reference import Reference
+from storage.fastpath import SessionWriter
 from testing.fakebotapi import UpdateFactory
 
 STEP_NAMES = ["/start", "consent", "menu:idea", "ward", "field", "title", "description",
@@ -112,6 +114,16 @@ def _print_steps(rows: list[dict], kinds: dict[str, int]) -> None:
     print("statements by kind:", dict(kinds))
 
 
+def _print_handed_over() -> None:
+    """Plain steps whose SQLite write found the database busy on the loop's connection and was
+    handed to the writer's thread (storage.fastpath.SessionWriter), since start-up."""
+    writers = [o for o in gc.get_objects() if isinstance(o, SessionWriter) and o.sqlite]
+    for writer in writers:
+        if hasattr(writer, "handed_over"):
+            print(f"plain-step writes handed to the writer's thread (database busy): "
+                  f"{writer.handed_over}")
+
+
 def _print_profile(profile: cProfile.Profile, top: int) -> None:
     stats = pstats.Stats(profile)
     total = sum(v[2] for v in stats.stats.values())
@@ -172,6 +184,7 @@ async def main(backend: str, users: int, top: int) -> None:
         _count(engine, counters)
         rows = await _per_step(subject, users, counters)
         _print_steps(rows, counters.kinds)
+        _print_handed_over()
         profile = cProfile.Profile()
         ids = subject.user_ids(users)
         subject.rounds += 1
