@@ -22,9 +22,24 @@ from storage.tables import outbox
 LEASE = timedelta(seconds=30)
 
 
-async def put(conn: AsyncConnection, rows: list[dict]) -> None:
-    if rows:
-        await conn.execute(insert(outbox), rows)
+# Built once: SQLAlchemy caches a statement's compiled form only when the same object comes
+# again. With RETURNING, the ids come back in the order of the rows (insertmanyvalues).
+_PUT = insert(outbox)
+_PUT_CLAIMED = insert(outbox).returning(outbox.c.id, sort_by_parameter_order=True)
+
+
+async def put(conn: AsyncConnection, rows: list[dict], holder: str | None = None) -> list[int]:
+    """Queue `rows`. With `holder`, they are written already claimed by it, its lease starting
+    now, and their ids are returned: that process sends them itself right after the commit
+    (bot.runtime), and no other takes them unless it dies or gives them back."""
+    if not rows:
+        return []
+    if holder is None:
+        await conn.execute(_PUT, rows)
+        return []
+    wall = datetime.now(UTC)
+    claimed = [{**r, "claimed_at": wall, "claimed_by": holder} for r in rows]
+    return [r[0] for r in await conn.execute(_PUT_CLAIMED, claimed)]
 
 
 def _claimable(channel: str, now: datetime, wall: datetime):

@@ -126,7 +126,7 @@ async def run(backend: str, users: int, rounds: int) -> dict:
                     sql, writes = COUNT.sql, COUNT.writes
                     t0 = time.perf_counter()
                     await dispatcher.handle(ev)
-                    if dispatcher.pending_channels:
+                    if dispatcher.pending_channels or getattr(dispatcher, "has_claimed", 0):
                         await runtime.deliver_pending()
                     took = time.perf_counter() - t0
                     if name and r:
