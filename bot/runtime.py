@@ -247,7 +247,8 @@ class Runtime:
         notification's numbered options are what the person's next typed number picks, unless
         they are answering a question: then the options are shown without numbers, and the
         number they type stays their answer."""
-        async with self.dispatcher.engine.begin() as conn:
+        # A read and a write guarded by the row's version: no transaction needed around them.
+        async with self._autocommit() as conn:
             offered = await user_repo.offer(
                 conn, channel, recipient, [[o.value, o.label] for o in reply.options],
                 BETWEEN_QUESTIONS)

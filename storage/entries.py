@@ -42,6 +42,37 @@ async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> int:
     return (await conn.execute(_INSERT_ENTRY, values)).scalar_one()
 
 
+_ENTRY_COLUMNS = ("code", "kind", "user_id", "unit", "campaign", "field", "title",
+                  "description", "details", "contact_name", "contact_phone", "show_name",
+                  "status", "lang", "created_at", "updated_at", "queue_since", "due_at",
+                  "paused_at")
+_HISTORY_COLUMNS = ("at", "actor_id", "role", "from_status", "to_status")
+# PostgreSQL: the entry and its first history row in one statement (one round trip).
+_made = insert(entries).values(
+    {c: bindparam(f"e_{c}", type_=entries.c[c].type) for c in _ENTRY_COLUMNS}
+).returning(entries.c.id).cte("made")
+_INSERT_SUBMITTED_PG = insert(history).from_select(
+    ["entry_id", *_HISTORY_COLUMNS],
+    select(_made.c.id, *(bindparam(f"h_{c}", type_=history.c[c].type)
+                         for c in _HISTORY_COLUMNS)),
+).returning(history.c.entry_id)
+
+
+async def insert_submitted(conn: AsyncConnection, values: dict[str, Any], *, actor_id: int,
+                           role: str) -> int:
+    """A new entry (`values`: the columns of _ENTRY_COLUMNS) and its first history row (into
+    its status, by `actor_id`): on PostgreSQL in one statement; returns the entry's id."""
+    if conn.dialect.name != "postgresql":
+        entry_id = await insert_entry(conn, values)
+        await insert_history(conn, entry_id, at=values["created_at"], actor_id=actor_id,
+                             role=role, from_status=None, to_status=values["status"])
+        return entry_id
+    params = {f"e_{c}": values[c] for c in _ENTRY_COLUMNS}
+    params.update(h_at=values["created_at"], h_actor_id=actor_id, h_role=role,
+                  h_from_status=None, h_to_status=values["status"])
+    return (await conn.execute(_INSERT_SUBMITTED_PG, params)).scalar_one()
+
+
 async def insert_attachments(
     conn: AsyncConnection, entry_id: int, files: Iterable[dict[str, Any]], now: datetime
 ) -> None:

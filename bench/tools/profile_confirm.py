@@ -46,6 +46,7 @@ class Count:
     def __init__(self) -> None:
         self.sql = 0
         self.writes = 0
+        self.trace: list[str] | None = None  # --show: what the socket was sent, in order
 
 
 COUNT = Count()
@@ -54,6 +55,8 @@ _write = selector_events._SelectorSocketTransport.write
 
 def _counted_write(self, data):
     COUNT.writes += 1
+    if COUNT.trace is not None:
+        COUNT.trace.append(bytes(data)[:200].decode("latin-1"))
     return _write(self, data)
 
 
@@ -90,7 +93,7 @@ async def _pg_url() -> str:
     return url
 
 
-async def run(backend: str, users: int, rounds: int) -> dict:
+async def run(backend: str, users: int, rounds: int, show: bool = False) -> dict:
     compile_catalogs(ROOT / "locales")
     with tempfile.TemporaryDirectory(prefix="sangkien-confirm-") as tmp:
         url = f"sqlite:///{tmp}/bench.db" if backend == "sqlite" else await _pg_url()
@@ -124,11 +127,17 @@ async def run(backend: str, users: int, rounds: int) -> dict:
                 for n in ids:
                     ev = Event(channel="console", user=str(100_000 + n), **scripts[n][index])
                     sql, writes = COUNT.sql, COUNT.writes
+                    last = show and r == rounds and n == ids[-1] and name is not None
+                    COUNT.trace = [] if last else None
                     t0 = time.perf_counter()
                     await dispatcher.handle(ev)
                     if dispatcher.pending_channels or getattr(dispatcher, "has_claimed", 0):
                         await runtime.deliver_pending()
                     took = time.perf_counter() - t0
+                    if last:
+                        print(f"{name}, what was sent to the server:")
+                        for data in COUNT.trace:
+                            print("   ", "".join(c if c.isprintable() else "." for c in data))
                     if name and r:
                         times[name].append(took)
                         counts[name].append((COUNT.sql - sql, COUNT.writes - writes))
@@ -152,9 +161,11 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--show", action="store_true",
+                        help="print what the last first contact and confirmation sent (PG)")
     args = parser.parse_args()
     selector_events._SelectorSocketTransport.write = _counted_write
-    found = asyncio.run(run(args.backend, args.users, args.rounds))
+    found = asyncio.run(run(args.backend, args.users, args.rounds, args.show))
     print(f"{args.backend} ({sys.prefix}):")
     for name in ("first contact", "confirmation"):
         f = found[name]
