@@ -336,10 +336,13 @@ class Dispatcher:
         values.update(ctx.user_changes)
         if user.get("blocked_at") is not None:
             values["blocked_at"] = None  # writing to the bot again means they unblocked it
-        # Rows for a channel this process sends on are written claimed by it and sent from
-        # memory after the commit; the others wait for the process that serves their channel.
-        ours = [r for r in ctx.outbox.rows if r["channel"] in self.served]
-        theirs = [r for r in ctx.outbox.rows if r["channel"] not in self.served]
+        # Rows due now for a channel this process sends on are written claimed by it and sent
+        # from memory after the commit; the others wait for their time, or for the process
+        # that serves their channel.
+        ours, theirs = [], []
+        for r in ctx.outbox.rows:
+            due = r["not_before"] is None or r["not_before"] <= now
+            (ours if due and r["channel"] in self.served else theirs).append(r)
         ids = await outbox.put(tx, ours, self.holder)
         await outbox.put(tx, theirs)
         if tx.opened or not self.fast.accepts(values):

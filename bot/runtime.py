@@ -75,6 +75,9 @@ class Runtime:
                          ref=dispatcher.ref, campaigns=dispatcher.campaigns,
                          translators=dispatcher.translator, queued=queued)
         self._tasks: list[asyncio.Task] = []
+        # Per channel, the people whose message the platform asked to send again later: their
+        # next ones go after it, through the outbox's order, not from memory.
+        self._gave_back: dict[str, set[str]] = {}
         self._scheduler = None
         # Who this process is, for the leases it holds.
         self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -160,6 +163,9 @@ class Runtime:
         back instead (their lease may be near its end, and another process would send them)."""
         fresh, old = self.dispatcher.take_claimed(
             channel.name, outbox.LEASE.total_seconds() / 3)
+        waiting = self._gave_back.get(channel.name, set())
+        old += [row for row in fresh if row["external_id"] in waiting]
+        fresh = [row for row in fresh if row["external_id"] not in waiting]
         if old:
             async with self.dispatcher.engine.begin() as conn:
                 await outbox.release(conn, [row["id"] for row in old])
@@ -190,6 +196,11 @@ class Runtime:
                     left.remove(row["id"])
                     if result.outcome in (Outcome.HELD, Outcome.RETRY_AFTER):
                         behind[row["external_id"]] = result
+                    gave_back = self._gave_back.setdefault(name, set())
+                    if result.outcome is Outcome.RETRY_AFTER:
+                        gave_back.add(row["external_id"])
+                    else:
+                        gave_back.discard(row["external_id"])
                     delivered += result.outcome is Outcome.SENT
         finally:
             if left:  # stopped midway: what was not sent is given back at once
