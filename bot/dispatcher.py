@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import secrets
+import socket
 import sys
 import time
 import weakref
@@ -203,6 +206,12 @@ class Dispatcher:
         # Channels with messages waiting in the outbox, so the runtime delivers right after a
         # step (bot.runtime).
         self.pending_channels: set[str] = set()
+        # Who this process is, for the outbox rows it claims; the channels its runtime sends
+        # on (Runtime.add); and the rows of those channels its steps wrote already claimed,
+        # which the runtime sends from here right after the step (`take_claimed`).
+        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.served: set[str] = set()
+        self._claimed: dict[str, list[tuple[float, dict]]] = {}
         self._link_key: str | None = None
         # Several processes may share a PostgreSQL database: steps of one sender are serialised
         # there (storage.users.lock_sender). SQLite has one process; its lock is in memory.
@@ -368,12 +377,17 @@ class Dispatcher:
         return [Reply(text)]
 
     async def _load(self, event: Event, now: datetime) -> dict:
-        async with self.engine.begin() as conn:
-            user = await user_repo.load_user(conn, event.channel, event.user)
-            if user is None:
-                user = await user_repo.create_user(
-                    conn, event.channel, event.user, self.settings.default_lang, now
-                )
+        """The sender's row, created at their first contact: on PostgreSQL one statement in
+        autocommit (one round trip), on SQLite a read and an insert when it found nothing."""
+        if self.serialise:
+            async with self.engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                user = await user_repo.load_or_create_user(
+                    conn, event.channel, event.user, self.settings.default_lang, now)
+        else:
+            async with self.engine.begin() as conn:
+                user = await user_repo.load_or_create_user(
+                    conn, event.channel, event.user, self.settings.default_lang, now)
         self.sessions.put((event.channel, event.user), user)
         return user
 
@@ -395,8 +409,15 @@ class Dispatcher:
         values.update(ctx.user_changes)
         if user.get("blocked_at") is not None:
             values["blocked_at"] = None  # writing to the bot again means they unblocked it
-        if ctx.outbox.rows:
-            await outbox.put(tx, ctx.outbox.rows)
+        # Rows due now for a channel this process sends on are written claimed by it and sent
+        # from memory after the commit; the others wait for their time, or for the process
+        # that serves their channel.
+        ours, theirs = [], []
+        for r in ctx.outbox.rows:
+            due = r["not_before"] is None or r["not_before"] <= now
+            (ours if due and r["channel"] in self.served else theirs).append(r)
+        ids = await outbox.put(tx, ours, self.holder)
+        await outbox.put(tx, theirs)
         if tx.opened or not self.fast.accepts(values):
             if not await user_repo.save_user(tx, user["id"], values, update_id, user["version"]):
                 await tx.rollback()
@@ -404,12 +425,29 @@ class Dispatcher:
             await tx.commit()
         elif not await self.fast.save(user["id"], user["version"], values, update_id):
             return False
-        self.pending_channels.update(row["channel"] for row in ctx.outbox.rows)
+        self.pending_channels.update(row["channel"] for row in theirs)
+        claimed_at = time.monotonic()
+        for row, row_id in zip(ours, ids, strict=True):
+            self._claimed.setdefault(row["channel"], []).append(
+                (claimed_at, {**row, "id": row_id}))
         fresh = {**user, **ctx.user, **values, "version": user["version"] + 1}
         if update_id is not None:
             fresh["last_update_id"] = update_id
         self.sessions.put(key, fresh)
         return True
+
+    def take_claimed(self, channel: str, fresh: float) -> tuple[list[dict], list[dict]]:
+        """The rows of `channel` that steps wrote claimed by this process, oldest first, taken
+        from memory: those claimed in the last `fresh` seconds (to send now, their lease has
+        time left), and older ones (to give back: another process may take them soon)."""
+        taken = self._claimed.pop(channel, [])
+        since = time.monotonic() - fresh
+        return ([row for at, row in taken if at >= since],
+                [row for at, row in taken if at < since])
+
+    @property
+    def has_claimed(self) -> bool:
+        return bool(self._claimed)
 
     async def close(self) -> None:
         held = sum(len(queue) for queue in self._held.values())

@@ -75,6 +75,9 @@ class Runtime:
                          ref=dispatcher.ref, campaigns=dispatcher.campaigns,
                          translators=dispatcher.translator, queued=queued)
         self._tasks: list[asyncio.Task] = []
+        # Per channel, the people whose message the platform asked to send again later: their
+        # next ones go after it, through the outbox's order, not from memory.
+        self._gave_back: dict[str, set[str]] = {}
         self._scheduler = None
         # Who this process is, for the leases it holds.
         self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -83,6 +86,9 @@ class Runtime:
 
     def add(self, channel: Channel) -> None:
         self.channels[channel.name] = channel
+        # Its steps' outbox rows are claimed by this process as they are written, and sent
+        # from memory right after the step (`deliver_pending`).
+        self.dispatcher.served.add(channel.name)
 
     # --- links to the bot's pages -----------------------------------------------------------
     async def attachment_line(self, channel: str, recipient: str, attachment: Attachment) -> str:
@@ -124,55 +130,110 @@ class Runtime:
             replies = [Reply(self.dispatcher.sentence(channel.name, event.user, message))]
         for reply in replies:
             await channel.send(reply.to or event.user, reply)
-        if self.dispatcher.pending_channels:
+        if self.dispatcher.pending_channels or self.dispatcher.has_claimed:
             await self.deliver_pending()
 
     # --- the outbox ------------------------------------------------------------------------
     async def deliver(self, name: str) -> int:
         """Send the outbox's pending messages for channel `name`; returns how many were sent.
 
-        A few rows are claimed at a time and each is settled in the database as soon as it is
-        sent (forgotten, given back, or held), so a crash here sends again at most the message
-        in flight; the claims still waiting are renewed while a slow batch goes out."""
+        What this process's steps wrote claimed goes first, from memory; then a few rows are
+        claimed at a time. Each is settled in the database as soon as it is sent (forgotten,
+        given back, or held), so a crash here sends again at most the message in flight; the
+        claims still waiting are renewed while a slow batch goes out."""
         channel = self.channels[name]
         engine, clock = self.dispatcher.engine, self.dispatcher.clock
         self.dispatcher.pending_channels.discard(name)
-        delivered = 0
+        delivered, waiting = await self._send_claimed(channel)
+        if waiting:
+            return delivered  # what the platform asked to wait for goes next round
         while True:
             async with engine.begin() as conn:
-                rows = await outbox.claim(conn, name, clock(), self.holder)
+                rows = await outbox.claim(conn, name, clock(), self.dispatcher.holder)
             if not rows:
                 return delivered
-            # People whose earlier message waits (held by the platform, or to be tried again):
-            # their later ones wait behind it, so that each person reads them in order.
-            behind: dict[str, SendResult] = {}
-            left = [row["id"] for row in rows]
+            sent, waiting = await self._send_batch(channel, rows)
+            delivered += sent
+            if waiting:
+                return delivered
 
-            async def renew(left: list[int] = left) -> None:  # the rows not sent yet
+    async def _send_claimed(self, channel: Channel) -> tuple[int, bool]:
+        """Send what this process's steps wrote claimed for `channel`, from memory, with no
+        claim of its own: one statement settles each row. Rows claimed too long ago are given
+        back instead (their lease may be near its end, and another process would send them)."""
+        fresh, old = self.dispatcher.take_claimed(
+            channel.name, outbox.LEASE.total_seconds() / 3)
+        waiting = self._gave_back.get(channel.name, set())
+        old += [row for row in fresh if row["external_id"] in waiting]
+        fresh = [row for row in fresh if row["external_id"] not in waiting]
+        if old:
+            async with self.dispatcher.engine.begin() as conn:
+                await outbox.release(conn, [row["id"] for row in old])
+        if not fresh:
+            return 0, False
+        return await self._send_batch(channel, fresh)
+
+    async def _send_batch(self, channel: Channel, rows: list[dict]) -> tuple[int, bool]:
+        """Send `rows`, claimed by this process, in order, settling each as soon as it is sent;
+        returns how many were sent and whether the platform asked to wait."""
+        name, engine = channel.name, self.dispatcher.engine
+        # People whose earlier message waits (held by the platform, or to be tried again):
+        # their later ones wait behind it, so that each person reads them in order.
+        behind: dict[str, SendResult] = {}
+        left = [row["id"] for row in rows]
+        delivered = 0
+
+        async def renew(left: list[int] = left) -> None:  # the rows not sent yet
+            async with engine.begin() as conn:
+                await outbox.renew(conn, left, self.dispatcher.holder)
+
+        try:
+            async with renewed(outbox.LEASE.total_seconds() / 3, renew):
+                for row in rows:
+                    result = (behind.get(row["external_id"])
+                              or await self._send_row(channel, row))
+                    await self._settle(name, row, result)
+                    left.remove(row["id"])
+                    if result.outcome in (Outcome.HELD, Outcome.RETRY_AFTER):
+                        behind[row["external_id"]] = result
+                    gave_back = self._gave_back.setdefault(name, set())
+                    if result.outcome is Outcome.RETRY_AFTER:
+                        gave_back.add(row["external_id"])
+                    else:
+                        gave_back.discard(row["external_id"])
+                    delivered += result.outcome is Outcome.SENT
+        finally:
+            if left:  # stopped midway: what was not sent is given back at once
                 async with engine.begin() as conn:
-                    await outbox.renew(conn, left, self.holder)
+                    await outbox.release(conn, left)
+        return delivered, any(r.outcome is Outcome.RETRY_AFTER for r in behind.values())
 
-            try:
-                async with renewed(outbox.LEASE.total_seconds() / 3, renew):
-                    for row in rows:
-                        result = (behind.get(row["external_id"])
-                                  or await self._send_row(channel, row))
-                        async with engine.begin() as conn:
-                            await self._settle(conn, name, row, result)
-                        left.remove(row["id"])
-                        if result.outcome in (Outcome.HELD, Outcome.RETRY_AFTER):
-                            behind[row["external_id"]] = result
-                        delivered += result.outcome is Outcome.SENT
-            finally:
-                if left:  # stopped midway: what was not sent is given back at once
-                    async with engine.begin() as conn:
-                        await outbox.release(conn, left)
-            if any(r.outcome is Outcome.RETRY_AFTER for r in behind.values()):
-                return delivered  # what the platform asked to wait for goes next round
-
-    async def _settle(self, conn, name: str, row: dict, result: SendResult) -> None:
+    async def _settle(self, name: str, row: dict, result: SendResult) -> None:
         """What one message's send means for its row: sent or refused for good, it is
-        forgotten; to be tried again, given back; not to be taken now, held."""
+        forgotten; to be tried again, given back; not to be taken now, held. One statement
+        (PostgreSQL: in autocommit, one round trip) but for a person who blocked the bot."""
+        if result.outcome is Outcome.BLOCKED:
+            async with self.dispatcher.engine.begin() as conn:
+                await self._settle_in(conn, name, row, result)
+            return
+        async with self._autocommit() as conn:
+            await self._settle_in(conn, name, row, result)
+        if result.outcome is Outcome.FAILED:
+            log.warning("a message to %s:%s was refused for good", name, row["external_id"])
+
+    @contextlib.asynccontextmanager
+    async def _autocommit(self):
+        """A connection for one statement: on PostgreSQL in autocommit (no BEGIN, no COMMIT);
+        on SQLite a transaction (its autocommit costs two thread hops more)."""
+        engine = self.dispatcher.engine
+        if engine.dialect.name != "postgresql":
+            async with engine.begin() as conn:
+                yield conn
+            return
+        async with engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def _settle_in(self, conn, name: str, row: dict, result: SendResult) -> None:
         if result.outcome is Outcome.RETRY_AFTER:
             await outbox.release(conn, [row["id"]])
         elif result.outcome is Outcome.HELD:
@@ -182,8 +243,6 @@ class Runtime:
         if result.outcome is Outcome.BLOCKED:
             await user_repo.mark_blocked(conn, self.dispatcher.clock(), channel=name,
                                          external_id=row["external_id"])
-        elif result.outcome is Outcome.FAILED:
-            log.warning("a message to %s:%s was refused for good", name, row["external_id"])
 
     async def _send_row(self, channel: Channel, row: dict) -> SendResult:
         recipient, reply = row["external_id"], _reply(row)
@@ -199,7 +258,8 @@ class Runtime:
         notification's numbered options are what the person's next typed number picks, unless
         they are answering a question: then the options are shown without numbers, and the
         number they type stays their answer."""
-        async with self.dispatcher.engine.begin() as conn:
+        # A read and a write guarded by the row's version: no transaction needed around them.
+        async with self._autocommit() as conn:
             offered = await user_repo.offer(
                 conn, channel, recipient, [[o.value, o.label] for o in reply.options],
                 BETWEEN_QUESTIONS)
@@ -221,9 +281,14 @@ class Runtime:
         return bool(woke)
 
     async def deliver_pending(self) -> int:
-        """Deliver right after a step, for the channels it left messages for."""
+        """Deliver right after a step: what it wrote claimed, from memory (no claim, no
+        read), then the channels it left unclaimed messages for."""
+        delivered = 0
+        for name, channel in self.channels.items():
+            if name not in self.dispatcher.pending_channels:
+                delivered += (await self._send_claimed(channel))[0]
         pending = [n for n in self.dispatcher.pending_channels if n in self.channels]
-        return sum([await self.deliver(name) for name in pending])
+        return delivered + sum([await self.deliver(name) for name in pending])
 
     async def deliver_all(self) -> int:
         return sum([await self.deliver(name) for name in list(self.channels)])

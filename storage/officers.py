@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import row as _row
@@ -96,6 +96,12 @@ async def recipients(
     conn: AsyncConnection, *, unit: str | None = None, role: str | None = None
 ) -> list[dict]:
     """Chats of the active officers of a unit and/or role, with their language."""
+    stmt = _RECIPIENTS[unit is not None, role is not None]
+    params = {k: v for k, v in (("unit", unit), ("role", role)) if v is not None}
+    return [dict(r._mapping) for r in await conn.execute(stmt, params)]
+
+
+def _recipients(by_unit: bool, by_role: bool):
     stmt = (
         select(
             officers.c.id, officers.c.name, officers.c.role, officers.c.unit,
@@ -105,11 +111,15 @@ async def recipients(
         .where(officers.c.revoked_at.is_(None), users.c.blocked_at.is_(None))
         .order_by(officers.c.id)
     )
-    if unit is not None:
-        stmt = stmt.where(officers.c.unit == unit)
-    if role is not None:
-        stmt = stmt.where(officers.c.role == role)
-    return [dict(r._mapping) for r in await conn.execute(stmt)]
+    if by_unit:
+        stmt = stmt.where(officers.c.unit == bindparam("unit"))
+    if by_role:
+        stmt = stmt.where(officers.c.role == bindparam("role"))
+    return stmt
+
+
+# Built once (it is on every confirmation's path): see storage/entries.py.
+_RECIPIENTS = {(u, r): _recipients(u, r) for u in (False, True) for r in (False, True)}
 
 
 async def actions_of(conn: AsyncConnection, officer_id: int, limit: int = 200) -> list[dict]:

@@ -202,7 +202,7 @@ outbox = Table(
     Column("attachments", JSON, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("claimed_at", UTCDateTime(), nullable=True),
-    # The process that claimed it (Runtime.holder): it renews its claims while it sends.
+    # The process that claimed it (Dispatcher.holder): it renews its claims while it sends.
     Column("claimed_by", String(64), nullable=True),
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("status", String(16), nullable=False, default="pending"),

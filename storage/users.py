@@ -8,45 +8,97 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.rows import dialect_insert, row
+from storage.rows import row
 from storage.tables import link_codes, users
+
+# The statements of a step, built once: SQLAlchemy caches a statement's compiled form only when
+# the same statement object comes again (a statement built per call is built, and its cache key
+# computed, every time: several times the cost of running it on SQLite).
+_LOAD = select(users).where(users.c.channel == bindparam("channel"),
+                            users.c.external_id == bindparam("external_id"))
+_LOAD_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+_NEW_ROW = {"state": "new", "data": {}, "last_update_id": 0, "subscribed": False,
+            "role": "resident", "interests": {}, "version": 0}
+_CREATE = {
+    name: dialect.insert(users).on_conflict_do_nothing(
+        index_elements=["channel", "external_id"]).returning(*users.c)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+# PostgreSQL: the row read, or created when missing, in one statement (one round trip). The
+# INSERT runs only when the SELECT found nothing (no id of the sequence is spent on a row that
+# exists); a row another process created a moment ago returns nothing (create_user's fallback).
+_columns = ", ".join(f'"{c.name}"' for c in users.c if c.name != "id")
+_every = ", ".join(f'"{c.name}"' for c in users.c)  # in the table's order, not the database's
+_LOAD_OR_CREATE = text(
+    "WITH found AS (SELECT * FROM users WHERE channel = :channel AND external_id = :external_id), "
+    f"made AS (INSERT INTO users ({_columns}) "
+    f"SELECT {', '.join(':' + c.name for c in users.c if c.name != 'id')} "
+    "WHERE NOT EXISTS (SELECT 1 FROM found) "
+    "ON CONFLICT (channel, external_id) DO NOTHING RETURNING *) "
+    f"SELECT {_every} FROM found UNION ALL SELECT {_every} FROM made"
+).bindparams(*(bindparam(c.name, type_=c.type) for c in users.c if c.name != "id")
+             ).columns(*users.c)
 
 
 async def load_user(conn: AsyncConnection, channel: str, external_id: str) -> dict | None:
-    result = await conn.execute(
-        select(users).where(users.c.channel == channel, users.c.external_id == external_id)
-    )
+    result = await conn.execute(_LOAD, {"channel": channel, "external_id": external_id})
     return row(result.first())
 
 
 async def load_user_by_id(conn: AsyncConnection, user_id: int) -> dict | None:
-    return row((await conn.execute(select(users).where(users.c.id == user_id))).first())
+    return row((await conn.execute(_LOAD_BY_ID, {"user_id": user_id})).first())
+
+
+def _new_row(channel: str, external_id: str, lang: str, now: datetime) -> dict[str, Any]:
+    return {**_NEW_ROW, "channel": channel, "external_id": external_id, "lang": lang,
+            "updated_at": now, "data": {}, "interests": {}}
 
 
 async def create_user(
     conn: AsyncConnection, channel: str, external_id: str, lang: str, now: datetime
 ) -> dict:
     """Insert the chat identity alone (nothing personal is kept before consent)."""
-    stmt = dialect_insert(conn, users).values(
-        channel=channel,
-        external_id=external_id,
-        lang=lang,
-        state="new",
-        data={},
-        last_update_id=0,
-        subscribed=False,
-        role="resident",
-        interests={},
-        version=0,
-        updated_at=now,
-    )
-    stmt = stmt.on_conflict_do_nothing(index_elements=["channel", "external_id"])
-    created = row((await conn.execute(stmt.returning(*users.c))).first())
+    stmt = _CREATE[conn.dialect.name]
+    created = row((await conn.execute(stmt, _new_row(channel, external_id, lang, now))).first())
     # Nothing returned: another process created the row a moment ago.
     return created or await load_user(conn, channel, external_id)
+
+
+async def load_or_create_user(conn: AsyncConnection, channel: str, external_id: str, lang: str,
+                              now: datetime) -> dict:
+    """The chat's row, created (as `create_user`) if it has none: on PostgreSQL in one
+    statement; on SQLite a read, and an insert when it found nothing."""
+    if conn.dialect.name != "postgresql":
+        found = await load_user(conn, channel, external_id)
+        return found or await create_user(conn, channel, external_id, lang, now)
+    values = {c.name: None for c in users.c if c.name != "id"}
+    values.update(_new_row(channel, external_id, lang, now))
+    found = row((await conn.execute(_LOAD_OR_CREATE, values)).first())
+    return found or await load_user(conn, channel, external_id)
+
+
+# save_user's UPDATE, one per set of columns written and guards (a handful in practice).
+_SAVES: dict[tuple, Any] = {}
+
+
+def _save_statement(columns: tuple[str, ...], guard_update: bool, guard_version: bool):
+    key = (columns, guard_update, guard_version)
+    stmt = _SAVES.get(key)
+    if stmt is None:
+        stmt = update(users).where(users.c.id == bindparam("w_id"))
+        values: dict[str, Any] = {c: bindparam(f"v_{c}", type_=users.c[c].type)
+                                  for c in columns}
+        if guard_update:
+            stmt = stmt.where(users.c.last_update_id < bindparam("w_update_id"))
+            values["last_update_id"] = bindparam("w_update_id")
+        if guard_version:
+            stmt = stmt.where(users.c.version == bindparam("w_version"))
+        stmt = _SAVES[key] = stmt.values(**values, version=users.c.version + 1)
+    return stmt
 
 
 async def save_user(
@@ -61,13 +113,12 @@ async def save_user(
     since it was read (the dispatcher's cache may be stale).
 
     Returns False when a guard fails, so the caller rolls back."""
-    stmt = update(users).where(users.c.id == user_id)
-    if update_id is not None:
-        stmt = stmt.where(users.c.last_update_id < update_id)
-        values = {**values, "last_update_id": update_id}
-    if version is not None:
-        stmt = stmt.where(users.c.version == version)
-    result = await conn.execute(stmt.values(**values, version=users.c.version + 1))
+    values = {k: v for k, v in values.items() if k != "last_update_id" or update_id is None}
+    columns = tuple(sorted(values))
+    stmt = _save_statement(columns, update_id is not None, version is not None)
+    params = {f"v_{c}": values[c] for c in columns}
+    params.update(w_id=user_id, w_update_id=update_id, w_version=version)
+    result = await conn.execute(stmt, params)
     return result.rowcount == 1
 
 
@@ -144,7 +195,9 @@ async def lock_sender(conn, channel: str, external_id: str) -> int | None:
     """Take the transaction's lock on one sender (PostgreSQL advisory lock: other processes'
     steps for them wait until this transaction ends) and return their row's version."""
     result = await conn.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), "
-             "(SELECT version FROM users WHERE channel = :channel AND external_id = :id)"),
-        {"key": f"{channel}:{external_id}", "channel": channel, "id": external_id})
+        _LOCK, {"key": f"{channel}:{external_id}", "channel": channel, "id": external_id})
     return result.one()[1]
+
+
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0)), "
+             "(SELECT version FROM users WHERE channel = :channel AND external_id = :id)")

@@ -60,12 +60,8 @@ async def submit(
         "due_at": due_at,
         "paused_at": None,
     }
-    entry_id = await entry_repo.insert_entry(conn, values)
+    entry_id = await entry_repo.insert_submitted(conn, values, actor_id=user_id, role="resident")
     await entry_repo.insert_attachments(conn, entry_id, files_of(draft), now)
-    await entry_repo.insert_history(
-        conn, entry_id, at=now, actor_id=user_id, role="resident", from_status=None,
-        to_status="submitted",
-    )
     return Submitted(code=code, unit=answers["ward"],
                      entry={**values, "id": entry_id})
 
