@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+import tracemalloc
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -33,13 +34,18 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * _PAGE
 
 
+TRACED = 1_000  # the first conversations of a load, traced by tracemalloc
+
+
 @dataclass
 class Loaded:
     total: int  # conversations in progress now, in all
-    added: int  # loaded by this call
+    added: int  # loaded by this call and measured by RSS
     rss_growth: int  # bytes, for those added
     run: Run  # the loading steps (their loop gap included)
     full_gc_ms: float  # one full collection right after
+    traced: int = 0  # loaded before, with tracemalloc on
+    traced_bytes: int = 0  # what Python still held of their allocations
 
     @property
     def per_conversation(self) -> float:
@@ -49,21 +55,36 @@ class Loaded:
         return {"conversations": self.total, "loaded": self.added,
                 "rss_growth_mb": round(self.rss_growth / 2**20, 1),
                 "kb_per_conversation": round(self.per_conversation / 1024, 2),
+                "traced": self.traced,
+                "python_kb_per_conversation": round(self.traced_bytes / self.traced / 1024, 2)
+                if self.traced else None,
                 "load_max_loop_gap_ms": round(self.run.max_gap * 1000, 1),
                 "load_p50_ms": round(self.run.ms(50), 3),
                 "full_gc_ms": round(self.full_gc_ms, 1)}
 
 
+def _titles(first: int, count: int):
+    factory = UpdateFactory(start=2_000_000_000 + first)
+    return (factory.text(resident_id(n), TITLE.format(n=n)) for n in range(first, first + count))
+
+
 async def load(subject: Subject, engine: AsyncEngine, ref: Reference, first: int,
                count: int) -> Loaded:
-    """Residents `first` … `first + count - 1` prefilled, then each sends its title."""
+    """Residents `first` … `first + count - 1` prefilled, then each sends its title: the first
+    TRACED of them with tracemalloc on (what Python keeps of them), the others measured by RSS
+    and the loop monitor (tracing would slow them)."""
     await prefill(engine, ref, count, first=first)
-    factory = UpdateFactory(start=2_000_000_000 + first)
-    updates = (factory.text(resident_id(n), TITLE.format(n=n))
-               for n in range(first, first + count))
+    traced = min(TRACED, count // 10)
+    gc.collect()
+    tracemalloc.start()
+    await drive(subject.app, _titles(first, traced))
+    subject.api.calls.clear()
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
     gc.collect()
     before = rss_bytes()
-    run = await drive(subject.app, updates)
+    run = await drive(subject.app, _titles(first + traced, count - traced))
     subject.api.calls.clear()
     gc.collect()
     growth = rss_bytes() - before
@@ -76,4 +97,4 @@ async def load(subject: Subject, engine: AsyncEngine, ref: Reference, first: int
     t0 = time.perf_counter()
     gc.collect()
     full = (time.perf_counter() - t0) * 1000
-    return Loaded(first + count, count, growth, run, full)
+    return Loaded(first + count, count - traced, growth, run, full, traced, kept)
