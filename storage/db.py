@@ -90,6 +90,12 @@ class _ProcessPragmas(Sequence[str]):
     def __len__(self) -> int:
         return len(self.current)
 
+    def __add__(self, other) -> tuple[str, ...]:  # as the tuple it used to be
+        return self.current + tuple(other)
+
+    def __radd__(self, other) -> tuple[str, ...]:
+        return tuple(other) + self.current
+
     def __repr__(self) -> str:
         return repr(self.current)
 
