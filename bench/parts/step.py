@@ -36,7 +36,7 @@ from bot.reference import Reference
 from storage.db import DEFAULT_SQLITE_SYNCHRONOUS, use_sqlite_synchronous
 
 # Conversations in progress held by the process while steps are measured (a city office on a
-# busy day): every backend at the first count, SQLite (as it runs) at each.
+# busy day): PostgreSQL at the first count, SQLite at each (see `in_progress`).
 IN_PROGRESS = 10_000
 IN_PROGRESS_FULL = (10_000, 100_000)
 
@@ -232,7 +232,8 @@ def _in_progress_report(section: Section, results: dict[str, Run], setup: Setup)
         "while the rounds ran beside them, or one full gc.collect() over that heap (start-up's "
         "objects frozen, as `sangkien run` does), whichever is longer: Python's collector makes "
         "that full pass by itself whenever a quarter of the heap is new, so the loop meets it. "
-        "KB each = RSS growth (after a full collection) ÷ conversations loaded; Python KB "
+        "KB each = RSS growth (after a full collection) ÷ rows the session cache gained "
+        "(the conversations loaded, less what its bound made room for); Python KB "
         f"each = what tracemalloc saw kept of the first {inprogress.TRACED:,} loaded (the "
         "objects alone, without the allocator's and SQLite's share); the RSS one is the "
         "target's.")
