@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
@@ -82,14 +83,67 @@ def _checked_out(dbapi_connection, record, _proxy) -> None:
 # WAL lets readers work while a step commits; secure_delete overwrites erased personal data.
 # No connection checkpoints the WAL on commit (a step would pay for it): the step writer does it
 # in the background (storage.fastpath), and SQLite does it when the last connection closes.
-SQLITE_PRAGMAS = (
-    "journal_mode=WAL",
-    "synchronous=NORMAL",
-    "foreign_keys=ON",
-    "busy_timeout=30000",
-    "secure_delete=ON",
-    "wal_autocheckpoint=0",
-)
+#
+# `synchronous` is what a commit survives (Settings.sqlite_synchronous, applied to the process
+# by `use_sqlite_synchronous`): in WAL mode, FULL syncs the WAL at every commit, so a commit
+# survives a crash of the process, of the operating system and a power loss; NORMAL syncs only at
+# checkpoints, so a commit survives a crash of the process, but a power loss or an OS crash may
+# lose the last commits (never corrupts the database).
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+DEFAULT_SQLITE_SYNCHRONOUS = "FULL"
+
+
+def sqlite_pragmas(synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> tuple[str, ...]:
+    """The pragmas every SQLite connection runs, with `synchronous` FULL or NORMAL."""
+    level = synchronous.upper()
+    if level not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}, "
+                         f"got {synchronous!r}")
+    return (
+        "journal_mode=WAL",
+        f"synchronous={level}",
+        "foreign_keys=ON",
+        "busy_timeout=30000",
+        "secure_delete=ON",
+        "wal_autocheckpoint=0",
+    )
+
+
+class _ProcessPragmas(Sequence[str]):
+    """SQLITE_PRAGMAS: the pragmas of this process's connections, read at each connection (so
+    that a module which imported the name sees the setting in force when it connects)."""
+
+    def __init__(self) -> None:
+        self.current = sqlite_pragmas()
+
+    def __getitem__(self, index):
+        return self.current[index]
+
+    def __len__(self) -> int:
+        return len(self.current)
+
+    def __add__(self, other) -> tuple[str, ...]:  # as the tuple it used to be
+        return self.current + tuple(other)
+
+    def __radd__(self, other) -> tuple[str, ...]:
+        return tuple(other) + self.current
+
+    def __repr__(self) -> str:
+        return repr(self.current)
+
+
+SQLITE_PRAGMAS = _ProcessPragmas()
+
+
+def use_sqlite_synchronous(synchronous: str) -> None:
+    """Set `synchronous` for every SQLite connection this process opens from now on (the
+    setting is the database's durability: one for the whole process)."""
+    SQLITE_PRAGMAS.current = sqlite_pragmas(synchronous)
+
+
+def sqlite_synchronous() -> str:
+    """The `synchronous` level new SQLite connections of this process get."""
+    return next(p for p in SQLITE_PRAGMAS if p.startswith("synchronous=")).partition("=")[2]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

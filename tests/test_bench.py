@@ -47,6 +47,23 @@ def test_readme_table_is_printed_from_a_saved_run(tmp_path, capsys):
     assert "(full run of 2026-11-26, 2 CPUs, Python 3.11.7)" in out
 
 
+def test_readme_table_marks_a_missed_target_as_missed(tmp_path, capsys):
+    run = {"mode": "full", "parts": {
+        "step": {"figures": {"sqlite": {"p50_ms": 0.9, "p99_ms": 7.5, "x_echo_p50": 2.2},
+                             "sqlite, synchronous=NORMAL": {"x_echo_p50": 2.6}}},
+        "broadcast": {"targets": [{"name": "real rate", "value": 0.9, "limit": 0.97,
+                                   "op": ">=", "unit": "×", "met": False}]}}}
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps(run), encoding="utf-8")
+
+    assert main(["--readme", str(saved)]) == 0
+
+    out = capsys.readouterr().out
+    assert "| 0.90 ms / 7.5 ms | p99 < 5 ms | ✗ missed |" in out
+    assert "| 2.2× / 2.6× (echo: — p50, — updates/s) | ≤ 2.5× | ✓ met / ✗ missed |" in out
+    assert "after the first second | — | ≥ 0.97× | ✗ missed |" in out
+
+
 def test_readme_from_a_file_that_is_not_a_run_says_so(tmp_path, capsys):
     broken = tmp_path / "run.json"
     broken.write_text("not json", encoding="utf-8")

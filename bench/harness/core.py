@@ -121,6 +121,7 @@ class Run:
             "count": self.count,
             "per_second": round(self.per_second, 1),
             "p50_ms": round(percentile(ordered, 50) * 1000, 3),
+            "p95_ms": round(percentile(ordered, 95) * 1000, 3),
             "p99_ms": round(percentile(ordered, 99) * 1000, 3),
             "max_ms": round(ordered[-1] * 1000, 3) if ordered else None,
             "mean_ms": round(sum(ordered) / len(ordered) * 1000, 3) if ordered else None,

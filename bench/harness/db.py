@@ -18,7 +18,9 @@ from bot.i18n import compile_catalogs
 from storage.db import create_engine, migrate
 
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
-PG_STEP_DB = "bench"  # the step part empties it at every run
+# The step part drops and recreates its schema at every run: a name of its own, never one a
+# person would give a database they keep.
+PG_STEP_DB = "sangkien_bench_step"
 PG_SCALE_DB = "bench_scale"  # the scale part keeps its million entries between runs
 # The processes part empties it at each of its clusters (BENCH_PROCESSES_DB names another).
 PG_PROCESSES_DB = os.environ.get("BENCH_PROCESSES_DB", "bench_processes")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,7 +18,6 @@ from bench.harness.script import (
     FlowScript,
     Step,
     as_update,
-    decode,
     keyboard_labels,
 )
 from bench.harness.script import last_sent as last_message
@@ -33,24 +32,16 @@ class BenchError(RuntimeError):
     """The product did not behave as the script expects (its flow may have changed)."""
 
 
-async def drive(app: Application, updates: list[Update]) -> Run:
-    """Feed the updates one by one. What existed before (the harness's updates, the imported
-    modules) is frozen out of the garbage collector first, so that the loop gaps seen are the
-    step's own; a full collection of a bot's heap is measured apart (bench.tools.gcpause)."""
+async def drive(app: Application, updates: Iterable) -> Run:
+    """Feed the updates one by one, each decoded just before it is handed over (outside the
+    time taken), as the network would bring them. The collector is left as production leaves
+    it: what start-up built is frozen once (`freeze_startup`), and every full collection of what
+    came after pauses the loop here as it would there (the loop monitor sees it)."""
     run = Run()
-    gc.collect()
-    gc.freeze()
-    try:
-        await _feed(app, updates, run)
-    finally:
-        gc.unfreeze()
-    return run
-
-
-async def _feed(app: Application, updates: list[Update], run: Run) -> None:
     async with LoopMonitor() as monitor:
         start, idle = time.perf_counter(), 0.0
-        for update in updates:
+        for data in updates:  # update dicts, or anything `app.process_update` takes as is
+            update = Update.de_json(data, app.bot) if isinstance(data, dict) else data
             t0 = time.perf_counter()
             await app.process_update(update)
             t1 = time.perf_counter()
@@ -59,6 +50,14 @@ async def _feed(app: Application, updates: list[Update], run: Run) -> None:
             idle += time.perf_counter() - t1
         run.wall = time.perf_counter() - start - idle  # the monitor's turns are not the bot's
     run.max_gap = monitor.max_gap
+    return run
+
+
+def freeze_startup() -> None:
+    """What `sangkien run` does once start-up is built (bot.cli): everything alive now is left
+    out of the collector's passes for good. Called once, never around a round."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _between_updates() -> None:
@@ -91,10 +90,11 @@ class Subject:
         ids = self.user_ids(users)
         factory = UpdateFactory(start=10_000_000 * (self.rounds + 1))
         self.rounds += 1
-        updates = decode(self.app, self.script.updates(factory, ids))
+        updates = self.script.updates(factory, ids)
         before = await self.progress()
         result = await drive(self.app, updates)
         done = await self.progress() - before
+        self.api.calls.clear()  # the fake API's record, not the bot's memory
         if done != users * self.per_resident:
             raise BenchError(f"{self.key}: {done} results for {users} residents "
                              f"(expected {users * self.per_resident}); the flow has changed?")

@@ -22,7 +22,7 @@ def draft_row(n: int, ref: Reference, now: datetime) -> dict:
     campaign = ref.campaigns[0].slug if ref.campaigns else None
     return {
         "channel": "telegram",
-        "external_id": str(FIRST_ID + n),
+        "external_id": str(resident_id(n)),
         "lang": "vi",
         "consent_version": "2026-11",
         "consented_at": now - timedelta(minutes=5 + n % 600),
@@ -45,9 +45,17 @@ def draft_row(n: int, ref: Reference, now: datetime) -> dict:
     }
 
 
-async def prefill(engine: AsyncEngine, ref: Reference, count: int = 10_000) -> None:
+def resident_id(n: int) -> int:
+    """The Telegram user id of prefilled resident number `n`."""
+    return FIRST_ID + n
+
+
+async def prefill(engine: AsyncEngine, ref: Reference, count: int = 10_000,
+                  first: int = 0) -> None:
+    """Residents number `first` to `first + count - 1`, each about to type a title."""
     now = datetime.now(UTC)
-    for start in range(0, count, BATCH):
-        rows = [draft_row(n, ref, now) for n in range(start, min(count, start + BATCH))]
+    end = first + count
+    for start in range(first, end, BATCH):
+        rows = [draft_row(n, ref, now) for n in range(start, min(end, start + BATCH))]
         async with engine.begin() as conn:
             await conn.execute(insert(users), rows)

@@ -28,6 +28,7 @@ from bench.refbots.ptbflow import conversation_handler
 from bot.channels.telegram import build_application
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
+from bot.runtime import Runtime
 from testing.fakebotapi import FakeBotAPI
 
 TOKEN = "123:TEST"
@@ -45,11 +46,17 @@ def lift_overall_rate(app: Application) -> bool:
 
 
 async def ours(settings: Settings, engine: AsyncEngine) -> tuple[Application, FakeBotAPI]:
+    """The product as `sangkien run` starts it, less the long polling (the bench hands each
+    update to `process_update` itself): the Application initialised, and the runtime's
+    background work running (the outbox's delivery loop, the broadcast worker, the scheduler),
+    every message of it sent through the same fake Bot API. Stopped by `stop`."""
     api = FakeBotAPI()
     dispatcher = Dispatcher(settings, engine)
-    app = build_application(settings, dispatcher, token=TOKEN, request=api)
+    runtime = Runtime(dispatcher)
+    app = build_application(settings, dispatcher, runtime=runtime, token=TOKEN, request=api)
     lift_overall_rate(app)
     await app.initialize()
+    await runtime.start()
     return app, api
 
 
@@ -88,4 +95,9 @@ async def conversation(pickle_file: Path) -> tuple[Application, FakeBotAPI]:
 
 
 async def stop(app: Application) -> None:
+    runtime = app.bot_data.get("runtime")
+    if runtime is not None:
+        await runtime.stop()
     await app.shutdown()
+    if runtime is not None:
+        await runtime.dispatcher.close()
