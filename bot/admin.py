@@ -29,7 +29,7 @@ from storage.db import create_engine, migrate
 @asynccontextmanager
 async def _database(settings: Settings):
     """The database, migrated, for one command; disposed of afterwards."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         await migrate(engine)
         yield engine

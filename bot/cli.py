@@ -98,7 +98,7 @@ class SettableClock:
 async def prepare(settings: Settings, clock=None):
     """Build catalogs and bring the database schema up to date; return engine and dispatcher."""
     compile_catalogs(settings.locales_dir)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     await migrate(engine)
     return engine, Dispatcher(settings, engine, clock=clock)
 
@@ -252,7 +252,7 @@ async def _chat(settings: Settings, args) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         await migrate(engine)
     finally:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot import PROJECT_ROOT
+from storage.db import DEFAULT_SQLITE_SYNCHRONOUS, SQLITE_SYNCHRONOUS
 
 DATA_DIR = PROJECT_ROOT / "data"
 # The one default database, whatever the current folder: the platform's user data folder
@@ -34,8 +35,9 @@ class Settings:
     database_url: str = f"sqlite:///{DEFAULT_DATABASE}"
     # What a commit to SQLite survives (storage.db): FULL, a crash of the process, of the
     # operating system and a power loss; NORMAL, a crash of the process only (a power loss may
-    # lose the last commits). PostgreSQL syncs every commit whatever this says.
-    sqlite_synchronous: str = "FULL"
+    # lose the last commits). A plain step's answer is written with NORMAL either way
+    # (storage.fastpath). PostgreSQL syncs every commit whatever this says.
+    sqlite_synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS
     units_file: Path = DATA_DIR / "units_2025.toml"
     catalog_file: Path = DATA_DIR / "catalog.toml"
     campaigns_file: Path = DATA_DIR / "campaigns.toml"
@@ -158,10 +160,6 @@ def load_settings(config_file: str | os.PathLike | None = None, **overrides) -> 
             kwargs[key] = p if p.is_absolute() or p.exists() else PROJECT_ROOT / p
     settings = Settings(**kwargs)
     _check(settings, origin)
-    from storage.db import use_sqlite_synchronous  # storage imports nothing of bot's
-
-    # The database's durability is one for the process: every SQLite connection it opens.
-    use_sqlite_synchronous(settings.sqlite_synchronous)
     return settings
 
 
@@ -232,7 +230,7 @@ def _check(settings: Settings, origin: dict[str, str]) -> None:
         fail("database_url", "a database URL such as sqlite:///path/to/file.db")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         fail("database_url", "a sqlite:/// or postgresql:// URL")
-    if settings.sqlite_synchronous.upper() not in ("FULL", "NORMAL"):
+    if settings.sqlite_synchronous.upper() not in SQLITE_SYNCHRONOUS:
         fail("sqlite_synchronous", "FULL or NORMAL")
     if settings.public_url and not settings.public_url.startswith(
             ("https://", "http://127.0.0.1", "http://localhost")):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import asyncpg
@@ -16,6 +15,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# SQLite's `synchronous` levels the bot takes (what each survives: see sqlite_pragmas).
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+DEFAULT_SQLITE_SYNCHRONOUS = "FULL"
 
 
 def normalise_url(url: str) -> str:
@@ -32,7 +34,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> AsyncEngine:
+    """The engine of `url`; on SQLite its connections commit with `synchronous` (FULL or
+    NORMAL, see SQLITE_SYNCHRONOUS below)."""
     url = normalise_url(url)
     if is_sqlite(url):
         database = make_url(url).database
@@ -42,7 +46,7 @@ def create_engine(url: str) -> AsyncEngine:
         # rollback when a connection comes back is one thread hop for nothing.
         engine = create_async_engine(url, connect_args={"timeout": 30},
                                      pool_reset_on_return=None)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _pragmas_listener(synchronous))
         return engine
     # A connection that died with the server (an outage, a restart) is replaced before a step
     # uses it, instead of failing that step: `_checked_out` below, which costs no round trip
@@ -84,13 +88,12 @@ def _checked_out(dbapi_connection, record, _proxy) -> None:
 # No connection checkpoints the WAL on commit (a step would pay for it): the step writer does it
 # in the background (storage.fastpath), and SQLite does it when the last connection closes.
 #
-# `synchronous` is what a commit survives (Settings.sqlite_synchronous, applied to the process
-# by `use_sqlite_synchronous`): in WAL mode, FULL syncs the WAL at every commit, so a commit
-# survives a crash of the process, of the operating system and a power loss; NORMAL syncs only at
+# `synchronous` is what a commit survives (Settings.sqlite_synchronous, given to create_engine
+# and to the step writer): in WAL mode, FULL syncs the WAL at every commit, so a commit survives
+# a crash of the process, of the operating system and a power loss; NORMAL syncs only at
 # checkpoints, so a commit survives a crash of the process, but a power loss or an OS crash may
-# lose the last commits (never corrupts the database).
-SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
-DEFAULT_SQLITE_SYNCHRONOUS = "FULL"
+# lose the last commits (never corrupts the database). Whatever the setting, the step writer
+# stores a plain step's answer with NORMAL (storage.fastpath says why).
 
 
 def sqlite_pragmas(synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> tuple[str, ...]:
@@ -109,48 +112,15 @@ def sqlite_pragmas(synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> tuple[str, 
     )
 
 
-class _ProcessPragmas(Sequence[str]):
-    """SQLITE_PRAGMAS: the pragmas of this process's connections, read at each connection (so
-    that a module which imported the name sees the setting in force when it connects)."""
+def _pragmas_listener(synchronous: str):
+    pragmas = sqlite_pragmas(synchronous)
 
-    def __init__(self) -> None:
-        self.current = sqlite_pragmas()
-
-    def __getitem__(self, index):
-        return self.current[index]
-
-    def __len__(self) -> int:
-        return len(self.current)
-
-    def __add__(self, other) -> tuple[str, ...]:  # as the tuple it used to be
-        return self.current + tuple(other)
-
-    def __radd__(self, other) -> tuple[str, ...]:
-        return tuple(other) + self.current
-
-    def __repr__(self) -> str:
-        return repr(self.current)
-
-
-SQLITE_PRAGMAS = _ProcessPragmas()
-
-
-def use_sqlite_synchronous(synchronous: str) -> None:
-    """Set `synchronous` for every SQLite connection this process opens from now on (the
-    setting is the database's durability: one for the whole process)."""
-    SQLITE_PRAGMAS.current = sqlite_pragmas(synchronous)
-
-
-def sqlite_synchronous() -> str:
-    """The `synchronous` level new SQLite connections of this process get."""
-    return next(p for p in SQLITE_PRAGMAS if p.startswith("synchronous=")).partition("=")[2]
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
+    def set_pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+    return set_pragmas
 
 
 def _alembic_config(connection) -> Config:

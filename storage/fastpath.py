@@ -22,7 +22,7 @@ from sqlalchemy import JSON, bindparam, literal_column, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 
-from storage.db import SQLITE_PRAGMAS
+from storage.db import sqlite_pragmas
 from storage.tables import users
 
 CHECKPOINT_SECONDS = 2.0
@@ -74,7 +74,16 @@ class SessionWriter:
     An autocommit UPDATE refused as busy did nothing, so taking it again there is safe, and the
     guards (version, update id) still decide. WAL lets one writer at a time, whichever of the two
     connections it is. Checkpoints have a connection and a thread of their own (see
-    _checkpoints)."""
+    _checkpoints).
+
+    Its connections commit with synchronous=NORMAL whatever the database's setting: what it
+    writes is a plain step (a draft's answer, the conversation's state), which a power loss may
+    undo only since the WAL was last synced, by the next checkpoint (CHECKPOINT_SECONDS) or by
+    any FULL commit of the engine's (a confirmation, a review: in WAL mode its sync covers every
+    frame before it). The resident is then asked that question again; nothing confirmed is
+    lost. An fsync per plain step would be the loop's to wait for (or a thread hop)."""
+
+    PRAGMAS = sqlite_pragmas("NORMAL")
 
     def __init__(self, url: str):
         u = make_url(url)
@@ -94,29 +103,22 @@ class SessionWriter:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sangkien-steps")
         self._checkpoint_thread = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="sangkien-checkpoint")
-        self._on_loop = True
         self.handed_over = 0  # saves the loop gave to the writer's thread (database busy)
 
     def _connect(self, *, wait: bool) -> sqlite3.Connection:
         conn = sqlite3.connect(self.url.database, isolation_level=None, timeout=30 if wait else 0,
                                check_same_thread=False)
-        for pragma in SQLITE_PRAGMAS:
+        for pragma in self.PRAGMAS:
             conn.execute(f"PRAGMA {pragma}")
         if not wait:
             conn.execute("PRAGMA busy_timeout=0")
         return conn
 
     def _loop_save(self, sql: str, params: list[Any]) -> bool | None:
-        """On the event loop: the write, or None when the database is busy (nothing done) or
-        when every commit waits for the disk (synchronous=FULL or EXTRA: an fsync per commit,
-        which is the writer's thread's to wait for, not the loop's)."""
+        """On the event loop: the write, or None when the database is busy (nothing done)."""
         try:
             if self._loop_conn is None:
-                conn = self._connect(wait=False)
-                self._on_loop = conn.execute("PRAGMA synchronous").fetchone()[0] <= 1
-                self._loop_conn = conn
-            if not self._on_loop:
-                return None
+                self._loop_conn = self._connect(wait=False)
             return self._loop_conn.execute(sql, params).rowcount == 1
         except sqlite3.OperationalError as error:
             if _busy(error):
@@ -204,7 +206,7 @@ class SessionWriter:
             saved = self._loop_save(sql, params)
             if saved is not None:
                 return saved
-            self.handed_over += self._on_loop
+            self.handed_over += 1
             return await loop.run_in_executor(self._thread, self._sqlite_save, sql, params)
         status = await (await self._pg()).execute(sql, *params)
         return status.endswith(" 1")

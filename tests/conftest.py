@@ -81,7 +81,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def engine(settings):
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     await migrate(engine)
     yield engine
     await engine.dispose()

@@ -13,8 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from bot.config import load_settings
+from bot.cli import prepare
+from bot.config import ConfigError, load_settings
 from testing.fakebotapi import UpdateFactory
 from testing.fakezalo import FakeZaloBot
 from testing.loopback_api import LoopbackBotAPI
@@ -64,37 +66,29 @@ def test_settings_come_from_toml_then_environment(tmp_path, monkeypatch):
     assert load_settings(config).database_url == "sqlite:///from-env.db"
 
 
-async def _synchronous_of_a_connection(url: str) -> int:
-    from sqlalchemy import text
-
-    from storage.db import create_engine
-
-    engine = create_engine(url)
+async def _synchronous_of_a_connection(settings) -> int:
+    """What `sangkien` opens for this configuration: a connection of its engine."""
+    engine, dispatcher = await prepare(settings)
     try:
         async with engine.connect() as conn:
             return (await conn.execute(text("PRAGMA synchronous"))).scalar_one()
     finally:
+        await dispatcher.close()
         await engine.dispose()
 
 
 async def test_sqlite_commits_survive_a_power_loss_unless_the_operator_chooses_normal(
         tmp_path, monkeypatch):
-    from bot.config import ConfigError
-    from storage.db import DEFAULT_SQLITE_SYNCHRONOUS, use_sqlite_synchronous
-
     url = f"sqlite:///{tmp_path / 'sync.db'}"
     monkeypatch.delenv("SANGKIEN_CONFIG", raising=False)
-    try:
-        assert load_settings(database_url=url).sqlite_synchronous == "FULL"
-        assert await _synchronous_of_a_connection(url) == 2  # FULL
-        monkeypatch.setenv("SANGKIEN_SQLITE_SYNCHRONOUS", "normal")
+    settings = load_settings(database_url=url)
+    assert settings.sqlite_synchronous == "FULL"
+    assert await _synchronous_of_a_connection(settings) == 2  # FULL
+    monkeypatch.setenv("SANGKIEN_SQLITE_SYNCHRONOUS", "normal")
+    assert await _synchronous_of_a_connection(load_settings(database_url=url)) == 1  # NORMAL
+    monkeypatch.setenv("SANGKIEN_SQLITE_SYNCHRONOUS", "OFF")
+    with pytest.raises(ConfigError, match="sqlite_synchronous must be FULL or NORMAL"):
         load_settings(database_url=url)
-        assert await _synchronous_of_a_connection(url) == 1  # NORMAL
-        monkeypatch.setenv("SANGKIEN_SQLITE_SYNCHRONOUS", "OFF")
-        with pytest.raises(ConfigError, match="sqlite_synchronous must be FULL or NORMAL"):
-            load_settings(database_url=url)
-    finally:
-        use_sqlite_synchronous(DEFAULT_SQLITE_SYNCHRONOUS)
 
 
 def test_run_without_a_token_says_so(sqlite_url):

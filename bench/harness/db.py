@@ -15,7 +15,7 @@ from bench import ROOT
 from bench.harness.core import Options, Section
 from bot.config import Settings
 from bot.i18n import compile_catalogs
-from storage.db import create_engine, migrate
+from storage.db import DEFAULT_SQLITE_SYNCHRONOUS, create_engine, migrate
 
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 # The step part drops and recreates its schema at every run: a name of its own, never one a
@@ -37,9 +37,9 @@ def prepare_catalogs() -> None:
         _catalogs_ready = True
 
 
-def settings_for(url: str) -> Settings:
+def settings_for(url: str, synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS) -> Settings:
     # As tests/conftest.py does, with flood control far out of the way of scripted residents.
-    return Settings(database_url=url, flood_burst=10_000_000)
+    return Settings(database_url=url, flood_burst=10_000_000, sqlite_synchronous=synchronous)
 
 
 def pg_url(database: str) -> str:
@@ -91,14 +91,15 @@ async def reset_pg(database: str) -> str:
 
 
 @asynccontextmanager
-async def fresh_database(backend: str):
-    """An empty, migrated database of the given backend: yields (url, engine)."""
+async def fresh_database(backend: str, synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS):
+    """An empty, migrated database of the given backend (SQLite's commits with `synchronous`):
+    yields (url, engine)."""
     with tempfile.TemporaryDirectory(prefix="sangkien-bench-") as tmp:
         if backend == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         else:
             url = await reset_pg(PG_STEP_DB)
-        engine = create_engine(url)
+        engine = create_engine(url, synchronous)
         try:
             await migrate(engine)
             yield url, engine

@@ -33,7 +33,7 @@ from bench.tools import gcpause
 from bench.tools.pickle_pause import measure_pauses
 from bot.flood import FloodGate
 from bot.reference import Reference
-from storage.db import DEFAULT_SQLITE_SYNCHRONOUS, use_sqlite_synchronous
+from storage.db import DEFAULT_SQLITE_SYNCHRONOUS
 
 # Conversations in progress held by the process while steps are measured (a city office on a
 # busy day): PostgreSQL at the first count, SQLite at each (see `in_progress`).
@@ -90,11 +90,10 @@ async def _backend(key: str, script: FlowScript, ref: Reference, refs, users, ro
                    counts: tuple[int, ...], results: dict[str, Run], setup: Setup,
                    measured: bool) -> None:
     backend = "postgresql" if key == "postgresql" else "sqlite"
-    use_sqlite_synchronous(OTHER_SYNCHRONOUS if key == SQLITE_NORMAL
-                           else DEFAULT_SQLITE_SYNCHRONOUS)
+    synchronous = OTHER_SYNCHRONOUS if key == SQLITE_NORMAL else DEFAULT_SQLITE_SYNCHRONOUS
     try:
-        async with fresh_database(backend) as (url, engine):
-            ours = await ours_subject(settings_for(url), engine, script)
+        async with fresh_database(backend, synchronous) as (url, engine):
+            ours = await ours_subject(settings_for(url, synchronous), engine, script)
             # As `sangkien run`: what start-up built is frozen once, before the first update.
             freeze_startup()
             try:
@@ -118,7 +117,6 @@ async def _backend(key: str, script: FlowScript, ref: Reference, refs, users, ro
             finally:
                 await bots.stop(ours.app)
     finally:
-        use_sqlite_synchronous(DEFAULT_SQLITE_SYNCHRONOUS)
         # The process of that run ends here: its frozen objects go with it.
         gc.unfreeze()
         gc.collect()

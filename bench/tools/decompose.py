@@ -25,7 +25,7 @@ from bench.refbots import bots
 from bot.dispatcher import Dispatcher
 from bot.model import Event
 from storage import users as user_repo
-from storage.db import _sqlite_pragmas, normalise_url
+from storage.db import _pragmas_listener, normalise_url
 
 SELECT_USER = "SELECT * FROM users WHERE channel = ? AND external_id = ?"
 UPDATE_USER = ("UPDATE users SET state = ?, data = ?, updated_at = ?, last_update_id = ? "
@@ -101,7 +101,7 @@ class _Pattern:
 def _engine_without_reset(url: str) -> AsyncEngine:
     engine = create_async_engine(normalise_url(url), pool_reset_on_return=None,
                                  connect_args={"timeout": 30})
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", _pragmas_listener("NORMAL"))
     return engine
 
 
