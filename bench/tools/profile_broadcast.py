@@ -34,7 +34,7 @@ class Timed:
         self.send_s = self.limiter_s = 0.0
         b = worker.broadcaster
         channel = b.channels["telegram"]
-        limiter = b._limiter(channel)
+        limiter = b._rate(channel)
         send, acquire = channel.send, limiter.acquire
 
         async def timed_send(*args):
@@ -99,7 +99,7 @@ async def db_only(url: str, recipients: int) -> dict:
         async def nothing(*_args):
             return "sent"
 
-        worker.broadcaster.send = nothing
+        worker.broadcaster._send_one = nothing
         await worker.broadcaster.start_due()
         t0 = time.perf_counter()
         sent = await worker.broadcaster.run()
