@@ -55,6 +55,7 @@ class SharedRate:
         self.engine, self.name, self.rate = engine, name, rate
         self.chunk = max(1, min(int(rate * WINDOW_SECONDS), 1000))
         self._early = self.chunk // 4  # messages left in the window when the next is reserved
+        self._slack = max(1, self._early) / rate  # how late a window's first slot may be taken
         self._next = 0.0  # when this process's next message may go
         self._left = 0  # messages left in the window it is sending
         self._reserved: deque[float] = deque()  # the start of the next window, reserved ahead
@@ -64,10 +65,14 @@ class SharedRate:
             self._reserved.append(await pacing.reserve(conn, self.name, self.chunk, self.rate))
 
     async def acquire(self) -> None:
-        if not self._left:
+        while not self._left:
             if not self._reserved:
                 await self._reserve()
-            self._next, self._left = self._reserved.popleft(), self.chunk
+            start = self._reserved.popleft()
+            # Slots that passed more than a quarter of a window ago (this process was held up)
+            # are given up: sending them now would be a burst above the rate.
+            missed = max(0, int((time.time() - self._slack - start) * self.rate))
+            self._next, self._left = start + missed / self.rate, max(0, self.chunk - missed)
         at, self._left = self._next, self._left - 1
         self._next += 1 / self.rate
         if self._left <= self._early and not self._reserved:

@@ -258,7 +258,7 @@ class Ledger:
         try:
             self._conn.execute(self._sql, params)
         except sqlite3.OperationalError as error:
-            if getattr(error, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
                 raise
             return False  # nothing was written
         return True
