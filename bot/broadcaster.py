@@ -42,6 +42,9 @@ CLAIM_SPAN = 0.25
 MAX_CLAIM = 500
 PER_CHAT_SECONDS = 1.0  # the longest per-chat gap a channel may ask for
 WINDOW_SECONDS = 0.2  # how much of the shared rate a process reserves at a time
+# How late a process held up (a claim, a busy machine) may still send in its reserved slots,
+# catching up: longer loses less of the rate, but allows a burst of up to this much of it.
+CATCH_UP_SECONDS = 0.1
 
 
 class SharedRate:
@@ -55,7 +58,7 @@ class SharedRate:
         self.engine, self.name, self.rate = engine, name, rate
         self.chunk = max(1, min(int(rate * WINDOW_SECONDS), 1000))
         self._early = self.chunk // 4  # messages left in the window when the next is reserved
-        self._slack = max(1, self._early) / rate  # how late a window's first slot may be taken
+        self._slack = max(CATCH_UP_SECONDS, 1 / rate)  # how late a window's slot may be taken
         self._next = 0.0  # when this process's next message may go
         self._left = 0  # messages left in the window it is sending
         self._reserved: deque[float] = deque()  # the start of the next window, reserved ahead
@@ -69,8 +72,8 @@ class SharedRate:
             if not self._reserved:
                 await self._reserve()
             start = self._reserved.popleft()
-            # Slots that passed more than a quarter of a window ago (this process was held up)
-            # are given up: sending them now would be a burst above the rate.
+            # Slots that passed more than CATCH_UP_SECONDS ago (this process was held up) are
+            # given up: sending them all now would be a burst above the rate.
             missed = max(0, int((time.time() - self._slack - start) * self.rate))
             self._next, self._left = start + missed / self.rate, max(0, self.chunk - missed)
         at, self._left = self._next, self._left - 1

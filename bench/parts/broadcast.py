@@ -28,7 +28,7 @@ from storage.db import create_engine
 
 FAST_RATE = 2000.0
 REAL_RATE = 30.0
-SUBPROCESS_TIMEOUT_S = 600
+SUBPROCESS_TIMEOUT_S = 1800  # the code before the ledger took over 600 s for 100,000 on PostgreSQL
 # The part's own PostgreSQL database, emptied at each size (BENCH_BROADCAST_DB names another).
 PG_BROADCAST_DB = os.environ.get("BENCH_BROADCAST_DB", "bench_broadcast")
 
