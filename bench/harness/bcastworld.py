@@ -47,6 +47,11 @@ class CountingAPI(FakeBotAPI):
         super().__init__()
         self.messages = 0
         self.times: list[float] | None = [] if keep_times else None
+        # For the rate after the first second, without keeping 100,000 times: when the first
+        # and the last message came, and how many came a second or more after the first.
+        self.first: float | None = None
+        self.last: float | None = None
+        self.steady = 0
 
     async def do_request(self, url: str, method: str, request_data=None, read_timeout=None,
                          write_timeout=None, connect_timeout=None, pool_timeout=None):
@@ -55,8 +60,13 @@ class CountingAPI(FakeBotAPI):
         self.calls.clear()
         if url.endswith("/sendMessage") and answer[0] == 200:
             self.messages += 1
+            now = self.last = time.perf_counter()
+            if self.first is None:
+                self.first = now
+            elif now - self.first >= 1.0:
+                self.steady += 1
             if self.times is not None:
-                self.times.append(time.perf_counter())
+                self.times.append(now)
         return answer
 
 
@@ -201,13 +211,17 @@ async def measure_once(url: str, rate: float, traced: bool = False,
         t2 = time.perf_counter()
         sampler.cancel()
         hwm = _status_kb("VmHWM")
-        messages = worker.api.messages
+        api = worker.api
+        messages = api.messages
+        span = None if api.first is None else api.last - api.first
     engine = create_engine(url)
     counts = await sent_rows(engine)
     await engine.dispose()
     return {
         "started": started, "delivered": delivered if isinstance(delivered, int) else None,
         "api_messages": messages, "rows": counts, "ledger_s": t1 - t0, "delivery_s": t2 - t1,
+        # Messages a second or more after the first, over the time they took (None: too few).
+        "steady_per_s": api.steady / (span - 1.0) if span and span > 1.5 else None,
         "traced": traced, "window": window,
         "tracemalloc_peak_mb": None if peak is None else peak / 2**20,
         "rss_before_mb": None if rss_before is None else rss_before / 1024,

@@ -2,8 +2,9 @@
 the real Telegram Application on the in-process fake Bot API (bench.harness.bcastworld).
 
 (a) N subscribers at rate=2000 with PTB's overall limiter lifted: the ledger phase (one row per
-    recipient) and the delivery phase (send, then record) timed apart, and the worker's memory
-    for a small and a large N, each size in a fresh interpreter.
+    recipient) and the delivery phase (send, then record) timed apart, achieved ÷ limit at the
+    large N, and the worker's memory for a small and a large N, each size in a fresh
+    interpreter.
 (b) The real rate (rate=30) for a minute, with more recipients than it can reach: achieved rate
     ÷ limit, the worker cancelled at the end and its `sent` rows counted.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -20,13 +22,15 @@ from pathlib import Path
 from bench import ROOT
 from bench.harness.bcastworld import new_broadcast, populate, real_rate
 from bench.harness.core import Options, Section, Table, fmt, part
-from bench.harness.db import PG_STEP_DB, databases, prepare_catalogs, reset_pg
-from bench.targets import MEMORY_GROWTH, RATE_RATIO
+from bench.harness.db import databases, prepare_catalogs, reset_pg
+from bench.targets import FAST_RATE_RATIO, MEMORY_GROWTH, RATE_RATIO
 from storage.db import create_engine
 
 FAST_RATE = 2000.0
 REAL_RATE = 30.0
-SUBPROCESS_TIMEOUT_S = 600
+SUBPROCESS_TIMEOUT_S = 1800  # the code before the ledger took over 600 s for 100,000 on PostgreSQL
+# The part's own PostgreSQL database, emptied at each size (BENCH_BROADCAST_DB names another).
+PG_BROADCAST_DB = os.environ.get("BENCH_BROADCAST_DB", "bench_broadcast")
 
 
 def sizes(opts: Options) -> tuple[int, int]:
@@ -56,7 +60,7 @@ async def _prepare(backend: str, size: int, tmp: Path) -> Store:
     if backend == "sqlite":
         url = f"sqlite:///{tmp / f'broadcast-{size}.db'}"
     else:
-        url = await reset_pg(PG_STEP_DB)
+        url = await reset_pg(PG_BROADCAST_DB)
     engine = create_engine(url)
     try:
         sender = await populate(engine, size)
@@ -144,11 +148,14 @@ def _label(backend: str) -> str:
 def _row(backend: str, size: int, plain: dict, traced: dict) -> tuple[list, dict]:
     delivered = plain["delivered"] or 0
     per_s = delivered / plain["delivery_s"] if plain["delivery_s"] else float("nan")
+    steady = plain.get("steady_per_s")
     figures = {
         "recipients": size, "delivered": delivered, "rows": plain["rows"],
         "ledger_s": round(plain["ledger_s"], 3),
         "ledger_rows_per_s": round(size / plain["ledger_s"], 0),
         "delivery_s": round(plain["delivery_s"], 2), "messages_per_s": round(per_s, 1),
+        "steady_per_s": None if steady is None else round(steady, 1),
+        "ratio_after_first_second": None if steady is None else round(steady / FAST_RATE, 4),
         "rss_growth_mb": plain["rss_growth_mb"], "rss_before_mb": plain["rss_before_mb"],
         "tracemalloc_peak_mb": traced["tracemalloc_peak_mb"],
         "traced_messages": traced["api_messages"],
@@ -157,7 +164,8 @@ def _row(backend: str, size: int, plain: dict, traced: dict) -> tuple[list, dict
         f"ledger + {traced['api_messages']:,} sent"
     row = [_label(backend), fmt(size), fmt(plain["ledger_s"], 2),
            fmt(size / plain["ledger_s"], 0), fmt(plain["delivery_s"], 1), fmt(per_s, 0),
-           fmt(100 * per_s / FAST_RATE, 0), fmt(plain["rss_growth_mb"], 1),
+           fmt(per_s / FAST_RATE, 3), "—" if steady is None else fmt(steady / FAST_RATE, 3),
+           fmt(plain["rss_growth_mb"], 1),
            fmt(traced["tracemalloc_peak_mb"], 1), traced_until]
     return row, figures
 
@@ -168,7 +176,7 @@ def _report_fast(section: Section, results: dict, opts: Options) -> None:
         f"(a) Broadcaster.run() at rate={FAST_RATE:.0f}, PTB's overall limiter lifted, fake Bot "
         "API answering at once; each size in a fresh interpreter",
         ["database", "recipients", "ledger s", "rows/s", "delivery s", "messages/s",
-         f"% of {FAST_RATE:.0f}", "RSS growth MB", "tracemalloc peak MB", "traced"])
+         "÷ limit", "÷ limit after 1st s", "RSS growth MB", "tracemalloc peak MB", "traced"])
     for backend, runs in results.items():
         section.data[backend] = {}
         for size in (small, large):
@@ -179,6 +187,10 @@ def _report_fast(section: Section, results: dict, opts: Options) -> None:
                 section.notes.append(f"{_label(backend)}, {size:,}: delivered "
                                      f"{figures['delivered']:,}, ledger {figures['rows']}.")
         big, little = section.data[backend][large], section.data[backend][small]
+        section.targets.append(FAST_RATE_RATIO.check(
+            f"broadcast at rate={FAST_RATE:.0f} from one process, {large:,} recipients: "
+            f"achieved ÷ limit, after the first second ({_label(backend)})",
+            big["ratio_after_first_second"]))
         where = f"{little['recipients']:,} → {big['recipients']:,} recipients, {_label(backend)}"
         for key, name in (("tracemalloc_peak_mb", "tracemalloc peak"),
                           ("rss_growth_mb", "peak RSS")):
@@ -190,8 +202,11 @@ def _report_fast(section: Section, results: dict, opts: Options) -> None:
     section.notes += [
         "Ledger = start_due(): the announcement claimed and one pending row written per "
         "recipient. Delivery = run(): per recipient, the limiter, the send through PTB (its "
-        "AIORateLimiter in the path, its 30/s bucket lifted) and the ledger update in a "
-        "transaction of its own. messages/s = sent ÷ the delivery phase's wall time.",
+        "AIORateLimiter in the path, its 30/s bucket lifted) and the ledger's record, one "
+        "prepared statement in autocommit on the ledger's own connection (storage.broadcasts."
+        "Ledger; PostgreSQL: synchronous_commit off). messages/s = sent ÷ the delivery phase's "
+        "wall time; ÷ limit after 1st s = the messages that reached the API a second or more "
+        "after the first, over the time they took, ÷ 2,000 (the figure checked).",
         "RSS growth = VmHWM (reset through /proc/self/clear_refs) − VmRSS before the run, untraced "
         "run. tracemalloc peak = peak of what was allocated since tracing started (worker and "
         f"Application already built); at {large:,} recipients the trace covers the whole ledger "

@@ -7,9 +7,11 @@ several machines (each update to the next process in turn).
     as the bot's answer is complete. A step's time = from posting the update to the proxy until
     the message that completes its answer (the one with buttons) reaches the loopback Bot API;
     steps/s = updates answered ÷ wall time, residents at once.
-(b) An announcement to SUBSCRIBERS subscribers at broadcast_rate=LIMIT (the setting is messages
-    per second in all, Telegram's limit being the bot's, not a process's): the messages/s that
-    reach the API from all processes together, after the first second, ÷ LIMIT.
+(b) An announcement to SUBSCRIBERS subscribers at broadcast_rate=LIMIT, Telegram's real 30/s (the
+    setting is messages per second in all, Telegram's limit being the bot's, not a process's):
+    the messages/s that reach the API from all processes together, after the first second,
+    ÷ LIMIT: at most PROCESSES_RATE (never faster than the setting) and, with three processes,
+    at least RATE_RATIO (the setting reached).
 
 Not in --quick: the quick run is SQLite only and needs no database server, and several processes
 share PostgreSQL; starting the three clusters and pacing the announcements take over a minute.
@@ -37,7 +39,7 @@ from bench.harness.db import (
     settings_for,
 )
 from bench.harness.script import FlowScript, Step
-from bench.targets import PROCESSES_RATE
+from bench.targets import PROCESSES_RATE, RATE_RATIO
 from bot.reference import Reference
 from bot.services import broadcasts as broadcast_service
 from bot.services.review import Actor
@@ -49,8 +51,8 @@ SIZES = (1, 2, 3)
 RESIDENTS = 20
 FORMS = 3
 ALONE_FORMS = 4
-LIMIT = 50.0  # the announcement's rate setting, messages/s
-SUBSCRIBERS = 600  # 12 s at LIMIT
+LIMIT = 30.0  # the announcement's rate setting, messages/s: Telegram's limit for a bot
+SUBSCRIBERS = 450  # 15 s at LIMIT
 ANSWER_S = 30.0
 TEXT = "Thông báo: lịch tiếp công dân tháng 12 tại trụ sở phường và trên cổng thông tin."
 
@@ -234,11 +236,15 @@ def _report(section: Section) -> None:
                            fmt(s["max_ms"], 1), fmt(s["bot_cpu_ms_per_step"], 1)])
         announcements.rows.append([
             size, fmt(b["messages"]), fmt(b["seconds"], 1), fmt(b["messages_per_s"], 1),
-            fmt(b["ratio_after_first_second"], 2),
+            fmt(b["ratio_after_first_second"], 3),
             ", ".join(f"{via}: {count}" for via, count in b["by_process"].items())])
         section.targets.append(PROCESSES_RATE.check(
             f"announcement with {size} process(es): achieved ÷ broadcast_rate",
             b["ratio_after_first_second"]))
+        if size == 3:
+            section.targets.append(RATE_RATIO.check(
+                f"announcement at the real {LIMIT:.0f}/s from {size} processes: achieved ÷ "
+                "limit, after the first second", b["ratio_after_first_second"]))
     section.tables += [steps, announcements]
     section.notes += [
         f"(a): with {RESIDENTS} residents waiting on {RESIDENTS} answers at once, a step's "
@@ -253,5 +259,6 @@ def _report(section: Section) -> None:
         "(b): a process starts delivering at its worker's next round (every 5 s), so the "
         "others join the first a few seconds late; the messages after the first second over "
         "the time they took, ÷ the setting, is checked: above 1 the bot as a whole sends "
-        "faster than broadcast_rate (and than Telegram's 30/s when the setting is near it).",
+        "faster than broadcast_rate (here Telegram's own 30/s); with three processes, below "
+        "0.97 it falls short of it.",
     ]

@@ -14,7 +14,7 @@ from storage import broadcasts as broadcast_repo
 from storage.db import is_sqlite
 from storage.tables import deliveries
 
-BATCH = 100  # what Broadcaster._deliver takes from next_pending at a time
+BATCH = 100  # rows per connection or transaction in the batched variants
 
 MARK = (
     update(deliveries)
@@ -52,6 +52,14 @@ async def one_connection(engine: AsyncEngine, rows) -> None:
                                               "t": datetime.now(UTC)})
 
 
+async def ledger(engine: AsyncEngine, rows) -> None:
+    """What the product does (storage.broadcasts.Ledger): a prepared statement in autocommit on
+    a connection of its own (PostgreSQL: with synchronous_commit off)."""
+    async with broadcast_repo.Ledger(engine) as book:
+        for b, u in rows:
+            await book.record(b, u, "sent", datetime.now(UTC))
+
+
 async def per_batch(engine: AsyncEngine, rows) -> None:
     for batch in _batches(rows):
         now = datetime.now(UTC)
@@ -60,7 +68,7 @@ async def per_batch(engine: AsyncEngine, rows) -> None:
 
 
 async def async_commit(engine: AsyncEngine, rows) -> None:
-    """PostgreSQL: as today, with `SET LOCAL synchronous_commit = off` (a commit survives the
+    """PostgreSQL: as before, with `SET LOCAL synchronous_commit = off` (a commit survives the
     bot's crash; a crash of the server or the machine may lose its last few hundred ms)."""
     for b, u in rows:
         async with engine.begin() as conn:
@@ -69,12 +77,14 @@ async def async_commit(engine: AsyncEngine, rows) -> None:
 
 
 VARIANTS = [
-    ("as today: engine.begin() + repo.mark per message", as_today, True),
+    ("before: engine.begin() + repo.mark per message", as_today, True),
+    ("the product: storage.broadcasts.Ledger (prepared, autocommit, own connection)", ledger,
+     True),
     (f"one connection per {BATCH}, a transaction per message, prebuilt UPDATE",
      one_connection, True),
     (f"one transaction per {BATCH} (executemany): up to {BATCH} resent after a crash",
      per_batch, True),
-    ("as today + SET LOCAL synchronous_commit = off", async_commit, False),
+    ("before + SET LOCAL synchronous_commit = off", async_commit, False),
 ]
 
 

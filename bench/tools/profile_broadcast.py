@@ -20,7 +20,8 @@ import time
 from collections import defaultdict
 
 from bench.harness.bcastworld import Worker, new_broadcast, populate
-from bench.harness.db import PG_STEP_DB, prepare_catalogs, reset_pg
+from bench.harness.db import prepare_catalogs, reset_pg
+from bench.parts.broadcast import PG_BROADCAST_DB
 from bench.tools import ledger_variants
 from bench.tools.profile_step import Counters, _count, _group, _print_profile
 from bot.model import Reply
@@ -34,7 +35,7 @@ class Timed:
         self.send_s = self.limiter_s = 0.0
         b = worker.broadcaster
         channel = b.channels["telegram"]
-        limiter = b._limiter(channel)
+        limiter = b._rate(channel)
         send, acquire = channel.send, limiter.acquire
 
         async def timed_send(*args):
@@ -99,7 +100,7 @@ async def db_only(url: str, recipients: int) -> dict:
         async def nothing(*_args):
             return "sent"
 
-        worker.broadcaster.send = nothing
+        worker.broadcaster._send_one = nothing
         await worker.broadcaster.start_due()
         t0 = time.perf_counter()
         sent = await worker.broadcaster.run()
@@ -122,7 +123,7 @@ async def ptb_only(url: str, messages: int) -> dict:
 async def _url(backend: str, tmp: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp}/profile.db"
-    return await reset_pg(PG_STEP_DB)
+    return await reset_pg(PG_BROADCAST_DB)
 
 
 async def main(backend: str, recipients: int, top: int) -> None:
