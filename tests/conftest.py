@@ -69,8 +69,10 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
     # Scripted residents answer far faster than people; the flood test sets its own limits.
+    # The suite's databases are temporary files: FULL's fsync at every commit would only slow it
+    # (what each level survives, and FULL as the default, are tested in test_cli).
     return Settings(database_url=db_url, flood_burst=10_000, files_dir=str(tmp_path / "files"),
-                    units_file=TEN_WARDS)
+                    units_file=TEN_WARDS, sqlite_synchronous="NORMAL")
 
 
 @pytest.fixture
