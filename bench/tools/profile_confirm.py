@@ -25,8 +25,9 @@ import time
 from asyncio import selector_events
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
+from bench.harness.db import reset_pg
 from bot.channels.console import ConsoleChannel
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
@@ -38,7 +39,6 @@ from bot.services import officers as officer_service
 from storage.db import create_engine, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DB = "bench_confirm"
 
 
@@ -76,21 +76,7 @@ def _steps(ref: Reference, n: int) -> list[dict]:
 
 
 async def _pg_url() -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(f"{PG_SERVER}/postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", PG_DB):
-            await conn.execute(f'CREATE DATABASE "{PG_DB}"')
-    finally:
-        await conn.close()
-    url = f"{PG_SERVER}/{PG_DB}"
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-    return url
+    return await reset_pg(PG_DB)
 
 
 async def run(backend: str, users: int, rounds: int, show: bool = False) -> dict:
