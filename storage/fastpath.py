@@ -60,10 +60,6 @@ def _statement(dialect, columns: tuple[str, ...], guard_update: bool):
     return str(compiled), list(compiled.positiontup)
 
 
-async def _nothing_to_reset(_connection) -> None:
-    return None
-
-
 class SessionWriter:
     """Writes a step's state, draft and time; False when a guard fails (stale or duplicate).
 
@@ -152,12 +148,9 @@ class SessionWriter:
 
     async def _pg(self):
         if self._pool is None:
-            # Each use is one autocommit statement that leaves nothing behind (no transaction,
-            # session lock, cursor or setting), so the pool's reset on release (unlock all,
-            # CLOSE ALL, UNLISTEN, RESET ALL: a round trip per step) has nothing to undo.
             self._pool = await asyncpg.create_pool(
                 self.url.set(drivername="postgresql").render_as_string(hide_password=False),
-                min_size=1, max_size=4, reset=_nothing_to_reset)
+                min_size=1, max_size=4)
         return self._pool
 
     async def flood(self, key: str, burst: int, rate: float, max_held: int,
