@@ -20,6 +20,14 @@ def _performance_rows() -> list[list[str]]:
     return rows[1:]  # below the header
 
 
+def _readme_of(run: dict, tmp_path, capsys) -> str:
+    """The table `python -m bench --readme RUN.json` prints for a saved run."""
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps(run), encoding="utf-8")
+    assert main(["--readme", str(saved)]) == 0
+    return capsys.readouterr().out
+
+
 def test_readme_performance_table_has_exactly_the_figures_bench_prints():
     assert [row[0] for row in _performance_rows()] == [row.figure for row in ROWS]
 
@@ -35,12 +43,7 @@ def test_readme_table_is_printed_from_a_saved_run(tmp_path, capsys):
                      "broadcast": {"figures": {"sqlite": {
                          "1000": {"recipients": 1000, "rss_growth_mb": 1.0},
                          "100000": {"recipients": 100000, "rss_growth_mb": 10.2}}}}}}
-    saved = tmp_path / "run.json"
-    saved.write_text(json.dumps(run), encoding="utf-8")
-
-    assert main(["--readme", str(saved)]) == 0
-
-    out = capsys.readouterr().out
+    out = _readme_of(run, tmp_path, capsys)
     assert "| 0.37 ms / 3.2 ms | p99 < 5 ms |" in out
     assert "| 9.2 MB (1,000 → 100,000) | < 50 MB |" in out
     assert re.search(r"\| lookup by code p99, SQLite \| — \|", out)  # not measured in that run
@@ -54,12 +57,7 @@ def test_readme_table_marks_a_missed_target_as_missed(tmp_path, capsys):
         "broadcast": {"figures": {"real_rate": {"ratio_after_first_second": 0.9}},
                       "targets": [{"name": "real rate", "value": 0.9, "limit": 0.97,
                                    "op": ">=", "unit": "×", "met": False}]}}}
-    saved = tmp_path / "run.json"
-    saved.write_text(json.dumps(run), encoding="utf-8")
-
-    assert main(["--readme", str(saved)]) == 0
-
-    out = capsys.readouterr().out
+    out = _readme_of(run, tmp_path, capsys)
     assert "| 0.90 ms / 7.5 ms | p99 < 5 ms | ✗ missed |" in out
     assert "| 2.2× / 2.6× (echo: — p50, — updates/s) | ≤ 2.5× | ✓ met / ✗ missed |" in out
     assert "after the first second | 0.900 | ≥ 0.97× | ✗ missed |" in out
@@ -85,12 +83,7 @@ def test_readme_marks_each_broadcast_ratio_by_its_own_figure(tmp_path, capsys):
             "targets": [{"name": "pg at 2000/s", "value": 0.568, "limit": 0.97, "op": ">=",
                          "unit": "×", "met": False}]},
         "processes": {"figures": {"3": {"broadcast": {"ratio_after_first_second": 1.0}}}}}}
-    saved = tmp_path / "run.json"
-    saved.write_text(json.dumps(run), encoding="utf-8")
-
-    assert main(["--readme", str(saved)]) == 0
-
-    out = capsys.readouterr().out
+    out = _readme_of(run, tmp_path, capsys)
     assert "after the first second | 0.984 | ≥ 0.97× | ✓ met |" in out
     assert "| ≥ 0.97× | ✓ met / ✗ missed |" in out
     assert "after the first second | 1.000 | ≥ 0.97× | ✓ met |" in out
