@@ -13,7 +13,6 @@ import contextlib
 import contextvars
 import logging
 import os
-import secrets
 import signal
 import socket
 from collections.abc import Iterable
@@ -79,8 +78,6 @@ class Runtime:
         # next ones go after it, through the outbox's order, not from memory.
         self._gave_back: dict[str, set[str]] = {}
         self._scheduler = None
-        # Who this process is, for the leases it holds.
-        self.holder = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
         for channel in channels:
             self.add(channel)
 
@@ -357,7 +354,7 @@ class Runtime:
                 await channel.stop()
 
     async def _poll_under_lease(self, channel, stopped: asyncio.Event) -> None:
-        name, holder = f"poll:{channel.name}", self.holder
+        name, holder = f"poll:{channel.name}", self.dispatcher.holder
         seconds = self.dispatcher.settings.poll_lease_seconds
         polling = told = False
         try:
