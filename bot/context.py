@@ -48,6 +48,7 @@ class Context:
     user_changes: dict[str, Any] = field(default_factory=dict)
     forget_user: bool = False
     campaigns_changed: bool = False
+    tasks_requested: bool = False  # the step asked for a task (bot/tasks.py): look for it now
     # Signed links to the bot's pages, for channels where people cannot send documents in the
     # chat (bot.channels.base.DOCUMENTS_BY_LINK); None elsewhere.
     links: Links | None = None

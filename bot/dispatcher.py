@@ -206,6 +206,8 @@ class Dispatcher:
         # Channels with messages waiting in the outbox, so the runtime delivers right after a
         # step (bot.runtime).
         self.pending_channels: set[str] = set()
+        # Set when a step asked for a task (bot/tasks.py): the runtime's task runner looks then.
+        self.task_requests = asyncio.Event()
         # Who this process is, for the outbox rows it claims; the channels its runtime sends
         # on (Runtime.add); and the rows of those channels its steps wrote already claimed,
         # which the runtime sends from here right after the step (`take_claimed`).
@@ -355,6 +357,8 @@ class Dispatcher:
             if saved:
                 if ctx.campaigns_changed:
                     self.campaigns.invalidate()
+                if ctx.tasks_requested:
+                    self.task_requests.set()
                 return ctx.replies
             self.sessions.pop(key, None)
         raise RuntimeError(f"the row of {key} kept changing under the step")

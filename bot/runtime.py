@@ -29,6 +29,7 @@ from bot.i18n import N_
 from bot.model import Attachment, Event, Option, Reply
 from bot.scheduler import build_scheduler
 from bot.services.reminders import Jobs
+from bot.taskworker import TaskRunner
 from storage import channels as channel_repo
 from storage import outbox
 from storage import users as user_repo
@@ -59,7 +60,7 @@ NO_LINK = N_("this chat cannot show files; please open it on Telegram or ask the
 class Runtime:
     def __init__(self, dispatcher, channels: Iterable[Channel] = (), *,
                  broadcast_rate: float | None = None, every: float = 2.0,
-                 files: FileStore | None = None):
+                 files: FileStore | None = None, inline_tasks: bool = False):
         self.dispatcher = dispatcher
         # Where the channels keep what people send, and read it back to send it on.
         self.files = files or FolderStore(default_files_dir(dispatcher.settings))
@@ -73,6 +74,9 @@ class Runtime:
         self.jobs = Jobs(engine=dispatcher.engine, settings=dispatcher.settings,
                          ref=dispatcher.ref, campaigns=dispatcher.campaigns,
                          translators=dispatcher.translator, queued=queued)
+        # What officers asked for that takes longer than a step, built in a worker process
+        # (`inline_tasks`: on this loop, for tests that are not about processes).
+        self.tasks = TaskRunner(dispatcher, inline=inline_tasks)
         self._tasks: list[asyncio.Task] = []
         # Per channel, the people whose message the platform asked to send again later: their
         # next ones go after it, through the outbox's order, not from memory.
@@ -292,15 +296,17 @@ class Runtime:
 
     # --- time ------------------------------------------------------------------------------
     async def tick(self, now: datetime) -> None:
-        """Everything due at `now`: the jobs, the announcements, then the outbox."""
+        """Everything due at `now`: the jobs, the announcements, the tasks, then the outbox."""
         await self.jobs.run_due(now)
         await self.broadcaster.run()
+        await self.tasks.run_pending()
         await self.deliver_all()
 
     async def start(self) -> None:
         """Start the delivery loop, the broadcast worker and the scheduler."""
         self._tasks = [asyncio.create_task(self._delivery_loop()),
-                       asyncio.create_task(run_forever(self.broadcaster))]
+                       asyncio.create_task(run_forever(self.broadcaster)),
+                       asyncio.create_task(self._task_loop())]
         self._scheduler = build_scheduler(
             self.jobs, self.dispatcher.clock, self.dispatcher.settings.timezone)
         self._scheduler.start()
@@ -310,6 +316,7 @@ class Runtime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        self.tasks.close()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
@@ -322,6 +329,21 @@ class Runtime:
                 await self.deliver_all()
             except Exception:  # keep delivering whatever one round met
                 log.exception("outbox delivery failed")
+
+    async def _task_loop(self) -> None:
+        """Run the tasks steps asked for (at once) or other processes left (every few seconds),
+        one at a time, each in the worker process; deliver each result as soon as it is queued."""
+        requests = self.dispatcher.task_requests
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(requests.wait(), self.every)
+            requests.clear()
+            try:
+                while await self.tasks.run_pending(limit=1):
+                    await self.deliver_pending()
+                await self.deliver_pending()
+            except Exception:  # keep running whatever one round met
+                log.exception("the task loop failed")
 
     async def serve(self) -> None:
         """Start every channel (each has `start()` and `stop()`) and the runtime; run until

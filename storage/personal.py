@@ -17,6 +17,8 @@ PERSONAL_COLUMNS = {
     "users.external_id": "the resident's row is deleted",
     "users.data": "the resident's row (with any draft) is deleted",
     "users.person_id": "the resident's row is deleted (chats linked to it stay their own)",
+    "tasks.external_id": "deleted with the requester's row (an officer's request, kept only "
+                         "until its result is sent)",
     "entries.contact_name": "cleared",
     "entries.contact_phone": "cleared",
     "entries.details": "the keys in PERSONAL_DETAILS are removed",

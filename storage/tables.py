@@ -347,3 +347,25 @@ flood = Table(
     Column("at", Float, nullable=False),
     Column("refused", Boolean, nullable=False),
 )
+
+# What an officer asked for that takes longer than a step (statistics, the yearly report): the
+# step writes it, a worker process of whichever bot process claims it builds it (bot/tasks.py),
+# and the result goes out through the outbox. A row lives until its result is queued.
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("lang", String(8), nullable=True),
+    Column("status", String(16), nullable=False),  # pending, running
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("claimed_by", String(64), nullable=True),
+    Column("claimed_at", UTCDateTime(), nullable=True),
+    Column("progress", String(200), nullable=True),  # the stage last reached (a msgid)
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+Index("ix_tasks_status", tasks.c.status, tasks.c.id)

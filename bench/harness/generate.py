@@ -18,9 +18,9 @@ from bench.harness.db import PG_SCALE_DB, ensure_pg_database, pg_url, reset_pg, 
 from bot.codes import PREFIXES, make_code
 from bot.reference import Reference
 from storage.db import _alembic_config, create_engine, migrate
-from storage.tables import counters, entries, users
+from storage.tables import counters, entries, history, users
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: every entry has its history, as the workflow writes it
 BATCH = 10_000
 YEARS = 5
 RECENT_DAYS = 120  # younger entries may still be open
@@ -31,6 +31,19 @@ OPEN_DISTRICT = [("forwarded", 60), ("shortlisted", 30), ("nominated", 10)]
 TOPICS = ["Đèn đường tiết kiệm điện", "Thu gom dầu ăn đã qua sử dụng", "Bản đồ số chỗ đỗ xe",
           "Sổ tay điện tử khu phố", "Vườn rau trên sân thượng", "Camera an ninh tổ dân phố",
           "Tủ sách cộng đồng", "Ứng dụng đặt lịch hành chính", "Phân loại rác tại nguồn"]
+# The statuses an entry went through after "submitted" to reach its current one (bot/services/
+# permissions.STEPS), and who took each step.
+_DISTRICT = ["accepted", "forwarded", "shortlisted", "nominated"]
+PATHS = {
+    "submitted": [], "accepted": ["accepted"], "needs_info": ["accepted", "needs_info"],
+    "closed": ["accepted", "closed"], "rejected": ["accepted", "rejected"],
+    "recognised": ["accepted", "recognised"], "duplicate": ["duplicate"],
+    "withdrawn": ["withdrawn"], "forwarded": _DISTRICT[:2], "shortlisted": _DISTRICT[:3],
+    "nominated": _DISTRICT, "not_awarded": [*_DISTRICT, "not_awarded"],
+    "awarded": [*_DISTRICT, "awarded"], "applied": [*_DISTRICT, "awarded", "applied"],
+}
+WARD_STEPS = {"accepted", "needs_info", "closed", "rejected", "recognised", "duplicate",
+              "forwarded"}
 DESCRIPTION = ("Mô tả vấn đề đặt ra tại khu phố, giải pháp đề xuất, cách triển khai, "
                "kinh phí dự kiến và lợi ích mang lại cho người dân trên địa bàn phường.")
 
@@ -66,14 +79,25 @@ class District:
             return _pick(rng, OPEN_WARD if rng.random() < 0.85 else OPEN_DISTRICT)
         return _pick(rng, CLOSED)
 
-    def entry(self, n: int, created: datetime, first_user: int) -> dict:
+    def steps(self, status: str, created: datetime) -> list[tuple[str, str, datetime]]:
+        """(role, status, when) of each step after submission, a few hours to days apart."""
+        out, at = [], created
+        for to in PATHS[status]:
+            at = min(at + timedelta(hours=self.rng.randint(2, 240)), self.now)
+            role = ("resident" if to == "withdrawn" else
+                    "ward_officer" if to in WARD_STEPS else "district_officer")
+            out.append((role, to, at))
+        return out
+
+    def entry(self, n: int, created: datetime, first_user: int) -> tuple[dict, list]:
+        """An entry's row and the steps of its history after submission."""
         rng = self.rng
         kind = "idea" if rng.random() < 0.85 else "award"
         key = (kind, created.year)
         self.seq[key] = seq = self.seq.get(key, 0) + 1
         status = self.status(created)
-        delay = timedelta(hours=rng.randint(0, 72) if status != "submitted" else 0)
-        since = min(created + delay, self.now)
+        steps = self.steps(status, created)
+        since = steps[-1][2] if steps else created
         named = rng.random() < 0.6
         return {
             "code": make_code(kind, created.year, seq), "kind": kind,
@@ -86,10 +110,10 @@ class District:
             "status": status, "lang": "vi" if rng.random() < 0.9 else "en",
             "created_at": created, "updated_at": since, "queue_since": since,
             "due_at": since + timedelta(days=7),
-            "paused_at": since + timedelta(days=1) if status == "needs_info" else None,
-        }
+            "paused_at": since if status == "needs_info" else None,
+        }, steps
 
-    def batches(self, n: int, first_user: int) -> Iterator[list[dict]]:
+    def batches(self, n: int, first_user: int) -> Iterator[list[tuple[dict, list]]]:
         span = (self.now - self.start).total_seconds()
         offsets = sorted(self.rng.random() for _ in range(n))
         for begin in range(0, n, BATCH):
@@ -99,6 +123,18 @@ class District:
     def counter_rows(self) -> list[dict]:
         return [{"name": f"{PREFIXES[kind]}{year % 100:02d}", "value": value}
                 for (kind, year), value in self.seq.items()]
+
+
+def _history(entry_id: int, row: dict, steps: list) -> Iterator[dict]:
+    yield {"entry_id": entry_id, "at": row["created_at"], "actor_id": row["user_id"],
+           "role": "resident", "from_status": None, "to_status": "submitted", "note": None,
+           "officer_id": None, "actor_name": None}
+    before = "submitted"
+    for role, to, at in steps:
+        yield {"entry_id": entry_id, "at": at, "actor_id": None, "role": role,
+               "from_status": before, "to_status": to, "note": None, "officer_id": None,
+               "actor_name": None if role == "resident" else "Cán bộ"}
+        before = to
 
 
 def resident(n: int, now: datetime) -> dict:
@@ -117,9 +153,14 @@ async def fill(engine: AsyncEngine, n_entries: int, n_users: int) -> None:
     async with engine.connect() as conn:
         first_user = (await conn.execute(select(func.min(users.c.id)))).scalar_one()
     district = District(Reference(settings_for("sqlite://")), n_users, now)
-    for rows in district.batches(n_entries, first_user):
+    for batch in district.batches(n_entries, first_user):
         async with engine.begin() as conn:
-            await conn.execute(insert(entries), rows)
+            ids = [r[0] for r in await conn.execute(
+                insert(entries).returning(entries.c.id, sort_by_parameter_order=True),
+                [row for row, _ in batch])]
+            await conn.execute(insert(history), [
+                h for entry_id, (row, steps) in zip(ids, batch, strict=True)
+                for h in _history(entry_id, row, steps)])
     async with engine.begin() as conn:
         await conn.execute(insert(counters), district.counter_rows())
 
