@@ -83,6 +83,9 @@ class Figures:
     silent_units: tuple[str, ...]  # wards of `units` with no entry in the period
     # Per unit: (received, handled, handled in time, median working days to first action).
     performance: dict[str, tuple[int, int, int, float | None]] = field(default_factory=dict)
+    # The working days a queue item has before it is due (Settings.review_days), which
+    # `handled_in_time` was counted with.
+    review_days: int = 5
 
     @property
     def in_time_share(self) -> float | None:

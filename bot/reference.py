@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.calendar import QuietHours, WorkingCalendar
-from bot.config import Settings
+from bot.config import DATA_DIR, Settings
 from bot.text import fold
 
 
@@ -93,6 +93,52 @@ class Campaign:
         return cls(**known)
 
 
+# --- the movement's plans and their targets (data/plans.toml) ----------------------------------
+PLANS_FILE = DATA_DIR / "plans.toml"
+TARGET_KEYS = ("dossiers", "applied")
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    key: str  # one of TARGET_KEYS
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
+class Plan(Named):
+    start: date
+    end: date
+    targets: tuple[PlanTarget, ...] = ()
+    assumed: bool = False  # targets carried over until the office sets its own
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def read_plans(path: Path) -> list[Plan]:
+    """The plans of a plans file, oldest first; overlapping plans or a wrong target stop the bot
+    at start-up."""
+    plans = []
+    for raw in _load(path).get("plan", []):
+        targets = tuple(PlanTarget(t["key"], int(t["low"]), int(t["high"]))
+                        for t in raw.get("target", []))
+        plan = Plan(raw["slug"], raw["name_vi"], raw.get("name_en", raw["name_vi"]),
+                    start=raw["start"], end=raw["end"], targets=targets,
+                    assumed=bool(raw.get("assumed", False)))
+        if plan.end < plan.start:
+            raise ValueError(f"{path}: plan {plan.slug} ends before it starts")
+        for target in targets:
+            if target.key not in TARGET_KEYS or not 0 <= target.low <= target.high:
+                raise ValueError(f"{path}: plan {plan.slug}: wrong target {target}")
+        plans.append(plan)
+    plans.sort(key=lambda p: p.start)
+    for before, after in zip(plans, plans[1:], strict=False):
+        if after.start <= before.end:
+            raise ValueError(f"{path}: plans {before.slug} and {after.slug} overlap")
+    return plans
+
+
 def _load(path: Path) -> dict:
     with path.open("rb") as fh:
         return tomllib.load(fh)
@@ -118,6 +164,12 @@ class Reference:
         self.tz = ZoneInfo(settings.timezone)
         # The hours when nobody is written to unless they wrote first.
         self.quiet = QuietHours(settings.quiet_start, settings.quiet_end, self.tz)
+        # The movement's plans, oldest first, with their targets (data/plans.toml).
+        self.plans = read_plans(PLANS_FILE)
+
+    def plan_for(self, day: date) -> Plan | None:
+        """The plan whose period holds `day`, or None."""
+        return next((plan for plan in self.plans if day in plan), None)
 
     def _build_ward_keys(self) -> dict[str, list[str]]:
         keys: dict[str, list[str]] = {}
