@@ -76,7 +76,7 @@ class Runtime:
                          translators=dispatcher.translator, queued=queued)
         # What officers asked for that takes longer than a step, built in a worker process
         # (`inline_tasks`: on this loop, for tests that are not about processes).
-        self.tasks = TaskRunner(dispatcher, inline=inline_tasks)
+        self.tasks = TaskRunner(dispatcher, inline=inline_tasks, files=self.files)
         self._tasks: list[asyncio.Task] = []
         # Per channel, the people whose message the platform asked to send again later: their
         # next ones go after it, through the outbox's order, not from memory.

@@ -26,6 +26,7 @@ from bot.files import FileStore, sniff
 from bot.i18n import Translator
 from bot.model import Attachment, Reply
 from bot.reference import Reference
+from bot.services.permissions import Actor, actor_for
 
 TaskFn = Callable[["TaskEnv", dict], Awaitable[list[Reply]]]
 TASKS: dict[str, TaskFn] = {}
@@ -53,6 +54,11 @@ class TaskEnv:
     async def progress(self, stage: str, fraction: float | None = None) -> None:
         """`stage` (a msgid) is reached: the requester hears of it if the task is long."""
         await self.report(stage, fraction)
+
+    async def actor(self) -> Actor:
+        """The requester as they are now (an officer revoked since the request is a resident)."""
+        async with self.engine.connect() as conn:
+            return await actor_for(conn, {**self.requester, "id": self.requester["user_id"]})
 
     async def keep(self, data: bytes, name: str, mime: str | None = None) -> Attachment:
         """Store a file this task made; the returned attachment goes on a reply."""

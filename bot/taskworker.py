@@ -23,7 +23,7 @@ from datetime import datetime
 
 import handlers  # noqa: F401  (the handler modules register the kinds of tasks on import)
 from bot.config import Settings
-from bot.files import FolderStore, default_files_dir
+from bot.files import FileStore, FolderStore, default_files_dir
 from bot.i18n import N_, Translator
 from bot.model import Reply
 from bot.reference import Reference
@@ -44,7 +44,7 @@ TELL_AFTER = 10.0
 
 
 async def execute(settings: Settings, task: dict, holder: str, now: datetime,
-                  ref: Reference | None = None) -> bool:
+                  ref: Reference | None = None, files: FileStore | None = None) -> bool:
     """Run one claimed task in this process: its function, then its replies queued in the outbox
     and the task forgotten, in one transaction. False if another process had taken it over."""
     engine = create_engine(settings.database_url, settings.sqlite_synchronous)
@@ -64,7 +64,8 @@ async def execute(settings: Settings, task: dict, holder: str, now: datetime,
 
     try:
         env = TaskEnv(settings=settings, engine=engine, ref=ref, t=translator(task["lang"]),
-                      translators=translator, files=FolderStore(default_files_dir(settings)),
+                      translators=translator,
+                      files=files or FolderStore(default_files_dir(settings)),
                       now=now, requester=task, report=report)
         replies = await TASKS[task["kind"]](env, task["params"])
         rows = [outbox_row(task["channel"], task["external_id"], reply, now)
@@ -88,9 +89,10 @@ class TaskRunner:
     """Claims the tasks and runs each in the worker process (`inline`: in this process, on its
     loop, for tests that are not about processes)."""
 
-    def __init__(self, dispatcher, *, inline: bool = False):
+    def __init__(self, dispatcher, *, inline: bool = False, files: FileStore | None = None):
         self.dispatcher = dispatcher
         self.inline = inline
+        self.files = files  # the runtime's store (the worker process opens the same folder)
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -119,7 +121,7 @@ class TaskRunner:
         now = self.dispatcher.clock()
         if self.inline:
             work = asyncio.ensure_future(execute(self.dispatcher.settings, task, holder, now,
-                                                 self.dispatcher.ref))
+                                                 self.dispatcher.ref, self.files))
         else:
             work = asyncio.wrap_future(self._executor().submit(
                 _work, self.dispatcher.settings, task, holder, now))

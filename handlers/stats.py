@@ -7,17 +7,22 @@ translator: the same rendering serves a computation done elsewhere (a background
 
 from __future__ import annotations
 
+from datetime import date
+
 from babel.numbers import format_percent
 
 from bot.collation import sort_key
 from bot.context import Context
-from bot.figures import Durations, Figures
+from bot.figures import Durations, Figures, Period
 from bot.i18n import N_, Translator
+from bot.model import Reply
 from bot.periods import EXAMPLES, parse_period
 from bot.reference import Reference
 from bot.render import status_label, unit_name
 from bot.services import stats
+from bot.services import tasks as task_service
 from bot.services.permissions import actor_for
+from bot.tasks import TaskEnv, task
 from bot.text import shorten
 from bot.workflow import KIND_LABELS, STATUS_LABELS
 from handlers.review import OFFICERS_ONLY
@@ -42,6 +47,9 @@ TARGET_LINES = {
                   "{low} to {high} by {by}."),
 }
 _ORDER = {status: rank for rank, status in enumerate(STATUS_LABELS)}
+COUNTING = N_("Counting the figures; they will be here in a moment.")
+STILL_COUNTING = N_("The figures you asked for are still being counted; they will be here in a "
+                    "moment.")
 BAD_PERIOD = N_("I could not read “{typed}” as a period. Type a year, a quarter, a month or two "
                 "dates after /thongke.")
 
@@ -57,10 +65,25 @@ async def show(ctx: Context) -> None:
     if period is None:
         ctx.note(ctx._(BAD_PERIOD).format(typed=shorten(typed, 40)) + "\n" + ctx._(EXAMPLES))
         return
-    scope = stats.scope_for(ctx.ref, actor)
-    figures = await stats.compute(ctx.conn, ctx.ref, scope=scope, period=period, now=ctx.now,
-                                  review_days=ctx.settings.review_days)
-    ctx.note(render_figures(ctx.t, ctx.ref, figures))
+    # Counted by a worker process (bot/tasks.py): a city's years of entries take seconds.
+    queued = await task_service.request(ctx.conn, ctx.user, "stats", {
+        "start": period.start.isoformat(), "end": period.end.isoformat()}, ctx.now)
+    ctx.tasks_requested = queued
+    ctx.note(ctx._(COUNTING) if queued else ctx._(STILL_COUNTING))
+
+
+@task("stats")
+async def figures_task(env: TaskEnv, params: dict) -> list[Reply]:
+    """The figures of the requester's scope as it is now, as text (and a chart, later)."""
+    actor = await env.actor()
+    if actor.role not in STATS_ROLES:
+        return [Reply(env.t._("Your role has no figures to show."))]
+    period = Period(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]))
+    async with env.engine.connect() as conn:
+        figures = await stats.compute(conn, env.ref, scope=stats.scope_for(env.ref, actor),
+                                      period=period, now=env.now,
+                                      review_days=env.settings.review_days)
+    return [Reply(render_figures(env.t, env.ref, figures))]
 
 
 # --- rendering ---------------------------------------------------------------------------------

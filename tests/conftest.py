@@ -148,6 +148,18 @@ class Resident:
     async def say(self, text: str, **kwargs) -> list[Reply]:
         return await self._send(text=text, **kwargs)
 
+    async def say_and_wait(self, text: str) -> list[Reply]:
+        """Say `text`, let the tasks it asked for run (bot/tasks.py, on this loop) and take what
+        they sent as part of the answer: `last` is the step's replies, then the task's."""
+        await self.say(text)
+        before = len(self.inbox)
+        runtime = mailbox_runtime(self.dispatcher, self.channel)
+        runtime.tasks.inline = True
+        await runtime.tasks.run_pending()
+        await runtime.deliver(self.channel)
+        self.last = self.last + self.inbox[before:]
+        return self.last
+
     async def press(self, value: str) -> list[Reply]:
         offered = [o.value for r in self.last + self.inbox[-1:] for o in r.options]
         assert value in offered, f"{value!r} not offered; options were {offered}"

@@ -34,7 +34,7 @@ async def sent_ideas(dispatcher) -> None:
 async def test_ward_officer_sees_their_wards_figures_not_another_wards(dispatcher, staff):
     await sent_ideas(dispatcher)
     lan, other = staff["lan"], staff["other"]
-    await lan.say("/thongke")
+    await lan.say_and_wait("/thongke")
     text = lan.text
     assert vi(dispatcher, "Figures of {unit} from {start} to {end}", unit="Phường Bến Nghé",
               start="01/01/2026", end="31/12/2026") in text
@@ -43,7 +43,7 @@ async def test_ward_officer_sees_their_wards_figures_not_another_wards(dispatche
     # Each figure comes with its definition, on its own line.
     assert f"ⓘ {vi(dispatcher, DEFINITIONS['total'])}" in text
     assert f"ⓘ {vi(dispatcher, DEFINITIONS['funnel'])}" in text
-    await other.say("/thongke")
+    await other.say_and_wait("/thongke")
     assert vi(dispatcher, "Entries sent: {count}", count=1) in other.text
     assert "Bến Nghé" not in other.text
 
@@ -51,7 +51,7 @@ async def test_ward_officer_sees_their_wards_figures_not_another_wards(dispatche
 async def test_district_officer_sees_the_wards_below_it(dispatcher, staff):
     await sent_ideas(dispatcher)
     district = staff["district"]
-    await district.say("/thongke năm nay")
+    await district.say_and_wait("/thongke năm nay")
     text = district.text
     assert vi(dispatcher, "Figures of {unit} from {start} to {end}",
               unit="UBND Quận 1 (Phòng Nội vụ)", start="01/01/2026", end="31/12/2026") in text
@@ -69,25 +69,25 @@ async def test_district_officer_sees_the_wards_below_it(dispatcher, staff):
 async def test_a_quarter_typed_without_accents_is_understood(dispatcher, staff):
     await sent_ideas(dispatcher)
     district = staff["district"]
-    await district.say("/thongke quy 3 2026")
+    await district.say_and_wait("/thongke quy 3 2026")
     # The ideas were sent on 25/11: none in July–September.
     assert vi(dispatcher, "Figures of {unit} from {start} to {end}",
               unit="UBND Quận 1 (Phòng Nội vụ)", start="01/07/2026", end="30/09/2026") \
         in district.text
     assert vi(dispatcher, "Entries sent: {count}", count=0) in district.text
-    await district.say("/thongke tháng 11/2026")
+    await district.say_and_wait("/thongke tháng 11/2026")
     assert vi(dispatcher, "Entries sent: {count}", count=3) in district.text
 
 
 async def test_a_period_that_cannot_be_read_is_explained_with_examples(dispatcher, staff):
     lan = staff["lan"]
-    await lan.say("/thongke hôm kia")
+    await lan.say_and_wait("/thongke hôm kia")
     assert vi(dispatcher, BAD_PERIOD, typed="hôm kia") in lan.text
     assert "/thongke quý 1 2026" in lan.text
 
 
 async def test_resident_is_told_it_is_for_officers(dispatcher, resident):
-    await resident.say("/thongke")
+    await resident.say_and_wait("/thongke")
     assert resident.text == vi(dispatcher, OFFICERS_ONLY)
 
 
@@ -99,7 +99,7 @@ async def test_communications_role_has_no_figures(dispatcher, staff):
 async def test_administrator_sees_the_whole_tree(dispatcher, staff):
     await sent_ideas(dispatcher)
     admin = await register_officer(dispatcher, "9010", "quan-1", "admin", "Quản trị viên")
-    await admin.say("/thongke")
+    await admin.say_and_wait("/thongke")
     assert vi(dispatcher, "Figures of {unit} from {start} to {end}",
               unit="Sở Nội vụ TP. Hồ Chí Minh (Ban Thi đua – Khen thưởng)",
               start="01/01/2026", end="31/12/2026") in admin.text
