@@ -17,9 +17,11 @@ from bot.services import exhibition
 from bot.services.opendata import translator
 from tests import officers
 from tests.conftest import TEN_WARDS_ENV, Resident
+from tests.telegram_world import register
 from tests.test_opendata import PHONES, local, put_entry
 
 staff = officers.staff  # the fixture
+COMMS_CHAT = 555001
 
 ROAD = [("submitted", local(2026, 1, 5, 9)), ("accepted", local(2026, 1, 6, 9)),
         ("forwarded", local(2026, 1, 7, 9)), ("shortlisted", local(2026, 2, 1, 9)),
@@ -194,3 +196,17 @@ async def test_trienlam_for_the_district_takes_another_year_and_explains_a_wrong
     await district.say("/trienlam 2027")
     assert district.text == ("Vui lòng gửi /trienlam, hoặc /trienlam kèm theo một năm từ 2000 "
                              "đến 2026, ví dụ /trienlam 2026.")
+
+
+async def test_on_telegram_the_spreadsheet_arrives_as_a_document(world, works):
+    await register(world, COMMS_CHAT, "quan-1", "communications", "Phòng VHTT")
+    await world.text("/trienlam 2026", COMMS_CHAT)
+    [sent] = [c for c in world.api.calls_named("sendDocument") if c["chat_id"] == COMMS_CHAT]
+    [data] = sent["_uploaded"].values()
+    _, rows = read_book(data)
+    assert [r[1] for r in rows[3:]] == ["Ánh sáng học đường", "Ăn uống an toàn ở chợ Bến Thành",
+                                        "Dịch vụ công trực tuyến cho người cao tuổi",
+                                        "Đường phố xanh"]
+    texts = [c["text"] for c in world.api.calls_named("sendMessage")
+             if c["chat_id"] == COMMS_CHAT]
+    assert any(text.endswith(MESSAGE_2026) for text in texts)
