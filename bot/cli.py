@@ -383,9 +383,9 @@ def _open_data_parsers(sub) -> None:
     export.add_argument("--fields", help="comma-separated field names (default: all but "
                         f"description): {', '.join(opendata.FIELDS)}")
     export.add_argument("--year", type=int, help="entries received in this year")
-    export.add_argument("--from", dest="start", type=date.fromisoformat,
+    export.add_argument("--from", dest="start", type=_day,
                         help="received on or after this day (YYYY-MM-DD)")
-    export.add_argument("--to", dest="end", type=date.fromisoformat,
+    export.add_argument("--to", dest="end", type=_day,
                         help="received on or before this day (YYYY-MM-DD)")
     export.add_argument("--include", help="also withdrawn,duplicate entries (drafts never)")
     export.add_argument("--unit", help="a unit's slug: its entries and those of units below it")
@@ -402,6 +402,13 @@ def _open_data_parsers(sub) -> None:
     show.add_argument("--out", required=True, help="folder for the XLSX and the message")
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text}") from None
+
+
 def _open_data(settings: Settings, args) -> int:
     t = Translator(settings.locales_dir, args.lang or settings.default_lang, settings.timezone)
     ref = Reference(settings)
@@ -412,7 +419,7 @@ def _open_data(settings: Settings, args) -> int:
                   file=sys.stderr)
         else:
             print(asyncio.run(_exhibition(settings, ref, t, args)))
-    except opendata.ExportError as error:
+    except (opendata.ExportError, OSError) as error:
         print(f"sangkien: {error}", file=sys.stderr)
         return 2
     return 0
