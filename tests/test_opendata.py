@@ -312,3 +312,13 @@ async def test_command_line_writes_json_to_standard_output(dispatcher, world, mo
                       "--out", "-"]) == 0
     printed = capfdbinary.readouterr().out
     assert json.loads(printed) == [{"code": world["lan"]}, {"code": world["anh"]}]
+
+
+async def test_a_year_with_dates_an_upside_down_period_or_an_unknown_unit_is_refused(
+        dispatcher):
+    for filters in ({"year": 2026, "start": datetime(2026, 1, 1).date()},
+                    {"start": datetime(2026, 5, 1).date(), "end": datetime(2026, 4, 1).date()}):
+        with pytest.raises(ExportError, match="ngày bắt đầu không sau ngày kết thúc"):
+            await run_export(dispatcher, "csv", **filters)
+    with pytest.raises(ExportError, match="Không có đơn vị: quan-99"):
+        await run_export(dispatcher, "csv", unit="quan-99")
