@@ -12,7 +12,8 @@ import signal
 import socket
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import uvicorn
@@ -23,8 +24,10 @@ from bot.channels.telegram import build_application
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.config import ConfigError, Settings, database_label, load_settings
 from bot.dispatcher import Dispatcher
-from bot.i18n import compile_catalogs
+from bot.i18n import Translator, compile_catalogs
+from bot.reference import Reference
 from bot.runtime import Runtime
+from bot.services import exhibition, opendata
 from bot.services.officers import InviteError
 from storage.db import DatabaseUnavailable, create_engine, is_sqlite, migrate
 
@@ -83,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="an entry's history, or an officer's actions")
     audit.add_argument("code", nargs="?", help="tracking code")
     audit.add_argument("--officer", type=int, help="officer number (see `officers list`)")
+    _open_data_parsers(sub)
     return parser
 
 
@@ -361,8 +365,111 @@ def _command(settings: Settings, args) -> int:
         ok, text = asyncio.run(admin.audit(settings, args.code, args.officer))
         print(text, file=sys.stdout if ok else sys.stderr)
         return 0 if ok else 1
+    elif args.command in ("export", "exhibition"):
+        return _open_data(settings, args)
     elif args.command == "run":
         return asyncio.run(_serve(settings))
     elif args.command == "serve":
         return _serve_workers(settings, args.host, args.port, args.workers)
     return 0
+
+
+# --- open data and the exhibition list (issue 13) -----------------------------------------------
+
+
+def _open_data_parsers(sub) -> None:
+    export = sub.add_parser("export", help="entries without personal data, as open data")
+    export.add_argument("--format", required=True, choices=opendata.FORMATS)
+    export.add_argument("--fields", help="comma-separated field names (default: all but "
+                        f"description): {', '.join(opendata.FIELDS)}")
+    export.add_argument("--year", type=int, help="entries received in this year")
+    export.add_argument("--from", dest="start", type=_day,
+                        help="received on or after this day (YYYY-MM-DD)")
+    export.add_argument("--to", dest="end", type=_day,
+                        help="received on or before this day (YYYY-MM-DD)")
+    export.add_argument("--include", help="also withdrawn,duplicate entries (drafts never)")
+    export.add_argument("--unit", help="a unit's slug: its entries and those of units below it")
+    export.add_argument("--lang", choices=["vi", "en"], help="labels' language (default vi)")
+    export.add_argument("--header", choices=opendata.HEADERS, default="labels",
+                        help="CSV/XLSX header: labels in the language, or machine names")
+    export.add_argument("--out", required=True, help="file to write; - for standard output "
+                        "(csv, json, jsonl)")
+    show = sub.add_parser("exhibition", help="the year's awarded and applied works: XLSX and "
+                          "a message ready to post")
+    show.add_argument("--year", type=int, required=True)
+    show.add_argument("--unit", help="a unit's slug (default: every unit)")
+    show.add_argument("--lang", choices=["vi", "en"], help="language (default vi)")
+    show.add_argument("--out", required=True, help="folder for the XLSX and the message")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text}") from None
+
+
+def _open_data(settings: Settings, args) -> int:
+    t = Translator(settings.locales_dir, args.lang or settings.default_lang, settings.timezone)
+    ref = Reference(settings)
+    try:
+        if args.command == "export":
+            count, where = asyncio.run(_export(settings, ref, t, args))
+            print(t._("{count} row(s) written to {file}.").format(count=count, file=where),
+                  file=sys.stderr)
+        else:
+            print(asyncio.run(_exhibition(settings, ref, t, args)))
+    except (opendata.ExportError, OSError) as error:
+        print(f"sangkien: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _export(settings: Settings, ref: Reference, t: Translator, args) -> tuple[int, str]:
+    filters = opendata.Filters(year=args.year, start=args.start, end=args.end, unit=args.unit,
+                               include=opendata.parse_include(t, args.include))
+    fields = opendata.parse_fields(t, args.fields)
+    opendata.entry_filter(t, ref, filters)  # a wrong choice is said before any file is made
+    if args.out == "-" and args.format == "xlsx":
+        raise opendata.ExportError(t._("An XLSX file cannot go to standard output; give --out "
+                                       "FILE."))
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
+    try:
+        await migrate(engine)
+        if args.out == "-":
+            count = await opendata.export(engine, ref, fmt=args.format, fields=fields,
+                                          filters=filters, out=sys.stdout.buffer, lang=t,
+                                          header=args.header)
+            sys.stdout.buffer.flush()
+            return count, "-"
+        target = Path(args.out)
+        partial = target.with_name(target.name + ".part")  # whole or absent
+        with partial.open("wb") as out:
+            count = await opendata.export(engine, ref, fmt=args.format, fields=fields,
+                                          filters=filters, out=out, lang=t, header=args.header)
+        partial.replace(target)
+        return count, str(target)
+    finally:
+        await engine.dispose()
+
+
+async def _exhibition(settings: Settings, ref: Reference, t: Translator, args) -> str:
+    units = None
+    if args.unit:
+        if args.unit not in ref.unit_by_slug:
+            raise opendata.ExportError(t._(opendata.UNKNOWN_UNIT).format(unit=args.unit))
+        units = opendata.units_within(ref, args.unit)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
+    try:
+        await migrate(engine)
+        async with engine.connect() as conn:
+            works = await exhibition.gather(conn, ref, args.year, units)
+    finally:
+        await engine.dispose()
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = exhibition.file_name(args.year)
+    text = exhibition.message(ref, t, works)
+    (folder / f"{name}.xlsx").write_bytes(exhibition.workbook(ref, t, works))
+    (folder / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
+    return text

@@ -19,7 +19,7 @@ from bot.services import linking
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
-from handlers import campaigns, entries, flow, menu, review, settings, stats
+from handlers import campaigns, entries, exhibition, flow, menu, review, settings, stats
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
@@ -187,6 +187,10 @@ COMMANDS = (
             N_("the figures of your unit for a period: this year, or the year, quarter, month or "
                "dates you type"),
             roles=stats.STATS_ROLES, usage=N_("[PERIOD]")),
+    Command("trienlam", "exhibition", exhibition.show,
+            N_("the exhibition list of a year (awarded works and those put into practice): a "
+               "message ready to post and a spreadsheet"), roles=exhibition.ROLES,
+            refusal=exhibition.REFUSAL, usage=N_("[YEAR]")),
 )
 
 ALIASES = {name: c for c in COMMANDS for name in (c.vi, c.en)}
