@@ -337,7 +337,7 @@ class _XlsxWriter(_Writer):
 
     def start(self) -> None:
         self.book = xlsxwriter.Workbook(self.out, {"constant_memory": True})
-        self.sheet = self.book.add_worksheet(self.t._("Entries")[:31])
+        self.sheet = self.book.add_worksheet(self.t._("Open data")[:31])
         self.bold = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.day = self.book.add_format({"num_format": "dd/mm/yyyy"})
         for col, spec in enumerate(self.fields):
