@@ -19,7 +19,7 @@ from bot.services import linking
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
-from handlers import campaigns, entries, flow, menu, review, settings
+from handlers import campaigns, entries, flow, menu, poster, review, settings
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
@@ -183,6 +183,9 @@ COMMANDS = (
             N_("send an announcement to subscribers, a ward, a field or a unit's officers, now "
                "or at a time"), roles=FORMS["broadcast"].roles, refusal=COMMUNICATIONS_ONLY,
             keeps_form=True),
+    Command("apphich", "poster", poster.run,
+            N_("a campaign's A4 poster to print, with a QR code for each channel (PDF)"),
+            roles=FORMS["campaign"].roles, refusal=COMMUNICATIONS_ONLY, usage=N_("CAMPAIGN")),
 )
 
 ALIASES = {name: c for c in COMMANDS for name in (c.vi, c.en)}
