@@ -296,8 +296,8 @@ def poster(campaign: Campaign, t: Translator, channels: list[tuple[str, str]], i
     dates = t._("From {opens} to {closes}").format(opens=t.date(campaign.opens),
                                                   closes=t.date(campaign.closes))
     page.block(dates, 188, 10, 16, 11, color=INK)
-    kinds = frozenset(campaign.kinds) & {"idea", "award"} or frozenset({"idea"})
-    page.block(t._(CALL[kinds]), 176, 22, 15, 11, color=INK)
+    call = CALL[frozenset(campaign.kinds) & {"idea", "award"} or frozenset({"idea"})]
+    page.block(t._(call), 176, 22, 15, 11, color=INK)
 
     # One QR code per channel, with the channel's name and its short address under it.
     count = min(len(channels), 2)
