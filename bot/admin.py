@@ -180,7 +180,8 @@ async def campaign_poster(settings: Settings, slug: str, out: str, lang: str | N
     campaign, problem = poster.find(campaigns, slug, now.astimezone(ref.tz).date(), t)
     if campaign is None:
         return False, problem
-    pdf, png = poster.for_campaign(settings, ref, t, campaign, bot)
+    page = poster.for_campaign(settings, ref, t, campaign, bot)
+    pdf, png = page.pdf(), page.png()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / f"{slug}.pdf", folder / f"{slug}.png"]

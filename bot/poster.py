@@ -5,8 +5,8 @@ part, a QR code with its short address for each channel people can reach the bot
 deep link to the campaign's card; the Zalo Official Account's or bot's address when configured)
 and the closing date, large. Drawn with matplotlib on its own Figure (no pyplot, so no global
 state: a poster may be drawn in a thread while the bot serves others); text in DejaVu Sans, which
-matplotlib ships and which has every Vietnamese letter, embedded in the PDF as a TrueType font
-(so its text is text: selectable, searchable). QR codes are vector rectangles in the PDF, sharp at
+matplotlib ships and which has every Vietnamese letter, its glyphs embedded in the PDF (the text
+stays text: selectable, searchable). QR codes are vector rectangles in the PDF, sharp at
 any print size.
 """
 
@@ -86,11 +86,11 @@ def find(campaigns: list[Campaign], slug: str, today: date,
 
 
 def for_campaign(settings: Settings, ref: Reference, t: Translator, campaign: Campaign,
-                 bot: str | None = None) -> tuple[bytes, bytes]:
-    """The campaign's poster, (PDF, PNG), with the configured channels and its issuing body."""
+                 bot: str | None = None) -> Page:
+    """The campaign's poster drawn, with the configured channels and its issuing body."""
     body = issuer(ref, campaign)
-    return poster(campaign, t, links(settings, campaign.slug, bot),
-                  body.name(t.lang) if body else "")
+    return draw(campaign, t, links(settings, campaign.slug, bot),
+                body.name(t.lang) if body else "")
 
 
 def links(settings: Settings, slug: str, bot: str | None = None) -> list[tuple[str, str]]:
@@ -151,8 +151,9 @@ class Fonts:
 class Page:
     """An A4 page in millimetres, with text measured as it will be drawn."""
 
-    def __init__(self, fonts: Fonts = Fonts(), width: float = WIDTH, height: float = HEIGHT):
-        self.fonts = fonts
+    def __init__(self, fonts: Fonts = Fonts(), width: float = WIDTH, height: float = HEIGHT,
+                 title: str = ""):
+        self.fonts, self.title = fonts, title
         self.width, self.height = width, height
         self.figure = Figure(figsize=(width / 25.4, height / 25.4))
         self.axes = self.figure.add_axes((0, 0, 1, 1))
@@ -160,6 +161,7 @@ class Page:
         self.axes.set_ylim(0, height)
         self.axes.set_axis_off()
         self._measure = RendererAgg(1, 1, 72)  # at 72 dpi a pixel is a point
+        self._widths: dict[tuple[str, bool, float], float] = {}
 
     def font(self, bold: bool, size: float) -> FontProperties:
         return FontProperties(fname=str(self.fonts.bold if bold else self.fonts.regular),
@@ -167,9 +169,12 @@ class Page:
 
     def measure(self, text: str, bold: bool, size: float) -> float:
         """The width of `text` on the page, in millimetres."""
-        width, _, _ = self._measure.get_text_width_height_descent(
-            text, self.font(bold, size), ismath=False)
-        return width * MM_PER_PT
+        key = (text, bold, size)
+        if key not in self._widths:
+            width, _, _ = self._measure.get_text_width_height_descent(
+                text, self.font(bold, size), ismath=False)
+            self._widths[key] = width * MM_PER_PT
+        return self._widths[key]
 
     def wrap(self, text: str, bold: bool, size: float, width: float) -> list[str]:
         """Lines of whole words, each as wide as `width` at most (a word longer than the line
@@ -189,12 +194,19 @@ class Page:
         return self._greedy(text, bold, size, wide)
 
     def _greedy(self, text: str, bold: bool, size: float, width: float) -> list[str]:
+        # A line is as wide as its words and the spaces between them: each word is measured
+        # once, not each line tried (fit() measures the lines it keeps, whole).
+        space = self.measure("x x", bold, size) - 2 * self.measure("x", bold, size)
         lines: list[str] = []
+        used = 0.0
         for word in _words(text):
-            if lines and self.measure(f"{lines[-1]} {word}", bold, size) <= width:
+            wide = self.measure(word, bold, size)
+            if lines and used + space + wide <= width:
                 lines[-1] = f"{lines[-1]} {word}"
+                used += space + wide
             else:
                 lines.append(word)
+                used = wide
         return lines
 
     def fit(self, text: str, bold: bool, width: float, height: float, largest: float,
@@ -259,11 +271,14 @@ class Page:
         self.axes.add_patch(PathPatch(Shape(vertices, codes), facecolor="black",
                                       edgecolor="none", linewidth=0))
 
-    def pdf(self, title: str) -> bytes:
+    def pdf(self) -> bytes:
         buffer = io.BytesIO()
-        with matplotlib.rc_context({"pdf.fonttype": 42}):  # TrueType: text stays text
+        # Type 3: DejaVu's glyphs go into the file as outlines, with their letters for copying
+        # and search. (Embedding the TrueType font instead, type 42, holds the interpreter for
+        # about 100 ms in one go while it subsets the font: every chat would wait that long.)
+        with matplotlib.rc_context({"pdf.fonttype": 3}):
             self.figure.savefig(buffer, format="pdf",
-                                metadata={"Title": title, "Creator": "Sáng kiến"})
+                                metadata={"Title": self.title, "Creator": "Sáng kiến"})
         return buffer.getvalue()
 
     def png(self, dpi: int = DPI) -> bytes:
@@ -276,9 +291,16 @@ def poster(campaign: Campaign, t: Translator, channels: list[tuple[str, str]], i
            fonts: Fonts = Fonts(), dpi: int = DPI) -> tuple[bytes, bytes]:
     """The campaign's poster in `t`'s language: (PDF, PNG). `channels`: (name, link) pairs,
     one QR code each (one or two side by side); none is refused (NoChannel)."""
+    page = draw(campaign, t, channels, issuer, fonts)
+    return page.pdf(), page.png(dpi)
+
+
+def draw(campaign: Campaign, t: Translator, channels: list[tuple[str, str]], issuer: str,
+         fonts: Fonts = Fonts()) -> Page:
+    """The poster drawn on its page, to be written as PDF, PNG or both."""
     if not channels:
         raise NoChannel(NO_CHANNEL)
-    page = Page(fonts)
+    page = Page(fonts, title=campaign.title(t.lang))
     middle = WIDTH / 2
     inner = WIDTH - 2 * MARGIN
 
@@ -318,7 +340,7 @@ def poster(campaign: Campaign, t: Translator, channels: list[tuple[str, str]], i
     lines, size = page.fit(closes, True, inner - 14, 18, 26, 14)
     used = len(lines) * size * 1.25 * MM_PER_PT
     page.lines(middle, 34 + used / 2, lines, size, bold=True, color=RED)
-    return page.pdf(campaign.title(t.lang)), page.png(dpi)
+    return page
 
 
 def _address(page: Page, address: str, width: float) -> tuple[list[str], float]:
@@ -335,9 +357,9 @@ def _address(page: Page, address: str, width: float) -> tuple[list[str], float]:
     return lines, size
 
 
-def line_image(text: str, size: float = 28, fonts: Fonts = Fonts(), dpi: int = DPI) -> bytes:
-    """One line of text drawn as the poster draws its text, as a PNG: what a test looks at to
-    see that each letter has a glyph of its own."""
+def line(text: str, size: float = 28, fonts: Fonts = Fonts()) -> Page:
+    """One line of text drawn as the poster draws its text, on a page of its own: what a test
+    looks at (as PNG, or as PDF rendered) to see that each letter has a glyph of its own."""
     page = Page(fonts, width=max(20.0, len(text) * size * 0.9 * MM_PER_PT), height=size * 0.8)
     page.text(2, page.height - 1, text, size, align="left")
-    return page.png(dpi)
+    return page

@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.files import FolderStore, default_files_dir
 from bot.i18n import N_
 from bot.model import Attachment, Reply
+from bot.reference import Campaign
 
 NO_CHANNEL = N_("There is no channel to put on the poster yet: the operator sets "
                 "TELEGRAM_BOT_USERNAME (the Telegram bot) or SANGKIEN_ZALO_LINK (the Zalo "
@@ -24,9 +25,8 @@ async def run(ctx: Context) -> None:
         ctx.note(problem)
         return
     try:
-        # About a second of drawing: in a thread, so that the bot goes on answering others.
-        pdf, _ = await asyncio.to_thread(poster.for_campaign, ctx.settings, ctx.ref, ctx.t,
-                                         campaign)
+        # Half a second of drawing: in a thread, so that the bot goes on answering others.
+        pdf = await asyncio.to_thread(_pdf, ctx, campaign)
     except poster.NoChannel:
         ctx.note(ctx._(NO_CHANNEL))
         return
@@ -39,3 +39,7 @@ async def run(ctx: Context) -> None:
         attachments=[Attachment("document", f"poster:{campaign.slug}", name, stored.mime,
                                 stored.size, key=stored.key, sha256=stored.sha256)],
     ))
+
+
+def _pdf(ctx: Context, campaign: Campaign) -> bytes:
+    return poster.for_campaign(ctx.settings, ctx.ref, ctx.t, campaign).pdf()
