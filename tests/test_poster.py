@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -14,6 +15,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
@@ -23,10 +25,14 @@ from bot import poster
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.reference import Campaign, Reference
+from bot.services import officers as officer_service
+from bot.web import build_app, webhook_secrets
 from handlers.commands import COMMUNICATIONS_ONLY
+from testing.serving import serving
 from tests.conftest import TEN_WARDS, TEN_WARDS_ENV
 from tests.officers import communications_officer, register_officer
 from tests.telegram_world import register
+from tests.zalo_world import ZaloWorld
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = "sangkien_q1_bot"
@@ -34,11 +40,12 @@ ZALO = "https://zalo.me/4318803838404962013"
 SLUG = "phong-trao-2026-2030"  # a campaign of the data file, open on the tests' clock
 TELEGRAM = f"https://t.me/{BOT}?start=c_{SLUG}"
 COMMS = 515151  # a Telegram chat
+PUBLIC = "https://sangkien.example.vn"
 
 
 @pytest.fixture
 def settings(settings):
-    return replace(settings, telegram_bot_username=BOT)
+    return replace(settings, telegram_bot_username=BOT, public_url=PUBLIC)
 
 
 def _campaign(title: str = "Sáng kiến vì Phường Đa Kao xanh – sạch – đẹp năm 2026",
@@ -277,3 +284,26 @@ async def test_a_poster_of_an_unknown_campaign_names_the_open_ones(dispatcher):
     (document,) = [a for r in comms.last for a in r.attachments]
     assert document.kind == "document" and document.mime == "application/pdf"
     assert document.name == f"{SLUG}.pdf" and document.key
+
+
+async def test_on_zalo_the_communications_office_opens_the_poster_by_a_signed_link(
+        fake_zalo, dispatcher):
+    world = await ZaloWorld(fake_zalo, dispatcher).start()
+    try:
+        async with dispatcher.engine.begin() as conn:
+            code, _ = await officer_service.invite(conn, dispatcher.ref, unit="quan-1",
+                                                   role="communications", name="Phòng VHTT",
+                                                   now=dispatcher.clock())
+        comms = world.person("3000555666")
+        await comms.say(f"/dangky {code}")
+        await comms.say(f"/apphich {SLUG}")  # Zalo's bot carries no documents: a link comes
+        link = re.search(rf"{re.escape(PUBLIC)}(/f/\S+)", comms.text)
+        assert link, comms.text
+        app = build_app(world.runtime, secrets=await webhook_secrets(world.runtime))
+        async with serving(app) as url, httpx.AsyncClient() as client:
+            opened = await client.get(f"{url}{link.group(1)}")
+        assert opened.status_code == 200
+        assert opened.headers["content-type"] == "application/pdf"
+        assert _codes(_rendered(opened.content)) == {TELEGRAM}
+    finally:
+        await world.stop()
