@@ -8,6 +8,7 @@ from pathlib import Path
 
 import segno
 
+from bot import poster
 from bot.codes import CodeError, parse_code
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
@@ -162,6 +163,32 @@ def campaign_qr(settings: Settings, slug: str, out: str, bot: str | None = None)
     link = campaign_link(settings, slug, bot)
     segno.make(link, error="m").save(out, scale=12, border=4)
     return link
+
+
+async def campaign_poster(settings: Settings, slug: str, out: str, lang: str | None = None,
+                          bot: str | None = None) -> tuple[bool, str]:
+    """`campaigns poster`: the campaign's A4 poster, <slug>.pdf and <slug>.png in folder `out`."""
+    ref = Reference(settings)
+    t = Translator(settings.locales_dir, lang or settings.default_lang, settings.timezone)
+    if not poster.links(settings, slug, bot):
+        return False, f"{poster.NO_CHANNEL}; or name the bot with --bot"
+    now = datetime.now(UTC)
+    async with _database(settings) as engine, engine.begin() as conn:
+        await seed(conn, ref, settings.campaigns_file, now)
+        rows = await campaign_repo.all_campaigns(conn)
+    campaigns = [Campaign.from_mapping(row) for row in rows]
+    campaign, problem = poster.find(campaigns, slug, now.astimezone(ref.tz).date(), t)
+    if campaign is None:
+        return False, problem
+    page = poster.for_campaign(settings, ref, t, campaign, bot)
+    pdf, png = page.pdf(), page.png()
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / f"{slug}.pdf", folder / f"{slug}.png"]
+    written[0].write_bytes(pdf)
+    written[1].write_bytes(png)
+    channels = [f"{name}: {link}" for name, link in poster.links(settings, slug, bot)]
+    return True, "\n".join([*map(str, written), *channels])
 
 
 async def run_due(settings: Settings, now: datetime) -> str:

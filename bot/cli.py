@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--all", action="store_true", help="include revoked ones")
     rev = osub.add_parser("revoke", help="stop an officer from acting")
     rev.add_argument("id", type=int)
-    camps = sub.add_parser("campaigns", help="add, list and close campaigns; QR codes")
+    camps = sub.add_parser("campaigns", help="add, list and close campaigns; QR codes and posters")
     csub = camps.add_subparsers(dest="campaigns_command", required=True)
     add = csub.add_parser("add", help="add the campaigns of a TOML file ([[campaign]] tables)")
     add.add_argument("file")
@@ -75,6 +75,13 @@ def _parser() -> argparse.ArgumentParser:
     qr.add_argument("slug")
     qr.add_argument("--out", help="PNG file (default: <slug>.png)")
     qr.add_argument("--bot", help="bot username (default: TELEGRAM_BOT_USERNAME)")
+    poster = csub.add_parser("poster", help="write the campaign's A4 poster, <slug>.pdf and "
+                             "<slug>.png: a QR code for each channel (TELEGRAM_BOT_USERNAME, "
+                             "SANGKIEN_ZALO_LINK)")
+    poster.add_argument("slug")
+    poster.add_argument("--out", default=".", help="folder to write into (default: here)")
+    poster.add_argument("--lang", choices=["vi", "en"], help="language (default: the bot's)")
+    poster.add_argument("--bot", help="Telegram bot username (default: TELEGRAM_BOT_USERNAME)")
     jobs = sub.add_parser("jobs", help="run the scheduled jobs")
     jsub = jobs.add_subparsers(dest="jobs_command", required=True)
     due = jsub.add_parser("run-due", help="run everything due at a time (default: now)")
@@ -293,6 +300,11 @@ def _campaigns(settings: Settings, args) -> int:
             return 2
         print(f"{out}: {link}")
         return 0
+    if command == "poster":
+        ok, text = asyncio.run(admin.campaign_poster(settings, args.slug, args.out, args.lang,
+                                                     args.bot))
+        print(text, file=sys.stdout if ok else sys.stderr)
+        return 0 if ok else 2
     if command == "add":
         ok, text = asyncio.run(admin.campaigns_add(settings, args.file))
     else:

@@ -66,6 +66,9 @@ class Settings:
     zalo_oa_webhook_key: str | None = None
     zalo_oa_base_url: str | None = None
     zalo_oa_oauth_url: str | None = None
+    # The public address of the Zalo Official Account or bot (https://zalo.me/…) that posters
+    # print as a QR code (SANGKIEN_ZALO_LINK); none: posters show Telegram only.
+    zalo_link: str | None = None
     # A long-polling process holds its token's lease this long, renewing it every third of it;
     # another process takes over this long after the holder dies.
     poll_lease_seconds: float = 30.0

@@ -19,7 +19,7 @@ from bot.services import linking
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
-from handlers import campaigns, entries, exhibition, flow, menu, review, settings, stats
+from handlers import campaigns, entries, exhibition, flow, menu, poster, review, settings, stats
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
@@ -191,6 +191,9 @@ COMMANDS = (
             N_("the exhibition list of a year (awarded works and those put into practice): a "
                "message ready to post and a spreadsheet"), roles=exhibition.ROLES,
             refusal=exhibition.REFUSAL, usage=N_("[YEAR]")),
+    Command("apphich", "poster", poster.run,
+            N_("a campaign's A4 poster to print, with a QR code for each channel (PDF)"),
+            roles=FORMS["campaign"].roles, refusal=COMMUNICATIONS_ONLY, usage=N_("CAMPAIGN")),
 )
 
 ALIASES = {name: c for c in COMMANDS for name in (c.vi, c.en)}
