@@ -24,6 +24,7 @@ from bot.i18n import N_
 from bot.reference import Reference
 from bot.render import upper_unit
 from bot.services.permissions import DISTRICT_DUE, REVIEWER_ROLES, WARD_QUEUE, Actor
+from bot.workflow import STATUS_LABELS
 from storage import stats as stats_repo
 
 # The funnel: (key, the status whose reaching counts), in order.
@@ -40,6 +41,7 @@ _RANKS = {status: rank for rank, (_, status) in enumerate(FUNNEL) if rank}
 # Award registrations that do not count as dossiers: withdrawn by their author, or the same as
 # an earlier entry.
 NOT_DOSSIERS = ("withdrawn", "duplicate")
+DOSSIER_STATUSES = tuple(s for s in STATUS_LABELS if s not in NOT_DOSSIERS)
 DEFAULT_REVIEW_DAYS = 5  # Settings.review_days' default
 
 DEFINITIONS = {
@@ -111,6 +113,7 @@ class WorkingDays:
     an array lookup, not a walk over the calendar."""
 
     def __init__(self, calendar, first: date, last: date):
+        self.calendar = calendar
         self.base = first.toordinal()
         self.cumulative: list[int] = []  # working days in [first, day]
         self.nth: list[int] = []  # the ordinals of the working days, in order
@@ -120,6 +123,14 @@ class WorkingDays:
                 count += 1
                 self.nth.append(ordinal)
             self.cumulative.append(count)
+
+    def extend_back(self, first: date) -> None:
+        """Start the index at `first` instead (an entry older than any seen so far)."""
+        earlier = WorkingDays(self.calendar, first, date.fromordinal(self.base - 1))
+        count = earlier.cumulative[-1] if earlier.cumulative else 0
+        self.base = earlier.base
+        self.cumulative = earlier.cumulative + [n + count for n in self.cumulative]
+        self.nth = earlier.nth + self.nth
 
     def upto(self, ordinal: int) -> int:
         index = ordinal - self.base
@@ -184,68 +195,109 @@ def _months(ref: Reference, period: Period) -> list[tuple[int, datetime]]:
     return months
 
 
+EPOCH_DAY = date(1970, 1, 1).toordinal()
+WARD_ITEM, UPPER_ITEM = 1, 2  # the queue a queue item is in: its ward's, the unit above's
+# A transfer comes back to "submitted" from a ward status other than the question (the answer
+# and "withdraw the question" go back to it from needs_info).
+TRANSFER_SOURCES = ("submitted", "accepted")
+
+
+def fixed_offset(tz, first: date, last: date) -> int | None:
+    """The zone's UTC offset in seconds when it is the same on every day from `first` to
+    `last` (Asia/Ho_Chi_Minh has kept +7 since 1975), else None."""
+    offsets = {tz.utcoffset(datetime.combine(date.fromordinal(o), time()))
+               for o in range(first.toordinal(), last.toordinal() + 2)}
+    return int(offsets.pop().total_seconds()) if len(offsets) == 1 else None
+
+
 class _Fold:
-    """What the streamed history adds up to, one entry at a time."""
+    """What the streamed history adds up to. Rows come ordered by entry and time, so one pass
+    keeps only the entry being read: its funnel rank, since when it is in its status, and the
+    queue item it is in (which queue, since when, the working days it waited for the author).
+    Days are local day ordinals; a count of working days is a difference of the cumulative
+    index (`WorkingDays.cumulative`)."""
 
     def __init__(self, ref: Reference, days: WorkingDays, start: datetime, end: datetime,
                  review_days: int, uppers: dict[str, str | None]):
-        self.tz, self.days, self.start, self.end = ref.tz, days, start, end
+        self.tz, self.days = ref.tz, days
+        self.start, self.end = int(start.timestamp()), int(end.timestamp())
+        self.offset = fixed_offset(ref.tz, date.fromordinal(days.base), date.fromordinal(
+            days.base + len(days.cumulative)))
         self.review_days, self.uppers = review_days, uppers
         self.first_action: dict[str, Counter] = defaultdict(Counter)  # unit → histogram
         self.in_stage: dict[str, Counter] = defaultdict(Counter)  # status → histogram
         self.handled: Counter = Counter()  # holder unit → items finished
         self.in_time: Counter = Counter()
+        self.furthest: Counter = Counter()  # funnel rank → entries received in the period
+        # The entry being read: id, unit, received in the period, funnel rank, working-day
+        # count at its sending, waiting for its first officer action, status, count since it,
+        # queue item, its arrival day, working days waited, count since the question.
+        self.state: tuple = (None, None, False, 0, 0, True, None, 0, None, 0, 0, None)
 
-    def entry(self, rows: list) -> None:
-        unit = rows[0][1]
-        start, end, between = self.start, self.end, self.days.between
-        ordinals = [row[2].astimezone(self.tz).toordinal() for row in rows]
-        inside = [start <= row[2] < end for row in rows]
-        for i in range(1, len(rows)):
-            if rows[i][3] in REVIEWER_ROLES:
-                if inside[i]:
-                    self.first_action[unit][between(ordinals[0], ordinals[i])] += 1
-                break
-        for i in range(len(rows) - 1):
-            if inside[i + 1]:
-                self.in_stage[rows[i][5]][between(ordinals[i], ordinals[i + 1])] += 1
-        self._queue_items(unit, rows, ordinals, inside)
+    def day(self, ts: int) -> int:
+        if self.offset is not None:
+            return (ts + self.offset) // 86400 + EPOCH_DAY
+        return datetime.fromtimestamp(ts, self.tz).toordinal()
 
-    def _queue_items(self, unit: str, rows: list, ordinals: list[int],
-                     inside: list[bool]) -> None:
-        """A queue item: from reaching a queue (sent, transferred, forwarded) to leaving it."""
-        item: list | None = None  # [queue, arrival ordinal, working days waited]
-        status, paused_from = None, None
-        for i, row in enumerate(rows):
-            role, source, target = row[3], row[4], row[5]
-            if i == 0:
-                item = ["ward", ordinals[0], 0]
-            else:
-                if status == "needs_info" and target != "needs_info" and paused_from is not None:
-                    if item is not None:
-                        item[2] += self.days.between(paused_from, ordinals[i])
-                    paused_from = None
-                # A transfer comes back to "submitted" from a ward status other than the
-                # question (the answer and "withdraw the question" go back from needs_info).
-                transfer = target == "submitted" and source in ("submitted", "accepted")
-                ends = item is not None and (
-                    (item[0] == "ward" and (target not in WARD_QUEUE or transfer))
-                    or (item[0] == "district" and target not in DISTRICT_DUE))
-                if ends:
-                    if inside[i] and role in REVIEWER_ROLES:
-                        holder = unit if item[0] == "ward" else self.uppers.get(unit)
-                        self.handled[holder] += 1
-                        due = self.days.due(item[1], self.review_days + item[2])
-                        if ordinals[i] <= due:
-                            self.in_time[holder] += 1
-                    item = None
-                if transfer:
-                    item = ["ward", ordinals[i], 0]
-                elif target == "forwarded":
-                    item = ["district", ordinals[i], 0]
+    def feed(self, batch) -> None:
+        days, start, end, offset = self.days, self.start, self.end, self.offset
+        ranks, reviewers, ward_queue, upper_due = _RANKS, REVIEWER_ROLES, WARD_QUEUE, DISTRICT_DUE
+        first_action, in_stage, handled, in_time = (self.first_action, self.in_stage,
+                                                    self.handled, self.in_time)
+        (entry, unit, received, rank, sent, unacted, status, since, item, arrival, waited,
+         asked) = self.state
+        for entry_id, row_unit, ts, role, source, target in batch:
+            day = (ts + offset) // 86400 + EPOCH_DAY if offset is not None else self.day(ts)
+            index = day - days.base
+            if index < 0:
+                days.extend_back(date.fromordinal(day))
+                index = day - days.base
+            cumulative = days.cumulative
+            count = cumulative[index] if index < len(cumulative) else cumulative[-1]
+            inside = start <= ts < end
+            if entry_id != entry:
+                if received:
+                    self.furthest[rank] += 1
+                # The first row of an entry is its sending: a ward queue item begins.
+                entry, unit, received, rank, sent, unacted = entry_id, row_unit, inside, 0, \
+                    count, True
+                status, since, item, arrival, waited, asked = target, count, WARD_ITEM, day, \
+                    0, None
+                continue
+            rank = max(rank, ranks.get(target, 0))
+            if unacted and role in reviewers:
+                unacted = False
+                if inside:
+                    first_action[unit][count - sent] += 1
+            if inside:
+                in_stage[status][count - since] += 1
+            if asked is not None and target != "needs_info":
+                waited += count - asked
+                asked = None
+            transfer = target == "submitted" and source in TRANSFER_SOURCES
+            if item is not None and (
+                    (item == WARD_ITEM and (target not in ward_queue or transfer))
+                    or (item == UPPER_ITEM and target not in upper_due)):
+                if inside and role in reviewers:
+                    holder = unit if item == WARD_ITEM else self.uppers.get(unit)
+                    handled[holder] += 1
+                    if day <= days.due(arrival, self.review_days + waited):
+                        in_time[holder] += 1
+                item = None
+            if transfer:
+                item, arrival, waited = WARD_ITEM, day, 0
+            elif target == "forwarded":
+                item, arrival, waited = UPPER_ITEM, day, 0
             if target == "needs_info":
-                paused_from = ordinals[i]
-            status = target
+                asked = count
+            status, since = target, count
+        self.state = (entry, unit, received, rank, sent, unacted, status, since, item, arrival,
+                      waited, asked)
+
+    def finish(self) -> None:
+        if self.state[2]:
+            self.furthest[self.state[3]] += 1
+        self.state = (None, None, False, 0, 0, True, None, 0, None, 0, 0, None)
 
 
 def _funnel(furthest: dict[int, int]) -> tuple[Stage, ...]:
@@ -272,30 +324,22 @@ async def compute(conn: AsyncConnection, ref: Reference, *, scope: str, period: 
     units = units_under(ref, scope)
     start, end = _utc(ref, period.start), _utc(ref, period.end + timedelta(days=1))
 
-    groups = await stats_repo.counts(conn, units, start, end)
+    groups = await stats_repo.counts(conn, units, _months(ref, period), end)
     by_unit = {unit: 0 for unit in units}
     by_unit.update(_split(groups, 0))
-    by_month = {(unit, month): n
-                for unit, month, n in await stats_repo.monthly(conn, units, _months(ref, period),
-                                                               end)}
-    furthest = await stats_repo.furthest_stages(conn, units, start, end, _RANKS)
+    by_month: Counter = Counter()
+    for group in groups:
+        by_month[group[0], group[4]] += group[-1]
 
-    earliest = await stats_repo.earliest_touched(conn, units, start, end)
-    first_day = min(earliest.astimezone(ref.tz).date(), period.start) if earliest \
-        else period.start
-    # The due day of an item may fall after the period: the index runs a few weeks beyond.
-    days = WorkingDays(ref.calendar, first_day, period.end + timedelta(days=60))
+    # The index starts a year before the period (older entries extend it as they come) and
+    # runs a few weeks beyond it, where a due day may fall.
+    days = WorkingDays(ref.calendar, period.start - timedelta(days=366),
+                       period.end + timedelta(days=60))
     uppers = {unit: upper_unit(ref, unit) for unit in units}
     fold = _Fold(ref, days, start, end, review_days, uppers)
-    current: list = []
     async for batch in stats_repo.history_batches(conn, units, start, end):
-        for row in batch:
-            if current and row[0] != current[0][0]:
-                fold.entry(current)
-                current = []
-            current.append(row)
-    if current:
-        fold.entry(current)
+        fold.feed(batch)
+    fold.finish()
 
     first_all: Counter = Counter()
     for histogram in fold.first_action.values():
@@ -314,8 +358,8 @@ async def compute(conn: AsyncConnection, ref: Reference, *, scope: str, period: 
         by_field=_split(groups, 1),
         by_kind=_split(groups, 2),
         by_status=_split(groups, 3),
-        by_month=by_month,
-        funnel=_funnel(furthest),
+        by_month=dict(by_month),
+        funnel=_funnel(fold.furthest),
         first_action=durations(first_all),
         in_stage={status: durations(h) for status, h in fold.in_stage.items()},
         handled=sum(n for unit, n in fold.handled.items() if unit in scoped),
@@ -341,8 +385,8 @@ async def _targets(conn: AsyncConnection, ref: Reference, units: tuple[str, ...]
     targets = []
     for target in plan.targets:
         if target.key == "dossiers":
-            count = await stats_repo.dossiers(conn, units, start, end, NOT_DOSSIERS)
+            count = await stats_repo.dossiers(conn, units, start, end, DOSSIER_STATUSES)
         else:
-            count = await stats_repo.reached(conn, units, "applied", start, end)
+            count = await stats_repo.reached_final(conn, units, "applied", start, end)
         targets.append(Target(target.key, count, target.low, target.high, plan.end, as_of))
     return tuple(targets)
