@@ -1,0 +1,1 @@
+"""The yearly review report: the DOCX draft, its annex workbook and the charts."""
