@@ -63,16 +63,18 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _wards(figures: Figures) -> list[str]:
-    """The units whose bars are drawn: those below the scope (the scope's own entries, if any,
-    come first)."""
-    below = [u for u in figures.units if u != figures.scope]
-    own = [figures.scope] if figures.by_unit.get(figures.scope) else []
-    return own + below
+def shown_units(figures: Figures, ref) -> list[str]:
+    """The units a table or chart lists: those of the current map below the scope, and any
+    other (the scope itself, a unit of an earlier map) that has entries in the period."""
+    def current(slug: str) -> bool:
+        unit = ref.unit_by_slug.get(slug)
+        return slug != figures.scope and unit is not None and not unit.legacy
+
+    return [u for u in figures.units if current(u) or figures.by_unit.get(u)]
 
 
 def _bars_by_unit(ax, figures: Figures, t: Translator, ref) -> None:
-    names = {slug: unit_name(ref, slug, t.lang) for slug in _wards(figures)}
+    names = {slug: unit_name(ref, slug, t.lang) for slug in shown_units(figures, ref)}
     order = sorted(names, key=lambda slug: sort_key(names[slug]))
     values = [figures.by_unit.get(slug, 0) for slug in order]
     # Horizontal bars read top to bottom in alphabetical order.
@@ -87,7 +89,7 @@ def _bars_by_unit(ax, figures: Figures, t: Translator, ref) -> None:
 
 def units_chart(figures: Figures, t: Translator, ref) -> bytes:
     """Entries received per unit in the period (horizontal bars, alphabetical)."""
-    fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(_wards(figures)), 4) + 1.2))
+    fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(shown_units(figures, ref)), 4) + 1.2))
     _bars_by_unit(ax, figures, t, ref)
     ax.set_title(t._("Entries received by unit"), loc="left", fontweight="bold")
     return _png(fig)
@@ -174,7 +176,7 @@ def targets_chart(figures: Figures, t: Translator) -> bytes:
 
 def summary_chart(figures: Figures, t: Translator, ref) -> bytes:
     """One image for a chat message: entries by unit beside the funnel."""
-    rows = max(len(_wards(figures)), len(figures.funnel), 4)
+    rows = max(len(shown_units(figures, ref)), len(figures.funnel), 4)
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.38 * rows + 1.6))
     _bars_by_unit(left, figures, t, ref)
     left.set_title(t._("Entries received by unit"), loc="left", fontweight="bold", fontsize=10)

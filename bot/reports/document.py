@@ -23,7 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from bot.charts import STAGE_LABELS, TARGET_LABELS, unit_name
+from bot.charts import STAGE_LABELS, TARGET_LABELS, shown_units, unit_name
 from bot.collation import sort_key
 from bot.figures import Figures
 from bot.i18n import N_, Translator
@@ -215,7 +215,7 @@ def _header_block(draft: Draft, data: ReportData) -> None:
 def _situation(draft: Draft, data: ReportData) -> None:
     t, f = draft.t, data.figures
     draft.heading("I.", t._("Situation"), 1)
-    wards = [u for u in f.units if u != f.scope]
+    wards = [u for u in shown_units(f, draft.ref) if u != f.scope]
     draft.para(t._("The report covers {scope} and the {count} units under it, from {start} to "
                    "{end}.").format(scope=unit_name(draft.ref, f.scope, t.lang), count=len(wards),
                                     start=t.date(f.period.start), end=t.date(f.period.end)))
@@ -265,8 +265,7 @@ def _results(draft: Draft, data: ReportData, charts: dict[str, bytes]) -> None:
     draft.heading("3.", t._("Results of the movement"), 2)
     draft.para(t._("Entries received in the period: {total}.").format(total=f.total))
     draft.heading("a)", t._("By unit"), 3)
-    by_unit = {u: f.by_unit.get(u, 0) for u in f.units
-               if u != f.scope or f.by_unit.get(u, 0)}
+    by_unit = {u: f.by_unit.get(u, 0) for u in shown_units(f, ref)}
     _counts_table(draft, t._("Unit"), by_unit, lambda u: unit_name(ref, u, t.lang), f.total)
     draft.chart(charts.get("units"))
     if f.silent_units:
@@ -290,8 +289,9 @@ def _results(draft: Draft, data: ReportData, charts: dict[str, bytes]) -> None:
     draft.para(t._("Queue items handled in the period: {handled}, of which by their due date: "
                    "{in_time} ({share}).").format(handled=f.handled, in_time=f.handled_in_time,
                                                   share=percent(t, f.in_time_share)))
-    if f.performance:
-        order = sorted(f.performance, key=lambda u: sort_key(unit_name(ref, u, t.lang)))
+    listed = [u for u in shown_units(f, ref) if u in f.performance]
+    if listed:
+        order = sorted(listed, key=lambda u: sort_key(unit_name(ref, u, t.lang)))
         draft.table(
             [t._("Unit"), t._("Received"), t._("Handled"), t._("Handled in time"),
              t._("Median working days to first step")],
