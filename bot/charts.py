@@ -73,9 +73,15 @@ def shown_units(figures: Figures, ref) -> list[str]:
     return [u for u in figures.units if current(u) or figures.by_unit.get(u)]
 
 
+def unit_order(figures: Figures, lang: str, ref) -> list[str]:
+    """The units of the bars, top to bottom: alphabetical in Vietnamese order."""
+    names = {slug: unit_name(ref, slug, lang) for slug in shown_units(figures, ref)}
+    return sorted(names, key=lambda slug: sort_key(names[slug]))
+
+
 def _bars_by_unit(ax, figures: Figures, t: Translator, ref) -> None:
-    names = {slug: unit_name(ref, slug, t.lang) for slug in shown_units(figures, ref)}
-    order = sorted(names, key=lambda slug: sort_key(names[slug]))
+    order = unit_order(figures, t.lang, ref)
+    names = {slug: unit_name(ref, slug, t.lang) for slug in order}
     values = [figures.by_unit.get(slug, 0) for slug in order]
     # Horizontal bars read top to bottom in alphabetical order.
     positions = range(len(order))[::-1]
