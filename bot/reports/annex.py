@@ -133,7 +133,7 @@ class Annex:
         t = self.t
         return self.sheet("dossiers", [
             t._("Code"), t._("Title"), t._("Authors"), t._("Unit"), t._("Field"),
-            t._("Received"), t._("Decided"), t._("Result"), t._("Award level"),
+            t._("Received on"), t._("Decided on"), t._("Result"), t._("Award level"),
             t._("In practice since")], [16, 40, 24, 24, 24, 12, 12, 28, 22, 14])
 
     def dossier(self, sheet: Sheet, row: Mapping[str, Any]) -> None:

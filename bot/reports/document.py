@@ -141,9 +141,7 @@ class Draft:
                 if n > 0 and _numeric(text):
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         if widths:
-            for row in table.rows:
-                for cell, width in zip(row.cells, widths, strict=True):
-                    cell.width = Cm(width)
+            set_widths(table, widths)
         self.doc.add_paragraph()
 
     def chart(self, png: bytes | None) -> None:
@@ -153,6 +151,16 @@ class Draft:
 
     def save(self, path: Path) -> None:
         self.doc.save(str(path))
+
+
+def set_widths(table, widths: Sequence[float]) -> None:
+    """Column widths in centimetres, as Word (the cells) and LibreOffice (the grid) read them."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
 
 
 def _numeric(text: str) -> bool:
@@ -173,8 +181,8 @@ def _header_block(draft: Draft, data: ReportData) -> None:
     scope = ref.unit_by_slug.get(data.figures.scope)
     table = doc.add_table(rows=2, cols=2)
     _no_borders(table)
+    set_widths(table, (6.2, 9.8))
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(7), Cm(9)
     left.text = ""
     left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     left.paragraphs[0].add_run(
@@ -182,7 +190,9 @@ def _header_block(draft: Draft, data: ReportData) -> None:
     right.text = ""
     nation = right.paragraphs[0]
     nation.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    nation.add_run(t._("SOCIALIST REPUBLIC OF VIETNAM")).bold = True
+    national = nation.add_run(t._("SOCIALIST REPUBLIC OF VIETNAM"))
+    national.bold = True
+    national.font.size = Pt(12)  # the national title at 12 points fits one line, as usual
     motto = right.add_paragraph()
     motto.alignment = WD_ALIGN_PARAGRAPH.CENTER
     motto_run = motto.add_run(t._("Independence - Freedom - Happiness"))
@@ -363,7 +373,7 @@ def _exhibition(draft: Draft, data: ReportData) -> None:
               unit_name(ref, w.unit, t.lang),
               t.tr(AWARD_LEVELS[w.level]) if w.level in AWARD_LEVELS else "—",
               t.date(w.applied) if w.applied else t._("Not yet")] for w in works],
-            widths=(2.6, 4, 2.6, 2.6, 2.4, 1.8))
+            widths=(2.9, 3.4, 2.6, 2.4, 1.9, 2.8))
     draft.placeholder(t._("the yearly exhibition of awarded works: when and where it was held, "
                           "the works shown and how many people visited"))
 
