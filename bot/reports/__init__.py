@@ -166,19 +166,21 @@ async def build_report(engine, settings, ref, *, year: int, final: bool, out_dir
                           works=await _works(conn, ref, figures),
                           issued=now.astimezone(ref.tz).date())
 
-        stem = f"{period.start.year}-{period.end.year}" if final else str(year)
-        stem = f"{'tong-ket' if final else 'so-ket'}-{stem}" + ("" if lang == "vi" else "-en")
-        tell(STAGES["charts"], 0.5)
-        drawn = await asyncio.to_thread(_draw, data, t, ref)
-        tell(STAGES["document"], 0.6)
-        document = await asyncio.to_thread(write_document, out_dir / f"bao-cao-{stem}.docx",
-                                           data, t, ref, drawn)
+    stem = f"{period.start.year}-{period.end.year}" if final else str(year)
+    stem = f"{'tong-ket' if final else 'so-ket'}-{stem}" + ("" if lang == "vi" else "-en")
+    tell(STAGES["charts"], 0.5)
+    drawn = await asyncio.to_thread(_draw, data, t, ref)
+    tell(STAGES["document"], 0.6)
+    document = await asyncio.to_thread(write_document, out_dir / f"bao-cao-{stem}.docx",
+                                       data, t, ref, drawn)
 
-        tell(STAGES["annex"], 0.7)
-        workbook = out_dir / f"phu-luc-{stem}.xlsx"
-        annex = Annex(workbook, t, ref)
-        annex.months(data)
-        annex.funnel(data)
+    # The dossiers stream from a connection of their own, opened only for them.
+    tell(STAGES["annex"], 0.7)
+    workbook = out_dir / f"phu-luc-{stem}.xlsx"
+    annex = Annex(workbook, t, ref)
+    annex.months(data)
+    annex.funnel(data)
+    async with engine.connect() as conn:
         sheet = annex.dossiers()
         start, end = _utc(ref, period.start), _utc(ref, period.end + timedelta(days=1))
         units = sorted(figures.units, key=lambda u: sort_key(charts.unit_name(ref, u, lang)))
