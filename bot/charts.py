@@ -11,15 +11,15 @@ import io
 from collections.abc import Sequence
 
 import matplotlib
+from matplotlib.figure import Figure
 
+from bot.collation import sort_key
+from bot.figures import Figures
+from bot.i18n import N_, Translator
+
+# Figures are made without pyplot (which keeps global state and is not thread-safe: the report
+# draws in a worker thread, /thongke in the bot's process); a Figure saves to PNG through Agg.
 matplotlib.use("Agg")
-
-from matplotlib import pyplot as plt  # noqa: E402  (the backend is chosen before pyplot loads)
-from matplotlib.figure import Figure  # noqa: E402
-
-from bot.collation import sort_key  # noqa: E402
-from bot.figures import Figures  # noqa: E402
-from bot.i18n import N_, Translator  # noqa: E402
 
 FONT = "DejaVu Sans"
 BAR = "#1f5fa8"
@@ -48,7 +48,12 @@ MONTHS = (
     N_("Jul"), N_("Aug"), N_("Sep"), N_("Oct"), N_("Nov"), N_("Dec"),
 )
 
-plt.rcParams["font.family"] = FONT
+matplotlib.rcParams["font.family"] = FONT
+
+
+def _subplots(width: float, height: float, columns: int = 1):
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots(1, columns)
 
 
 def unit_name(ref, slug: str, lang: str) -> str:
@@ -59,7 +64,6 @@ def unit_name(ref, slug: str, lang: str) -> str:
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -95,7 +99,7 @@ def _bars_by_unit(ax, figures: Figures, t: Translator, ref) -> None:
 
 def units_chart(figures: Figures, t: Translator, ref) -> bytes:
     """Entries received per unit in the period (horizontal bars, alphabetical)."""
-    fig, ax = plt.subplots(figsize=(8, 0.4 * max(len(shown_units(figures, ref)), 4) + 1.2))
+    fig, ax = _subplots(8, 0.4 * max(len(shown_units(figures, ref)), 4) + 1.2)
     _bars_by_unit(ax, figures, t, ref)
     ax.set_title(t._("Entries received by unit"), loc="left", fontweight="bold")
     return _png(fig)
@@ -112,7 +116,7 @@ def _month_totals(figures: Figures) -> list[int]:
 def months_chart(figures: Figures, t: Translator) -> bytes:
     """Entries received per month of the year."""
     totals = _month_totals(figures)
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = _subplots(8, 3.6)
     bars = ax.bar(range(12), totals, color=BAR)
     ax.set_xticks(range(12), [t.tr(m) for m in MONTHS])
     ax.bar_label(bars, labels=[t.number(v) if v else "" for v in totals], padding=2, fontsize=8)
@@ -126,7 +130,7 @@ def years_chart(yearly: Sequence[tuple[int, Figures]], t: Translator) -> bytes:
     """Entries received per year of a plan (the final review's chart instead of months)."""
     years = [str(year) for year, _ in yearly]
     totals = [figures.total for _, figures in yearly]
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = _subplots(8, 3.6)
     bars = ax.bar(years, totals, color=BAR)
     ax.bar_label(bars, labels=[t.number(v) for v in totals], padding=2, fontsize=8)
     ax.set_ylabel(t._("Entries"))
@@ -151,7 +155,7 @@ def _funnel(ax, figures: Figures, t: Translator) -> None:
 
 def funnel_chart(figures: Figures, t: Translator) -> bytes:
     """The award funnel: entries of the period that reached each step, with the rate of each."""
-    fig, ax = plt.subplots(figsize=(8, 3.8))
+    fig, ax = _subplots(8, 3.8)
     _funnel(ax, figures, t)
     ax.set_title(t._("From entry to award: entries that reached each step"), loc="left",
                  fontweight="bold")
@@ -161,7 +165,7 @@ def funnel_chart(figures: Figures, t: Translator) -> bytes:
 def targets_chart(figures: Figures, t: Translator) -> bytes:
     """Progress to the plan's targets: the count so far against the plan's range."""
     targets = list(figures.targets)
-    fig, ax = plt.subplots(figsize=(8, 1.2 + 1.0 * max(len(targets), 1)))
+    fig, ax = _subplots(8, 1.2 + 1.0 * max(len(targets), 1))
     positions = list(range(len(targets)))[::-1]
     for pos, target in zip(positions, targets, strict=True):
         ax.barh(pos, target.high - target.low, left=target.low, height=0.8, color=RANGE,
@@ -183,7 +187,7 @@ def targets_chart(figures: Figures, t: Translator) -> bytes:
 def summary_chart(figures: Figures, t: Translator, ref) -> bytes:
     """One image for a chat message: entries by unit beside the funnel."""
     rows = max(len(shown_units(figures, ref)), len(figures.funnel), 4)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.38 * rows + 1.6))
+    fig, (left, right) = _subplots(11, 0.38 * rows + 1.6, columns=2)
     _bars_by_unit(left, figures, t, ref)
     left.set_title(t._("Entries received by unit"), loc="left", fontweight="bold", fontsize=10)
     _funnel(right, figures, t)
