@@ -71,6 +71,8 @@ class Annex:
         self.date = self.book.add_format({"num_format": "dd/mm/yyyy"})
         self.percent = self.book.add_format({"num_format": "0.0%"})
         self.decimal = self.book.add_format({"num_format": "0.0"})
+        self._labels: dict[tuple[str, str | None], str | None] = {}
+        self._not_named = t._("Not named (no consent)")
 
     def write(self, ws, row: int, col: int, value: Any) -> None:
         if value is None:
@@ -136,17 +138,29 @@ class Annex:
             t._("Received on"), t._("Decided on"), t._("Result"), t._("Award level"),
             t._("In practice since")], [16, 40, 24, 24, 24, 12, 12, 28, 22, 14])
 
+    def _label(self, group: str, value: str | None) -> str | None:
+        """A unit's, field's, status's or award level's words, looked up once per workbook
+        (the dossiers' rows repeat them)."""
+        key = (group, value)
+        if key not in self._labels:
+            t = self.t
+            if group == "unit":
+                label = self.unit_name(value)
+            elif group == "field":
+                label = field_name(self.ref, value, t.lang, t)
+            elif group == "status":
+                label = t.tr(STATUS_LABELS[value]) if value in STATUS_LABELS else value
+            else:
+                label = t.tr(AWARD_LEVELS[value]) if value in AWARD_LEVELS else None
+            self._labels[key] = label
+        return self._labels[key]
+
     def dossier(self, sheet: Sheet, row: Mapping[str, Any]) -> None:
-        t = self.t
         sheet.add([
-            row["code"], row["title"], row["authors"] or t._("Not named (no consent)"),
-            self.unit_name(row["unit"]), field_name(self.ref, row["field"], t.lang, t),
-            row["received"], row["decided"],
-            t.tr(STATUS_LABELS[row["status"]]) if row["status"] in STATUS_LABELS
-            else row["status"],
-            t.tr(AWARD_LEVELS[row["award_level"]]) if row["award_level"] in AWARD_LEVELS
-            else None,
-            row["applied"],
+            row["code"], row["title"], row["authors"] or self._not_named,
+            self._label("unit", row["unit"]), self._label("field", row["field"]),
+            row["received"], row["decided"], self._label("status", row["status"]),
+            self._label("level", row["award_level"]), row["applied"],
         ])
 
     def works(self, data: ReportData) -> None:
