@@ -22,15 +22,16 @@ from docx.oxml.ns import qn
 from PIL import Image
 from sqlalchemy import insert
 
+from bot.config import DATA_DIR
 from bot.i18n import Translator
 from bot.reference import Reference
 from bot.reports import ReportError, build_report
 from bot.reports.annex import SHEETS, sheet_name
 from bot.reports.document import PLACEHOLDER
 from bot.services.stats import DEFINITIONS
-from storage.db import create_engine
+from storage.db import create_engine, migrate
 from storage.tables import campaigns, entries, history
-from tests.conftest import ROOT, TEN_WARDS_ENV
+from tests.conftest import ROOT, TEN_WARDS_ENV, with_settings
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
@@ -372,3 +373,25 @@ async def _make_world_at(url: str) -> None:
 
 def _fill(url: str) -> None:
     asyncio.run(_make_world_at(url))
+
+
+async def test_city_without_districts_gets_a_report_of_zeros_before_any_entry(settings, tmp_path):
+    # The 2025 map: the city and its wards, no district; nothing received yet.
+    city = with_settings(settings, units_file=DATA_DIR / "units_2025.toml")
+    engine = create_engine(city.database_url)
+    await migrate(engine)
+    try:
+        paths = await build_report(engine, city, Reference(city), year=2026, final=False,
+                                   out_dir=tmp_path / "out", now=NOW)
+    finally:
+        await engine.dispose()
+    t = Translator(city.locales_dir, "vi")
+    doc = Document(str(paths[0]))
+    assert "SỞ NỘI VỤ" in doc.tables[0].cell(0, 0).text.upper()
+    tables = tables_by_header(doc)
+    assert number(tables[t._("Unit")][-1][1]) == 0
+    assert [number(row[1]) for row in tables[t._("Step")][1:]] == [0] * 7
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert t._("Entries received in the period: {total}.").format(total=0) in text
+    book = openpyxl.load_workbook(paths[1])
+    assert book[sheet_name(t, "dossiers")].max_row == 1  # the header alone
