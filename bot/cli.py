@@ -24,8 +24,9 @@ from bot.channels.telegram import build_application
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.config import ConfigError, Settings, database_label, load_settings
 from bot.dispatcher import Dispatcher
-from bot.i18n import Translator, compile_catalogs
+from bot.i18n import LANGUAGES, Translator, compile_catalogs
 from bot.reference import Reference
+from bot.reports import ReportError, build_report
 from bot.runtime import Runtime
 from bot.services import exhibition, opendata
 from bot.services.officers import InviteError
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("code", nargs="?", help="tracking code")
     audit.add_argument("--officer", type=int, help="officer number (see `officers list`)")
     _open_data_parsers(sub)
+    _report_parser(sub)
     return parser
 
 
@@ -313,6 +315,44 @@ def _campaigns(settings: Settings, args) -> int:
     return 0 if ok else 1
 
 
+# --- `sangkien report`: the yearly review report, its annex and charts ---------------------------
+
+
+def _report_parser(sub) -> None:
+    report = sub.add_parser("report", help="write the yearly review report (DOCX), its annex "
+                            "workbook (XLSX) and charts (PNG)")
+    report.add_argument("--year", type=int, required=True, help="the year reviewed, e.g. 2026")
+    report.add_argument("--final", action="store_true",
+                        help="the final review of the whole plan holding the year")
+    report.add_argument("--lang", choices=list(LANGUAGES), default="vi",
+                        help="the report's language (default: vi)")
+    report.add_argument("--out", required=True, help="folder to write the files into")
+
+
+async def _build_report(settings: Settings, args) -> list[Path]:
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
+    try:
+        await migrate(engine)
+        return await build_report(engine, settings, Reference(settings), year=args.year,
+                                  final=args.final, out_dir=Path(args.out), lang=args.lang,
+                                  now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+
+
+def _report(settings: Settings, args) -> int:
+    compile_catalogs(settings.locales_dir)
+    try:
+        paths = asyncio.run(_build_report(settings, args))
+    except ReportError as error:
+        t = Translator(settings.locales_dir, args.lang, settings.timezone)
+        print(f"sangkien: {error.text(t)}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
 def _uses_database(args) -> bool:
     return not (args.command == "campaigns" and args.campaigns_command == "qr")
 
@@ -379,6 +419,8 @@ def _command(settings: Settings, args) -> int:
         return 0 if ok else 1
     elif args.command in ("export", "exhibition"):
         return _open_data(settings, args)
+    elif args.command == "report":
+        return _report(settings, args)
     elif args.command == "run":
         return asyncio.run(_serve(settings))
     elif args.command == "serve":

@@ -1,0 +1,57 @@
+"""What a yearly (or final) review report is made of, as values: the figures `compute` gave, and
+the few lists that only the report needs (campaigns and what came in after each, awarded works).
+The document (document.py), the annex (annex.py) and the charts read them; the dossiers, which
+can be many, are not here: the annex streams them from storage/reports.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.figures import Figures
+
+INTAKE_DAYS = 30  # what a campaign brought: entries within this many days of its opening
+
+
+@dataclass(frozen=True)
+class CampaignIntake:
+    slug: str
+    title_vi: str
+    title_en: str
+    opens: date
+    closes: date
+    within_days: int  # entries of the scope received within INTAKE_DAYS of its opening
+    in_period: int  # entries of the scope that named it, received in the period
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang == "en" and self.title_en else self.title_vi
+
+
+@dataclass(frozen=True)
+class Work:
+    """An entry awarded in the period (and whether it has been put into practice)."""
+
+    code: str
+    title: str
+    authors: str | None  # only when the author consented to be named (entries.show_name)
+    unit: str
+    field: str | None
+    kind: str
+    level: str | None  # bot.workflow.AWARD_LEVELS
+    awarded: date | None
+    applied: date | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    year: int
+    final: bool  # the whole plan period (a tổng kết) rather than one year (a sơ kết)
+    figures: Figures  # the scope over the report's period
+    yearly: tuple[tuple[int, Figures], ...]  # each year of the period (one for a yearly report)
+    campaigns: tuple[CampaignIntake, ...]
+    works: tuple[Work, ...]
+    issued: date  # the draft's date
+
+    @property
+    def period(self):
+        return self.figures.period
