@@ -19,7 +19,18 @@ from bot.services import linking
 from bot.services import officers as officer_service
 from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
-from handlers import campaigns, entries, exhibition, flow, menu, poster, review, settings, stats
+from handlers import (
+    campaigns,
+    entries,
+    exhibition,
+    flow,
+    menu,
+    poster,
+    reports,
+    review,
+    settings,
+    stats,
+)
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
@@ -183,6 +194,10 @@ COMMANDS = (
             N_("send an announcement to subscribers, a ward, a field or a unit's officers, now "
                "or at a time"), roles=FORMS["broadcast"].roles, refusal=COMMUNICATIONS_ONLY,
             keeps_form=True),
+    Command("baocao", "report", reports.ask,
+            N_("the yearly review report (Word) and its annex (Excel): this year, another year, "
+               "or “tổng kết” for the whole plan"), roles=reports.REPORT_ROLES,
+            refusal=reports.REPORT_ONLY, usage=N_("[YEAR]")),
     Command("thongke", "stats", stats.show,
             N_("the figures of your unit for a period: this year, or the year, quarter, month or "
                "dates you type"),

@@ -7,10 +7,12 @@ translator: the same rendering serves a computation done elsewhere (a background
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from babel.numbers import format_percent
 
+from bot import charts
 from bot.collation import sort_key
 from bot.context import Context
 from bot.figures import Durations, Figures, Period
@@ -74,7 +76,8 @@ async def show(ctx: Context) -> None:
 
 @task("stats")
 async def figures_task(env: TaskEnv, params: dict) -> list[Reply]:
-    """The figures of the requester's scope as it is now, as text (and a chart, later)."""
+    """The figures of the requester's scope as it is now: the text, and one chart where the
+    chat shows images (elsewhere the chart is a link)."""
     actor = await env.actor()
     if actor.role not in STATS_ROLES:
         return [Reply(env.t._("Your role has no figures to show."))]
@@ -83,7 +86,10 @@ async def figures_task(env: TaskEnv, params: dict) -> list[Reply]:
         figures = await stats.compute(conn, env.ref, scope=stats.scope_for(env.ref, actor),
                                       period=period, now=env.now,
                                       review_days=env.settings.review_days)
-    return [Reply(render_figures(env.t, env.ref, figures))]
+    chart = await asyncio.to_thread(charts.summary_chart, figures, env.t, env.ref)
+    image = await env.keep(chart, f"thong-ke-{period.start:%Y%m%d}-{period.end:%Y%m%d}.png",
+                           "image/png")
+    return [Reply(render_figures(env.t, env.ref, figures), attachments=[image])]
 
 
 # --- rendering ---------------------------------------------------------------------------------
