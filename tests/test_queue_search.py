@@ -5,9 +5,10 @@ result comes as an Excel workbook; bad input gets a sentence. Both databases."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
+import pytest
 from sqlalchemy import select, text
 
 from bot import admin
@@ -303,3 +304,27 @@ async def test_the_migration_makes_entries_already_stored_searchable(db_url):
     await engine.dispose()
     assert stored == " cay xanh cho truong hoc mo ta | le thi dao"
     assert found == 1
+
+
+def test_a_query_typed_loosely_on_a_phone_is_understood():
+    labels = {"accepted": ["Đã tiếp nhận, đang xem xét", "Taken up, under review"],
+              "awarded": ["Đạt giải", "Awarded"],
+              "applied": ["Đạt giải và đã được áp dụng vào thực tiễn",
+                          "Awarded and put into practice"]}
+    loose = search.parse("sđt: 0901-234-567 cây xanh", labels)
+    assert (loose.phone, loose.words) == ("+84901234567", ("cay", "xanh"))
+    assert search.parse("0901-234-567", labels).phone == "+84901234567"
+    two_days = search.parse("01.10.2026 30.11.2026", labels)
+    assert (two_days.since, two_days.until) == (date(2026, 10, 1), date(2026, 11, 30))
+    month = search.parse("đến 2/2028", labels)  # to the end of February, a leap year
+    assert (month.since, month.until) == (None, date(2028, 2, 29))
+    lamps = search.parse("đèn đường đến 30/11/2026", labels)  # "đèn" is a word, "đến" a keyword
+    assert (lamps.words, lamps.until) == (("den", "duong"), date(2026, 11, 30))
+    assert search.parse("TRẠNG THÁI : Đạt giải", labels).status == "awarded"  # exact beats start
+    assert search.parse("status: taken", labels).status == "accepted"
+    with pytest.raises(search.QueryError) as several:
+        search.parse("tt: dat", labels)
+    assert several.value.message == search.SEVERAL_STATUSES
+    assert set(several.value.params["statuses"]) == {"awarded", "applied"}
+    code = search.parse("mã: sk 26 00042 7kq4 l", labels)
+    assert code.code == "SK-26-00042-7KQ4-L"

@@ -134,7 +134,10 @@ KEYWORDS = {
 }
 _KEYWORDS = sorted(((tuple(k.split()), clause) for clause, ks in KEYWORDS.items() for k in ks),
                    key=lambda item: -len(item[0]))
-_DATE_LIKE = re.compile(r"^\d{1,4}([/.\-]\d{1,4}){1,2}$")
+# What is typed as a date (day/month/year, month/year, year-month-day), valid or not; a phone
+# number written with dashes (0901-234-567) is not one.
+_DATE_LIKE = re.compile(r"^(\d{1,2}[/.\-]\d{1,2}[/.\-](\d{2}|\d{4})|\d{1,2}[/.\-]\d{4}"
+                        r"|\d{4}-\d{1,2}-\d{1,2})$")
 _PHONE_ONLY = re.compile(r"^[\d\s+().\-]{9,20}$")
 # Short words officers use for a status, besides the labels they see (folded).
 STATUS_WORDS = {
@@ -191,6 +194,7 @@ def parse(text: str, status_labels: Mapping[str, list[str]]) -> Query:
     clauses: dict[str, list[str]] = {"words": [], "status": [], "name": [], "phone": [],
                                      "code": []}
     dates: dict[str, date] = {}
+    lone: list[str] = []  # dates without a keyword: one day or month, or from one to another
     current, opened, i = "words", None, 0
     while i < len(tokens):
         found = _keyword(folded, i)
@@ -213,13 +217,19 @@ def parse(text: str, status_labels: Mapping[str, list[str]]) -> Query:
             i += 1
             continue
         if current == "words" and _DATE_LIKE.match(tokens[i]):
-            dates.setdefault("since", _day(tokens[i], end=False))
-            dates.setdefault("until", _day(tokens[i], end=True))
+            lone.append(tokens[i])
+        elif current == "phone" and not any(c.isdigit() for c in tokens[i]) \
+                and clauses[current]:
+            clauses["words"].append(tokens[i])  # the number is over: words again
+            current = "words"
         else:
             clauses[current].append(tokens[i])
         i += 1
     if opened and not clauses[current]:
         raise QueryError(NOTHING_AFTER, keyword=opened)
+    if lone:
+        dates.setdefault("since", _day(lone[0], end=False))
+        dates.setdefault("until", _day(lone[-1], end=True))
     return _query(typed, clauses, dates, status_labels)
 
 
@@ -230,7 +240,8 @@ def _whole(typed: str) -> Query | None:
     except CodeError as error:
         if error.reason == "check":
             raise QueryError(CODE_TYPO, typed=typed) from None
-    if _PHONE_ONLY.match(typed) and sum(c.isdigit() for c in typed) >= 9:
+    if (_PHONE_ONLY.match(typed) and sum(c.isdigit() for c in typed) >= 9
+            and not any(_DATE_LIKE.match(token) for token in typed.split())):
         phone = normalise_phone(typed)
         if phone is None:
             raise QueryError(BAD_PHONE, typed=typed)
@@ -332,11 +343,13 @@ async def run(conn: AsyncConnection, ref: Reference, actor: Actor, query: Query,
     if not may_search(actor):
         raise PermissionError(actor.role)
     found = criteria(ref, query, scope(ref, actor.role, actor.unit))
-    total = await search_repo.count(conn, found)
+    # One pass counts the result by status (the options under it) and so gives its size.
+    by_status = await search_repo.statuses(conn, found)
+    total = by_status.get(query.status, 0) if query.status else sum(by_status.values())
     pages = max(1, -(-total // page_size))
     page = min(max(page, 1), pages)
-    items = await search_repo.page(conn, found, limit=page_size, offset=(page - 1) * page_size)
-    by_status = await search_repo.statuses(conn, found)
+    items = await search_repo.page(conn, found, limit=page_size, offset=(page - 1) * page_size) \
+        if total else []
     if fresh and query.personal:
         await search_repo.log(conn, officer_id=actor.officer_id, actor_name=actor.name, at=now,
                               kind=query.kind, query=query.text, results=total)
