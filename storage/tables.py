@@ -126,7 +126,9 @@ WARD_QUEUE_SQL = "status IN ('submitted', 'accepted', 'needs_info')"
 Index("ix_entries_ward_queue", entries.c.unit, entries.c.queue_since, entries.c.id,
       sqlite_where=text(WARD_QUEUE_SQL), postgresql_where=text(WARD_QUEUE_SQL))
 Index("ix_entries_user", entries.c.user_id)
-# The officers' search by phone: an exact match on the stored E.164 number (migration 0015).
+# The officers' search by phone: an exact match on the stored E.164 number (migration 0015),
+# which on PostgreSQL with pg_trgm also makes a trigram index on search_text for LIKE
+# (ix_entries_search_trgm, created only where the extension may be; not declared here).
 Index("ix_entries_contact_phone", entries.c.contact_phone)
 
 attachments = Table(
