@@ -5,6 +5,8 @@ result comes as an Excel workbook; bad input gets a sentence. Both databases."""
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import openpyxl
@@ -12,8 +14,10 @@ import pytest
 from sqlalchemy import select, text
 
 from bot import admin
+from bot.channels.zalo_bot import CHANNEL as ZALO
 from bot.files import FolderStore
 from bot.runtime import Runtime
+from bot.services import officers as officer_service
 from bot.services import search
 from bot.services.actions import QUEUE_ACTION, VIEW
 from handlers.search import SEARCH
@@ -23,6 +27,7 @@ from storage.tables import entries, officers
 from tests.conftest import Resident, mailbox_channel
 from tests.flows import entry_row, submit_idea
 from tests.officers import register_officer
+from tests.zalo_world import ZaloWorld
 
 TREES = dict(title="Trồng cây xanh trên vỉa hè", description="Mỗi tổ dân phố trồng và chăm sóc "
              "mười cây bóng mát dọc các tuyến đường.")
@@ -328,3 +333,32 @@ def test_a_query_typed_loosely_on_a_phone_is_understood():
     assert set(several.value.params["statuses"]) == {"awarded", "applied"}
     code = search.parse("mã: sk 26 00042 7kq4 l", labels)
     assert code.code == "SK-26-00042-7KQ4-L"
+
+
+async def test_an_officer_on_zalo_gets_the_export_as_a_signed_link(
+        dispatcher, resident, fake_zalo, settings):
+    dispatcher.settings = replace(settings, public_url="https://sangkien.example.vn")
+    runtime = Runtime(dispatcher, inline_tasks=True)
+    world = await ZaloWorld(fake_zalo, dispatcher, runtime).start()
+    try:
+        async with dispatcher.engine.begin() as conn:
+            code, _ = await officer_service.invite(conn, dispatcher.ref, unit="ben-nghe",
+                                                   role="ward_officer", name="Cán bộ Lan",
+                                                   now=dispatcher.clock())
+        lan = world.person("zalo-lan")
+        await lan.say(f"/dangky {code}")
+        trees = await submit_idea(resident, ward="ben nghe", **TREES)
+        await runtime.deliver(ZALO)  # the new entry's notice (whose numbers would be typed)
+        await lan.say("/timkiem cay xanh")
+        assert trees in lan.text
+        await lan.choose(vi(dispatcher, "Export to Excel"))
+        assert lan.text == vi(dispatcher, "Preparing the Excel file of {count} entry(ies); it "
+                              "will arrive here in a moment.", count=1)
+        assert await runtime.tasks.run_pending() == 1
+        await runtime.deliver(ZALO)
+        [sent] = fake_zalo.texts("zalo-lan")[-1:]
+        assert vi(dispatcher, "The Excel file of your search “{query}”: {count} entry(ies).",
+                  query="cay xanh", count=1) in sent
+        assert re.search(r"📎 tim-kiem-[\d-]+\.xlsx: https://sangkien\.example\.vn/f/\S+", sent)
+    finally:
+        await world.stop()
