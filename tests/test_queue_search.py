@@ -97,6 +97,16 @@ async def test_district_officer_finds_entries_of_the_wards_under_their_unit(
     assert _codes_shown(district) == [second, first]  # newest first
 
 
+async def test_an_administrator_searches_every_unit(dispatcher, resident, clock):
+    admin_officer = await register_officer(dispatcher, "9006", "so-noi-vu", "admin", "Quản trị")
+    first = await submit_idea(resident, ward="ben nghe", **TREES)
+    clock.now += timedelta(minutes=5)
+    second = await submit_idea(resident, ward="tan dinh", **TREES)
+    await admin_officer.say("/timkiem cay xanh")
+    assert _codes_shown(admin_officer) == [second, first]
+    assert vi(dispatcher, "every unit") in admin_officer.text
+
+
 async def test_search_by_phone_in_two_spellings_finds_the_authors_entries_and_is_audited(
         dispatcher, engine, settings):
     lan = await register_officer(dispatcher, "9001", "ben-nghe", "ward_officer", "Cán bộ Lan")
