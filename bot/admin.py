@@ -24,6 +24,7 @@ from storage import broadcasts as broadcast_repo
 from storage import campaigns as campaign_repo
 from storage import entries as entry_repo
 from storage import officers as officer_repo
+from storage import search as search_repo
 from storage.db import create_engine, migrate
 
 
@@ -94,6 +95,7 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
         async with engine.connect() as conn:
             if officer_id is not None:
                 rows = await officer_repo.actions_of(conn, officer_id)
+                searched = await search_repo.searches_of(conn, officer_id)
                 header = t._("Actions of officer {id}:").format(id=officer_id)
             else:
                 try:
@@ -105,9 +107,13 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
                     return False, t._("No entry has the code {code}.").format(code=code)
                 history = await entry_repo.entry_history(conn, entry["id"])
                 rows = [{**h, "code": code} for h in history]
+                searched = []
                 header = f"{code} — {entry['title']} ({unit_name(ref, t, entry['unit'])})"
     lines = [header]
-    for h in rows:
+    for h in sorted(rows + searched, key=lambda h: h["at"]):
+        if "query" in h:  # a search by a person's name or phone, or an export (issue 13)
+            lines.append(_searched(t, h))
+            continue
         who = h["actor_name"] or t.tr(ROLE_LABELS.get(h["role"], h["role"]))
         before = status_label(t, h["from_status"]) if h["from_status"] else "—"
         lines.append(f"{t.datetime(h['at'])}  {h['code']}  {who} [{h['role']}]: "
@@ -115,6 +121,18 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
         if h["note"]:
             lines.append(f"    “{h['note']}”")
     return True, "\n".join(lines)
+
+
+SEARCH_KINDS = {"name": N_("search by name"), "phone": N_("search by phone"),
+                "name,phone": N_("search by name and phone"), "export": N_("Excel export")}
+
+
+def _searched(t: Translator, h: dict) -> str:
+    """One line of the audit trail of searches (storage/search.py)."""
+    what = t.tr(SEARCH_KINDS.get(h["kind"], h["kind"]))
+    return t._("{at}  {who}: {what} “{query}”, {count} result(s)").format(
+        at=t.datetime(h["at"]), who=h["actor_name"] or "—", what=what, query=h["query"],
+        count=h["results"])
 
 
 async def campaigns_add(settings: Settings, path: str) -> tuple[bool, str]:

@@ -17,7 +17,18 @@ from bot.services import broadcasts as broadcast_service
 from bot.services.actions import ANSWER, QUEUE_ACTION
 from bot.services.permissions import OFFICER_ROLES
 from bot.services.review import actor_for, describe
-from handlers import answer, campaigns, commands, entries, flow, menu, review, settings, start
+from handlers import (
+    answer,
+    campaigns,
+    commands,
+    entries,
+    flow,
+    menu,
+    review,
+    search,
+    settings,
+    start,
+)
 
 STATES = {
     "menu": entries.at_menu,
@@ -64,6 +75,7 @@ async def _by_state(ctx: Context) -> None:
 # Buttons by prefix: their handler, and the roles that may press them (None: everyone).
 BUTTONS: dict[str, tuple[Callable[[Context, str], Awaitable[None]], tuple[str, ...] | None]] = {
     QUEUE_ACTION.prefix: (review.on_button, OFFICER_ROLES),
+    search.SEARCH.prefix: (search.on_button, OFFICER_ROLES),
     broadcast_service.CANCEL.prefix: (broadcast_cancel, OFFICER_ROLES),
     ANSWER.prefix: (_answer, None),
     MENU.prefix: (commands.choose, None),

@@ -28,6 +28,7 @@ from handlers import (
     poster,
     reports,
     review,
+    search,
     settings,
     stats,
 )
@@ -187,6 +188,9 @@ COMMANDS = (
             refusal=N_("Your role has no review queue.")),
     Command("hoso", "file", _file, N_("an entry's record and its whole history"),
             roles=OFFICER_ROLES, usage=N_("CODE")),
+    Command("timkiem", "search", search.command, N_("search your unit's entries by code, words, "
+            "the author's name or phone, status and dates; export the result to Excel"),
+            roles=search.SEARCH_ROLES, refusal=search.SEARCH_ONLY, usage=N_("WHAT")),
     Command("chiendichmoi", "newcampaign", _new_campaign,
             N_("create a campaign: its title, dates, description and who may take part"),
             roles=FORMS["campaign"].roles, refusal=COMMUNICATIONS_ONLY, keeps_form=True),

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.rows import row
+from storage.search import search_key
 from storage.tables import attachments, counters, entries, history
 
 # --- tracking-code counters ---------------------------------------------------------------------
@@ -38,14 +39,21 @@ async def next_counter(conn: AsyncConnection, name: str) -> int:
 # --- entries ------------------------------------------------------------------------------------
 
 
+def _searchable(values: dict[str, Any]) -> dict[str, Any]:
+    """The values with `search_text` (storage/search.py) made from their title, description and
+    contact name."""
+    return {**values, "search_text": search_key(values.get("title"), values.get("description"),
+                                                values.get("contact_name"))}
+
+
 async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    return (await conn.execute(_INSERT_ENTRY, values)).scalar_one()
+    return (await conn.execute(_INSERT_ENTRY, _searchable(values))).scalar_one()
 
 
 _ENTRY_COLUMNS = ("code", "kind", "user_id", "unit", "campaign", "field", "title",
                   "description", "details", "contact_name", "contact_phone", "show_name",
                   "status", "lang", "created_at", "updated_at", "queue_since", "due_at",
-                  "paused_at")
+                  "paused_at", "search_text")
 _HISTORY_COLUMNS = ("at", "actor_id", "role", "from_status", "to_status")
 # PostgreSQL: the entry and its first history row in one statement (one round trip).
 _made = insert(entries).values(
@@ -67,6 +75,7 @@ async def insert_submitted(conn: AsyncConnection, values: dict[str, Any], *, act
         await insert_history(conn, entry_id, at=values["created_at"], actor_id=actor_id,
                              role=role, from_status=None, to_status=values["status"])
         return entry_id
+    values = _searchable(values)
     params = {f"e_{c}": values[c] for c in _ENTRY_COLUMNS}
     params.update(h_at=values["created_at"], h_actor_id=actor_id, h_role=role,
                   h_from_status=None, h_to_status=values["status"])
@@ -193,6 +202,11 @@ async def change_status(
 
 
 async def update_entry(conn: AsyncConnection, entry_id: int, **values: Any) -> None:
+    """Change columns of an entry; a new title, description or contact name rewrites its
+    `search_text` too."""
+    if {"title", "description", "contact_name"} & values.keys():
+        merged = {**(await entry_by_id(conn, entry_id) or {}), **values}
+        values = {**values, "search_text": _searchable(merged)["search_text"]}
     await conn.execute(update(entries).where(entries.c.id == entry_id).values(**values))
 
 

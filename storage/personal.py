@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.search import SEARCHES_KEPT, search_key
 from storage.tables import attachments, entries
 
 # Columns that hold a person's name, phone or contact, and what erasure does to them.
@@ -24,6 +25,11 @@ PERSONAL_COLUMNS = {
     "entries.details": "the keys in PERSONAL_DETAILS are removed",
     "entries.show_name": "consent to show the name publicly: withdrawn",
     "attachments.file_name": "cleared (a file name often carries a name)",
+    # The officers' search (issue 13).
+    "entries.search_text": "made again from the title and description alone (no name)",
+    "searches.query": f"kept {SEARCHES_KEPT.days} days, then deleted (storage/search.log); "
+                      "erasure leaves it: it is the trace of which officer looked a person "
+                      "up, and it names no chat or entry of theirs",
 }
 
 # Columns whose name looks personal but that hold nobody's name or contact, and why.
@@ -49,6 +55,7 @@ IMPERSONAL_COLUMNS = {
     "leases.name": "what a process holds (polling a token), no person",
     "pacing.name": "a shared rate (a channel's broadcasts), no person",
     "flood.key": "a chat identity with a message count, dropped after a day idle",
+    "searches.actor_name": "officers' names only: who searched",
 }
 
 # Keys of an entry's `details` (the answers that have no column of their own).
@@ -67,12 +74,14 @@ async def erase_from_entries(conn: AsyncConnection, user_id: int, now: datetime)
     """Remove every name, phone and contact of the resident from their entries and attachments;
     the entries themselves stay, anonymous. Returns how many entries were anonymised."""
     rows = (await conn.execute(
-        select(entries.c.id, entries.c.details).where(entries.c.user_id == user_id)
+        select(entries.c.id, entries.c.details, entries.c.title, entries.c.description)
+        .where(entries.c.user_id == user_id)
     )).all()
-    for entry_id, details in rows:
+    for entry_id, details, title, description in rows:
         await conn.execute(update(entries).where(entries.c.id == entry_id).values(
             contact_name=None, contact_phone=None, show_name=False, user_id=None,
             details=without_personal_details(details), updated_at=now,
+            search_text=search_key(title, description, None),
         ))
     if rows:
         await conn.execute(update(attachments)

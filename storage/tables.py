@@ -115,6 +115,9 @@ entries = Table(
     # An award result: its level (a key of bot.workflow.AWARD_LEVELS) and the prize as decided.
     Column("award_level", String(16), nullable=True),
     Column("award_prize", String(500), nullable=True),
+    # The officers' search (storage/search.py): title, description and contact name folded
+    # (bot.text.fold: lower case, no accents), "| " before the name; written with the entry.
+    Column("search_text", Text, nullable=True),
 )
 Index("ix_entries_unit_status_created", entries.c.unit, entries.c.status, entries.c.created_at)
 Index("ix_entries_status_queue", entries.c.status, entries.c.queue_since)
@@ -123,6 +126,10 @@ WARD_QUEUE_SQL = "status IN ('submitted', 'accepted', 'needs_info')"
 Index("ix_entries_ward_queue", entries.c.unit, entries.c.queue_since, entries.c.id,
       sqlite_where=text(WARD_QUEUE_SQL), postgresql_where=text(WARD_QUEUE_SQL))
 Index("ix_entries_user", entries.c.user_id)
+# The officers' search by phone: an exact match on the stored E.164 number (migration 0015),
+# which on PostgreSQL with pg_trgm also makes a trigram index on search_text for LIKE
+# (ix_entries_search_trgm, created only where the extension may be; not declared here).
+Index("ix_entries_contact_phone", entries.c.contact_phone)
 
 attachments = Table(
     "attachments",
@@ -369,3 +376,19 @@ tasks = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 Index("ix_tasks_status", tasks.c.status, tasks.c.id)
+
+# The officers' searches by an author's name or phone, and their exports: the audit trail of who
+# looked for whom (`sangkien audit --officer ID`); kept SEARCHES_KEPT (storage/search.py).
+searches = Table(
+    "searches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="SET NULL"), nullable=True),
+    Column("actor_name", String(200), nullable=True),  # the officer's name at the time
+    Column("at", UTCDateTime(), nullable=False),
+    Column("kind", String(16), nullable=False),  # name, phone, export
+    Column("query", Text, nullable=False),  # what the officer typed
+    Column("results", Integer, nullable=False),
+)
+Index("ix_searches_officer", searches.c.officer_id, searches.c.at)
+Index("ix_searches_at", searches.c.at)
