@@ -32,12 +32,12 @@ from handlers import (
     settings,
     stats,
 )
+from handlers.common import COMMUNICATIONS_ONLY
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
 NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
                    "of your role.")
-COMMUNICATIONS_ONLY = N_("Only the communications office and administrators can do this.")
 DRAFT_KEPT = N_("Your unfinished {what} is kept; choose “Continue my unfinished {what}” in the "
                 "menu to go on.")
 

@@ -15,6 +15,7 @@ SKIP = NAV.pack("skip")
 DONE = NAV.pack("done")
 MAIN_MENU = MAIN
 
+COMMUNICATIONS_ONLY = N_("Only the communications office and administrators can do this.")
 STALE_OPTION = N_("That button belongs to an earlier message. Here is where we are now:")
 
 

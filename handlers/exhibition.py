@@ -7,16 +7,20 @@ from __future__ import annotations
 import asyncio
 
 from bot.context import Context
-from bot.files import FolderStore, default_files_dir
 from bot.i18n import N_
-from bot.model import Attachment, Reply
+from bot.model import Reply
 from bot.services import exhibition
+from bot.services import tasks as task_service
 from bot.services.opendata import units_within
 from bot.services.permissions import actor_for
+from bot.tasks import TaskEnv, task
 
 ROLES = ("communications", "district_officer", "admin")
 REFUSAL = N_("Only the communications office, the district's officers and administrators can "
              "make the exhibition list.")
+PREPARING = N_("Making the exhibition list of {year}; it will be here in a moment.")
+STILL_PREPARING = N_("The exhibition list you asked for is still being made; it will be here in a "
+                     "moment.")
 FIRST_YEAR = 2000
 BAD_YEAR = N_("Please send /trienlam, or /trienlam followed by a year from {first} to {last}, "
               "for example /trienlam {last}.")
@@ -40,16 +44,26 @@ async def show(ctx: Context) -> None:
     if actor.role not in ROLES or actor.unit is None:
         ctx.note(ctx._(REFUSAL))
         return
-    works = await exhibition.gather(ctx.conn, ctx.ref, year, units_within(ctx.ref, actor.unit))
-    post = exhibition.message(ctx.ref, ctx.translators("vi"), works)
-    ctx.note(ctx._("The exhibition list of {year}, ready to post:").format(year=year)
-             + "\n\n" + post)
-    data = await asyncio.to_thread(exhibition.workbook, ctx.ref, ctx.t, works)
-    name = f"{exhibition.file_name(year)}.xlsx"
-    stored = await FolderStore(default_files_dir(ctx.settings)).put(
-        data, name=name, mime=exhibition.XLSX_TYPE)
-    ctx.replies.append(Reply(
-        text=ctx._("The list as a spreadsheet: {count} work(s).").format(count=len(works.works)),
-        attachments=[Attachment("document", stored.key, name, stored.mime, stored.size,
-                                key=stored.key, sha256=stored.sha256)],
-    ))
+    # The list and its spreadsheet are made by a task (bot/tasks.py), off the step.
+    queued = await task_service.request(ctx.conn, ctx.user, "exhibition", {"year": year}, ctx.now)
+    ctx.tasks_requested = queued
+    ctx.note(ctx._(PREPARING).format(year=year) if queued else ctx._(STILL_PREPARING))
+
+
+@task("exhibition")
+async def build(env: TaskEnv, params: dict) -> list[Reply]:
+    actor = await env.actor()
+    if actor.role not in ROLES or actor.unit is None:
+        return [Reply(env.t._(REFUSAL))]
+    year = int(params["year"])
+    async with env.engine.connect() as conn:
+        works = await exhibition.gather(conn, env.ref, year, units_within(env.ref, actor.unit))
+    post = exhibition.message(env.ref, env.translators("vi"), works)
+    data = await asyncio.to_thread(exhibition.workbook, env.ref, env.t, works)
+    sheet = await env.keep(data, f"{exhibition.file_name(year)}.xlsx", exhibition.XLSX_TYPE)
+    return [
+        Reply(env.t._("The exhibition list of {year}, ready to post:").format(year=year)
+              + "\n\n" + post),
+        Reply(text=env.t._("The list as a spreadsheet: {count} work(s).").format(
+            count=len(works.works)), attachments=[sheet]),
+    ]

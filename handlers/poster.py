@@ -7,15 +7,21 @@ import asyncio
 
 from bot import poster
 from bot.context import Context
-from bot.files import FolderStore, default_files_dir
 from bot.i18n import N_
-from bot.model import Attachment, Reply
-from bot.reference import Campaign
+from bot.model import Reply
+from bot.services import tasks as task_service
+from bot.tasks import TaskEnv, task
+from handlers.common import COMMUNICATIONS_ONLY
+from handlers.form import FORMS
 
 NO_CHANNEL = N_("There is no channel to put on the poster yet: the operator sets "
                 "TELEGRAM_BOT_USERNAME (the Telegram bot) or SANGKIEN_ZALO_LINK (the Zalo "
                 "address) first.")
 READY = N_("The poster of “{title}”, A4, ready to print.")
+DRAWING = N_("Drawing the poster of “{title}”; it will be here in a moment.")
+STILL_DRAWING = N_("The poster you asked for is still being drawn; it will be here in a moment.")
+GONE = N_("That campaign is no longer open, so its poster was not drawn.")
+
 
 
 async def run(ctx: Context) -> None:
@@ -24,22 +30,29 @@ async def run(ctx: Context) -> None:
     if campaign is None:
         ctx.note(problem)
         return
-    try:
-        # Half a second of drawing: in a thread, so that the bot goes on answering others.
-        pdf = await asyncio.to_thread(_pdf, ctx, campaign)
-    except poster.NoChannel:
+    if not poster.links(ctx.settings, campaign.slug):
         ctx.note(ctx._(NO_CHANNEL))
         return
-    name = f"{campaign.slug}.pdf"
-    # The runtime sends files from the bot's store (bot.files), whichever channel asks.
-    stored = await FolderStore(default_files_dir(ctx.settings)).put(
-        pdf, name=name, mime="application/pdf")
-    ctx.replies.append(Reply(
-        text=ctx._(READY).format(title=campaign.title(ctx.lang)),
-        attachments=[Attachment("document", f"poster:{campaign.slug}", name, stored.mime,
-                                stored.size, key=stored.key, sha256=stored.sha256)],
-    ))
+    # Half a second of drawing: a task (bot/tasks.py), off the step.
+    queued = await task_service.request(ctx.conn, ctx.user, "poster", {"slug": campaign.slug},
+                                        ctx.now)
+    ctx.tasks_requested = queued
+    ctx.note(ctx._(DRAWING).format(title=campaign.title(ctx.lang)) if queued
+             else ctx._(STILL_DRAWING))
 
 
-def _pdf(ctx: Context, campaign: Campaign) -> bytes:
-    return poster.for_campaign(ctx.settings, ctx.ref, ctx.t, campaign).pdf()
+@task("poster")
+async def build(env: TaskEnv, params: dict) -> list[Reply]:
+    if (await env.actor()).role not in FORMS["campaign"].roles:  # who makes campaigns
+        return [Reply(env.t._(COMMUNICATIONS_ONLY))]
+    campaign = next((c for c in env.ref.campaigns if c.slug == params["slug"]), None)
+    if campaign is None:  # closed and gone since it was asked for
+        return [Reply(env.t._(GONE))]
+    try:
+        pdf = await asyncio.to_thread(
+            lambda: poster.for_campaign(env.settings, env.ref, env.t, campaign).pdf())
+    except poster.NoChannel:
+        return [Reply(env.t._(NO_CHANNEL))]
+    document = await env.keep(pdf, f"{campaign.slug}.pdf", "application/pdf")
+    return [Reply(text=env.t._(READY).format(title=campaign.title(env.t.lang)),
+                  attachments=[document])]

@@ -48,6 +48,15 @@ class TelegramWorld:
         assert data in self.buttons(user), f"{data!r} not among {self.buttons(user)}"
         await self.feed(self.updates.press(user, data))
 
+    async def finish_tasks(self) -> int:
+        """Run the tasks the steps asked for (bot/tasks.py) on this loop and send their results;
+        returns how many ran."""
+        runtime = self.app.bot_data["runtime"]
+        runtime.tasks.inline = True
+        done = await runtime.tasks.run_pending()
+        await runtime.deliver_all()
+        return done
+
     def last(self, user: int = LAN) -> dict:
         return self.api.sent(user)[-1]
 

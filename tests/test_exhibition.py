@@ -174,8 +174,8 @@ async def test_trienlam_is_refused_to_a_ward_officer_and_a_resident(dispatcher, 
 async def test_trienlam_gives_communications_the_message_and_the_spreadsheet(dispatcher, staff,
                                                                              works, settings):
     comms = staff["comms"]
-    await comms.say("/trienlam")  # this year: 2026 by the test's clock
-    message, document = comms.last
+    await comms.say_and_wait("/trienlam")  # this year: 2026 by the test's clock
+    _asked, message, document = comms.last
     assert message.text == "Danh sách triển lãm năm 2026, sẵn sàng để đăng:\n\n" + MESSAGE_2026
     assert document.text == "Danh sách dạng bảng tính: 4 công trình."
     [sheet_file] = document.attachments
@@ -189,10 +189,10 @@ async def test_trienlam_gives_communications_the_message_and_the_spreadsheet(dis
 async def test_trienlam_for_the_district_takes_another_year_and_explains_a_wrong_one(
         staff, works):
     district = staff["district"]
-    await district.say("/trienlam 2025")
-    assert "Ăn uống an toàn ở chợ Bến Thành" in district.last[0].text
-    assert "Chợ đêm văn minh" in district.last[0].text
-    assert district.last[1].attachments[0].name == "trien-lam-2025.xlsx"
+    await district.say_and_wait("/trienlam 2025")
+    assert "Ăn uống an toàn ở chợ Bến Thành" in district.last[1].text
+    assert "Chợ đêm văn minh" in district.last[1].text
+    assert district.last[2].attachments[0].name == "trien-lam-2025.xlsx"
     await district.say("/trienlam 2027")
     assert district.text == ("Vui lòng gửi /trienlam, hoặc /trienlam kèm theo một năm từ 2000 "
                              "đến 2026, ví dụ /trienlam 2026.")
@@ -201,6 +201,7 @@ async def test_trienlam_for_the_district_takes_another_year_and_explains_a_wrong
 async def test_on_telegram_the_spreadsheet_arrives_as_a_document(world, works):
     await register(world, COMMS_CHAT, "quan-1", "communications", "Phòng VHTT")
     await world.text("/trienlam 2026", COMMS_CHAT)
+    assert await world.finish_tasks() == 1
     [sent] = [c for c in world.api.calls_named("sendDocument") if c["chat_id"] == COMMS_CHAT]
     [data] = sent["_uploaded"].values()
     _, rows = read_book(data)

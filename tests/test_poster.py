@@ -260,6 +260,7 @@ def test_the_command_names_what_to_set_and_which_campaigns_are_open(sqlite_url, 
 async def test_the_communications_office_gets_the_poster_as_a_document(world):
     await register(world, COMMS, "quan-1", "communications", "Phòng VHTT")
     await world.text(f"/apphich {SLUG}", COMMS)
+    assert await world.finish_tasks() == 1
     sent = [c for c in world.api.calls_named("sendDocument") if c["chat_id"] == COMMS]
     assert len(sent) == 1
     pdf = next(iter(sent[0]["_uploaded"].values()))
@@ -280,7 +281,7 @@ async def test_a_poster_of_an_unknown_campaign_names_the_open_ones(dispatcher):
     await comms.say("/poster khong-co")
     assert "“khong-co”" in comms.text and SLUG in comms.text
     assert "phong-trao-2021-2025" not in comms.text  # closed: not offered
-    await comms.say(f"/apphich {SLUG}")
+    await comms.say_and_wait(f"/apphich {SLUG}")
     (document,) = [a for r in comms.last for a in r.attachments]
     assert document.kind == "document" and document.mime == "application/pdf"
     assert document.name == f"{SLUG}.pdf" and document.key
@@ -297,7 +298,10 @@ async def test_on_zalo_the_communications_office_opens_the_poster_by_a_signed_li
         comms = world.person("3000555666")
         await comms.say(f"/dangky {code}")
         await comms.say(f"/apphich {SLUG}")  # Zalo's bot carries no documents: a link comes
-        link = re.search(rf"{re.escape(PUBLIC)}(/f/\S+)", comms.text)
+        world.runtime.tasks.inline = True
+        assert await world.runtime.tasks.run_pending() == 1
+        await world.runtime.deliver_all()
+        link = re.search(rf"{re.escape(PUBLIC)}(/f/\S+)", fake_zalo.texts("3000555666")[-1])
         assert link, comms.text
         app = build_app(world.runtime, secrets=await webhook_secrets(world.runtime))
         async with serving(app) as url, httpx.AsyncClient() as client:

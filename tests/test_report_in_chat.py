@@ -49,10 +49,7 @@ async def test_on_telegram_the_office_gets_the_report_and_annex_as_documents(wor
     assert world.last(OFFICE)["text"] == vi(dispatcher, PREPARING, what=what)
     await world.text("/baocao", OFFICE)  # asked again before it came: built once
     assert world.last(OFFICE)["text"] == vi(dispatcher, ALREADY)
-    runtime = world.app.bot_data["runtime"]
-    runtime.tasks.inline = True
-    assert await runtime.tasks.run_pending() == 1
-    await runtime.deliver_all()
+    assert await world.finish_tasks() == 1
     sent = [c for c in world.api.calls_named("sendDocument") if c["chat_id"] == OFFICE]
     assert len(sent) == 2
     files = [data for c in sent for data in c["_uploaded"].values()]
