@@ -32,6 +32,7 @@ PART_MODULES = (
     "bench.parts.step",
     "bench.parts.scale",
     "bench.parts.broadcast",
+    "bench.parts.report",
     "bench.parts.processes",  # full run only (PostgreSQL)
     "bench.parts.crashref",  # full run only
 )

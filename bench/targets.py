@@ -50,6 +50,13 @@ MEMORY_GROWTH = Goal("<", 50.0, "MB")  # a broadcast's memory from 1,000 to 100,
 # An announcement with several processes: what they send together ÷ broadcast_rate (the
 # setting is the bot's rate in all; Telegram's limit is per bot, not per process).
 PROCESSES_RATE = Goal("<=", 1.05, "×")
+# The office's builds with 1,000,000 entries (DESIGN.md, issue 13): the yearly report, its peak
+# memory, an export's memory from one year's rows to every row (streamed: flat), and the
+# slowest resident step while a report is built.
+REPORT_SECONDS = Goal("<", 30.0, "s")
+REPORT_MEMORY = Goal("<", 300.0, "MB")
+EXPORT_GROWTH = Goal("<", 20.0, "MB")
+REPORT_STEP_MAX = Goal("<", 50.0, "ms")
 
 
 class Results:
@@ -198,6 +205,41 @@ def _crash(r: Results) -> str:
     return f"{missing} of {confirmed} ({kills} kills)"
 
 
+def _builds(what: str, key: str, digits: int, unit: str) -> Callable[[Results], str]:
+    def read(r: Results) -> str:
+        return " / ".join(_num(r.get("report", b, what, key), digits, unit)
+                          for b in ("sqlite", "postgresql"))
+    return read
+
+
+def _export_growth(backend: str) -> Callable[[Results], Any]:
+    def read(r: Results) -> Any:
+        every, year = (r.get("report", backend, w, "peak_mb")
+                       for w in ("export-csv", "export-csv-year"))
+        return None if every is None or year is None else round(every - year, 1)
+    return read
+
+
+def _exports(r: Results) -> str:
+    parts = []
+    for backend in ("sqlite", "postgresql"):
+        secs = " / ".join(_num(r.get("report", backend, f"export-{f}", "seconds"), 1, " s")
+                          for f in ("csv", "json", "xlsx-year"))
+        parts.append(f"{secs}, growth {_num(_export_growth(backend)(r), 1, ' MB')}")
+    entries = r.get("report", "sqlite", "entries")
+    return f"{parts[0]} (PostgreSQL: {parts[1]}), {_num(entries, 0)} entries"
+
+
+def _step_during(backend: str) -> Callable[[Results], Any]:
+    return lambda r: r.get("report", backend, "steps", "during", "max_ms")
+
+
+def _steps_during(r: Results) -> str:
+    return " / ".join(
+        f"{_num(r.get('report', b, 'steps', 'before', 'max_ms'), 1)} → "
+        f"{_num(_step_during(b)(r), 1, ' ms')}" for b in ("sqlite", "postgresql"))
+
+
 MET, MISSED = "✓ met", "✗ missed"
 
 
@@ -289,6 +331,20 @@ ROWS = [
         "achieved ÷ limit after the first second", _processes_rate, RATE_RATIO,
         checks=(lambda r: r.get("processes", "3", "broadcast", "ratio_after_first_second"),)),
     Row("broadcast peak memory growth with the recipients (RSS)", _memory, MEMORY_GROWTH),
+    Row("yearly report (DOCX + XLSX annex + charts) with 1,000,000 entries, SQLite / "
+        "PostgreSQL", _builds("report", "seconds", 1, " s"), REPORT_SECONDS,
+        tuple((lambda r, b=b: r.get("report", b, "report", "seconds"))
+              for b in ("sqlite", "postgresql"))),
+    Row("its peak memory (the building process's RSS), SQLite / PostgreSQL",
+        _builds("report", "peak_mb", 0, " MB"), REPORT_MEMORY,
+        tuple((lambda r, b=b: r.get("report", b, "report", "peak_mb"))
+              for b in ("sqlite", "postgresql"))),
+    Row("open-data export of every entry, CSV / JSON (XLSX: one year's entries), and the CSV's "
+        "memory growth from one year's rows to all", _exports, f"growth {EXPORT_GROWTH}",
+        (_export_growth("sqlite"), _export_growth("postgresql")), EXPORT_GROWTH),
+    Row("slowest resident step before → while a report is built (task runner), SQLite / "
+        "PostgreSQL", _steps_during, f"while: {REPORT_STEP_MAX}",
+        (_step_during("sqlite"), _step_during("postgresql")), REPORT_STEP_MAX),
     Row("the PicklePersistence bot killed at random moments: confirmed submissions lost", _crash,
         "ours: 0 (`tests/test_crash.py`)"),
 ]

@@ -18,9 +18,10 @@ from bench.harness.db import PG_SCALE_DB, ensure_pg_database, pg_url, reset_pg, 
 from bot.codes import PREFIXES, make_code
 from bot.reference import Reference
 from storage.db import _alembic_config, create_engine, migrate
+from storage.search import search_key
 from storage.tables import counters, entries, history, users
 
-GENERATOR_VERSION = 3  # 3: every entry has its history, as the workflow writes it
+GENERATOR_VERSION = 4  # 3: every entry has its history, as the workflow writes it; 4: search_text
 BATCH = 10_000
 YEARS = 5
 RECENT_DAYS = 120  # younger entries may still be open
@@ -99,13 +100,15 @@ class District:
         steps = self.steps(status, created)
         since = steps[-1][2] if steps else created
         named = rng.random() < 0.6
+        title = f"{rng.choice(TOPICS)} ({n})"
+        name = "Nguyễn Thị Lan" if named else None
         return {
             "code": make_code(kind, created.year, seq), "kind": kind,
             "user_id": first_user + rng.randrange(self.n_users), "unit": rng.choice(self.wards),
             "campaign": self.campaign,
             "field": rng.choice(self.idea_fields if kind == "idea" else self.award_fields),
-            "title": f"{rng.choice(TOPICS)} ({n})", "description": DESCRIPTION, "details": {},
-            "contact_name": "Nguyễn Thị Lan" if named else None,
+            "title": title, "description": DESCRIPTION, "details": {},
+            "search_text": search_key(title, DESCRIPTION, name), "contact_name": name,
             "contact_phone": "+84903123456" if named else None, "show_name": named,
             "status": status, "lang": "vi" if rng.random() < 0.9 else "en",
             "created_at": created, "updated_at": since, "queue_since": since,
