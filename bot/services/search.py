@@ -380,7 +380,7 @@ COLUMNS = (  # header (a msgid), width
     (N_("Last change"), 14), (N_("Author"), 26), (N_("Phone"), 16),
     (N_("Name shown publicly"), 12),
 )
-SHEET_RESULTS = N_("Results")
+SHEET_RESULTS = N_("Search results")
 SHEET_SEARCH = N_("Search")
 
 
