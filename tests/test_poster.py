@@ -25,14 +25,13 @@ from bot import poster
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.reference import Campaign, Reference
-from bot.services import officers as officer_service
 from bot.web import build_app, webhook_secrets
 from handlers.commands import COMMUNICATIONS_ONLY
 from testing.serving import serving
 from tests.conftest import TEN_WARDS, TEN_WARDS_ENV
 from tests.officers import communications_officer, register_officer
 from tests.telegram_world import register
-from tests.zalo_world import ZaloWorld
+from tests.zalo_world import ZaloWorld, zalo_officer
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT = "sangkien_q1_bot"
@@ -291,12 +290,8 @@ async def test_on_zalo_the_communications_office_opens_the_poster_by_a_signed_li
         fake_zalo, dispatcher):
     world = await ZaloWorld(fake_zalo, dispatcher).start()
     try:
-        async with dispatcher.engine.begin() as conn:
-            code, _ = await officer_service.invite(conn, dispatcher.ref, unit="quan-1",
-                                                   role="communications", name="Phòng VHTT",
-                                                   now=dispatcher.clock())
-        comms = world.person("3000555666")
-        await comms.say(f"/dangky {code}")
+        comms = await zalo_officer(world, "3000555666", "quan-1", "communications",
+                                   "Phòng VHTT")
         await comms.say(f"/apphich {SLUG}")  # Zalo's bot carries no documents: a link comes
         world.runtime.tasks.inline = True
         assert await world.runtime.tasks.run_pending() == 1

@@ -17,7 +17,6 @@ from bot import admin
 from bot.channels.zalo_bot import CHANNEL as ZALO
 from bot.files import FolderStore
 from bot.runtime import Runtime
-from bot.services import officers as officer_service
 from bot.services import search
 from bot.services.actions import QUEUE_ACTION, VIEW
 from handlers.search import SEARCH
@@ -27,7 +26,7 @@ from storage.tables import entries, officers
 from tests.conftest import Resident, mailbox_channel
 from tests.flows import entry_row, submit_idea
 from tests.officers import register_officer
-from tests.zalo_world import ZaloWorld
+from tests.zalo_world import ZaloWorld, zalo_officer
 
 TREES = dict(title="Trồng cây xanh trên vỉa hè", description="Mỗi tổ dân phố trồng và chăm sóc "
              "mười cây bóng mát dọc các tuyến đường.")
@@ -351,12 +350,7 @@ async def test_an_officer_on_zalo_gets_the_export_as_a_signed_link(
     runtime = Runtime(dispatcher, inline_tasks=True)
     world = await ZaloWorld(fake_zalo, dispatcher, runtime).start()
     try:
-        async with dispatcher.engine.begin() as conn:
-            code, _ = await officer_service.invite(conn, dispatcher.ref, unit="ben-nghe",
-                                                   role="ward_officer", name="Cán bộ Lan",
-                                                   now=dispatcher.clock())
-        lan = world.person("zalo-lan")
-        await lan.say(f"/dangky {code}")
+        lan = await zalo_officer(world, "zalo-lan", "ben-nghe", "ward_officer", "Cán bộ Lan")
         trees = await submit_idea(resident, ward="ben nghe", **TREES)
         await runtime.deliver(ZALO)  # the new entry's notice (whose numbers would be typed)
         await lan.say("/timkiem cay xanh")

@@ -12,14 +12,13 @@ import openpyxl
 import pytest
 from docx import Document
 
-from bot.services import officers as officer_service
 from bot.web import build_app, webhook_secrets
 from handlers.reports import ALREADY, PREPARING, READY, REPORT_ONLY, USAGE, parse
 from testing.serving import serving
 from tests import officers
 from tests.flows import submit_idea
 from tests.telegram_world import register
-from tests.zalo_world import ZaloWorld
+from tests.zalo_world import ZaloWorld, zalo_officer
 
 staff = officers.staff  # the fixture
 OFFICE = 5150  # the district officer's Telegram chat
@@ -93,12 +92,8 @@ async def test_on_zalo_the_report_comes_as_signed_links_that_open(fake_zalo, dis
     dispatcher.settings = replace(dispatcher.settings, public_url=PUBLIC)
     world = await ZaloWorld(fake_zalo, dispatcher).start()
     try:
-        async with dispatcher.engine.begin() as conn:
-            code, _ = await officer_service.invite(conn, dispatcher.ref, unit="quan-1",
-                                                   role="district_officer", name="Phòng Nội vụ",
-                                                   now=dispatcher.clock())
-        office = world.person("3000777888")
-        await office.say(f"/dangky {code}")
+        office = await zalo_officer(world, "3000777888", "quan-1", "district_officer",
+                                    "Phòng Nội vụ")
         await office.say("/baocao")
         world.runtime.tasks.inline = True
         await world.runtime.tasks.run_pending()

@@ -10,6 +10,7 @@ from collections import Counter
 from bot.channels.zalo_bot import ZaloBotChannel
 from bot.dispatcher import Dispatcher
 from bot.runtime import Runtime
+from bot.services import officers as officer_service
 from storage import users as user_repo
 from testing.fakezalo import TOKEN, FakeZaloBot
 
@@ -150,3 +151,16 @@ async def to_files_question(person, dispatcher) -> None:
     await to_title_answered(person, dispatcher)
     await person.say("Lắp cảm biến để đèn đường tự giảm độ sáng khi vắng người qua lại.")
     await person.choose(dispatcher.translator("vi")._("Skip"))  # no expected benefit
+
+
+async def zalo_officer(world: ZaloWorld, user: str, unit: str, role: str,
+                       name: str) -> ZaloPerson:
+    """An officer registered on Zalo as production registers one: an invite, then /dangky."""
+    dispatcher = world.dispatcher
+    async with dispatcher.engine.begin() as conn:
+        code, _ = await officer_service.invite(conn, dispatcher.ref, unit=unit, role=role,
+                                               name=name, now=dispatcher.clock())
+    officer = world.person(user)
+    await officer.say(f"/dangky {code}")
+    assert name in officer.text, officer.text
+    return officer
