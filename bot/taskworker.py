@@ -93,6 +93,10 @@ class TaskRunner:
         self.dispatcher = dispatcher
         self.inline = inline
         self.files = files  # the runtime's store (the worker process opens the same folder)
+        # How often the lease is renewed and the stage read while a task runs, and after how
+        # long (and then how often at most) the requester hears how far it is.
+        self.poll = task_repo.LEASE.total_seconds() / 6
+        self.tell_after = TELL_AFTER
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -129,7 +133,7 @@ class TaskRunner:
         told = None
         try:
             while True:
-                done, _ = await asyncio.wait({work}, timeout=task_repo.LEASE.total_seconds() / 6)
+                done, _ = await asyncio.wait({work}, timeout=self.poll)
                 if done:
                     break
                 async with engine.begin() as conn:
@@ -137,8 +141,8 @@ class TaskRunner:
                     current = await task_repo.get(conn, task["id"])
                 stage = current and current["progress"]
                 moment = time.monotonic()
-                if (stage and stage != told and moment - started >= TELL_AFTER
-                        and moment - last_told >= TELL_AFTER):
+                if (stage and stage != told and moment - started >= self.tell_after
+                        and moment - last_told >= self.tell_after):
                     await self._tell(task, stage)
                     told, last_told = stage, moment
             kept = work.result()

@@ -12,10 +12,13 @@ import openpyxl
 import pytest
 from docx import Document
 
+from bot.reports import STAGES
+from bot.taskworker import STILL_WORKING
 from bot.web import build_app, webhook_secrets
 from handlers.reports import ALREADY, PREPARING, READY, REPORT_ONLY, USAGE, parse
 from testing.serving import serving
 from tests import officers
+from tests.conftest import mailbox_runtime
 from tests.flows import submit_idea
 from tests.telegram_world import register
 from tests.zalo_world import ZaloWorld, zalo_officer
@@ -110,3 +113,20 @@ async def test_on_zalo_the_report_comes_as_signed_links_that_open(fake_zalo, dis
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
     finally:
         await world.stop()
+
+
+async def test_a_long_report_tells_the_office_how_far_it_is(dispatcher, staff):
+    district = staff["district"]
+    await district.say("/baocao")
+    runtime = mailbox_runtime(dispatcher)
+    runtime.tasks.inline = True
+    runtime.tasks.poll, runtime.tasks.tell_after = 0.01, 0.0  # as if each stage took long
+    await runtime.tasks.run_pending()
+    await runtime.deliver("console")
+    texts = [r.text for r in district.inbox]
+    still = vi(dispatcher, STILL_WORKING, stage="@").split("@")[0]
+    told = [text for text in texts if text.startswith(still)]
+    assert told, texts
+    stages = {vi(dispatcher, msgid) for msgid in STAGES.values()}
+    assert all(text.removeprefix(still).split(" (")[0] in stages for text in told)
+    assert texts[-1].startswith(vi(dispatcher, READY, what="@").split("@")[0])  # files last
