@@ -73,8 +73,11 @@ async def history_batches(conn: AsyncConnection, units: Collection[str], start: 
 async def dossiers(conn: AsyncConnection, units: Collection[str], start: datetime,
                    end: datetime, statuses: Collection[str]) -> int:
     """Award-kind entries received in [start, end) whose status now is one of `statuses`."""
+    # `unit || ''` again: reading the whole table is faster than the index and a lookup of each
+    # entry's kind.
     query = (select(func.count()).select_from(entries)
-             .where(*_received(units, start, end), entries.c.kind == "award",
+             .where(entries.c.unit.concat("").in_(list(units)), entries.c.created_at >= start,
+                    entries.c.created_at < end, entries.c.kind == "award",
                     entries.c.status.in_(list(statuses))))
     return (await conn.execute(query)).scalar_one()
 

@@ -16,13 +16,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import DATA_DIR
 from bot.figures import Durations, Period, Stage, Target
+from bot.reference import Reference
 from bot.services import entries as entry_service
 from bot.services import stats
 from bot.services.outbox import Outbox
-from bot.services.review import Actor, Review
+from bot.services.review import STEPS, Actor, Review
 from bot.services.stats import DEFINITIONS, units_under
 from storage import users as user_repo
+from tests.conftest import with_settings
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=TZ)
@@ -273,3 +276,27 @@ def test_every_figure_has_a_definition():
 def test_the_city_scope_holds_the_district_and_its_wards(dispatcher):
     assert units_under(dispatcher.ref, "so-noi-vu") == ("so-noi-vu", "quan-1", *WARDS)
     assert units_under(dispatcher.ref, "ben-nghe") == ("ben-nghe",)
+
+
+async def test_on_the_2025_map_the_city_counts_old_and_new_wards(dispatcher, office, settings):
+    # Since July 2025 the wards stand under the city; entries filed under the 10 wards keep
+    # their units, which the city's figures still count (as units of the earlier map).
+    ref = Reference(with_settings(settings, units_file=DATA_DIR / "units_2025.toml"))
+    async with dispatcher.engine.connect() as conn:
+        f = await stats.compute(conn, ref, scope="so-noi-vu", period=Period.year(2026), now=NOW)
+    assert f.units == ("so-noi-vu", "sai-gon", "tan-dinh", "ben-thanh", "cau-ong-lanh",
+                       "quan-1", "ben-nghe", "cau-kho", "co-giang", "da-kao",
+                       "nguyen-cu-trinh", "nguyen-thai-binh", "pham-ngu-lao")
+    assert f.total == 8
+    assert (f.handled, f.handled_in_time) == (7, 5)
+    # E2's item at the higher level is now the city's (the district is of the earlier map).
+    assert f.performance["so-noi-vu"] == (0, 1, 0, None)
+    assert f.performance["quan-1"] == (0, 0, 0, None)
+    # Silent: the wards of the current map only (Bến Thành sent E4 and E5).
+    assert f.silent_units == ("sai-gon", "tan-dinh", "cau-ong-lanh")
+
+
+def test_no_step_leaves_applied():
+    # Applied works are counted by their status today and the moment they reached it
+    # (storage.stats.reached_final): that holds while no step of the workflow leaves "applied".
+    assert not [step for step in STEPS.values() if "applied" in step.sources]

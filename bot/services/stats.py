@@ -12,8 +12,10 @@ What each figure counts is `DEFINITIONS` below, one sentence each, shown under t
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
 from math import floor
 
@@ -300,6 +302,33 @@ class _Fold:
         self.state = (None, None, False, 0, 0, True, None, 0, None, 0, 0, None)
 
 
+async def _ahead(batches: AsyncIterator[list]) -> AsyncIterator[list]:
+    """The batches, the next one fetched while this one is folded: the database (SQLite in its
+    thread, PostgreSQL on its server) works meanwhile instead of waiting to be asked."""
+    queue: asyncio.Queue = asyncio.Queue(maxsize=1)
+    done = object()
+
+    async def fetch() -> None:
+        try:
+            async for batch in batches:
+                await queue.put(batch)
+        except Exception as error:  # handed to the reader, who raises it
+            await queue.put(error)
+        else:
+            await queue.put(done)
+
+    task = asyncio.create_task(fetch())
+    try:
+        while (item := await queue.get()) is not done:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
 def _funnel(furthest: dict[int, int]) -> tuple[Stage, ...]:
     stages, previous = [], None
     for rank, (key, status) in enumerate(FUNNEL):
@@ -337,7 +366,7 @@ async def compute(conn: AsyncConnection, ref: Reference, *, scope: str, period: 
                        period.end + timedelta(days=60))
     uppers = {unit: upper_unit(ref, unit) for unit in units}
     fold = _Fold(ref, days, start, end, review_days, uppers)
-    async for batch in stats_repo.history_batches(conn, units, start, end):
+    async for batch in _ahead(stats_repo.history_batches(conn, units, start, end)):
         fold.feed(batch)
     fold.finish()
 
