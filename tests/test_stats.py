@@ -11,12 +11,15 @@ does. Runs on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
-from bot.config import DATA_DIR
+from bot.config import DATA_DIR, Settings
 from bot.figures import Durations, Period, Stage, Target
 from bot.reference import Reference
 from bot.services import entries as entry_service
@@ -300,3 +303,22 @@ def test_no_step_leaves_applied():
     # Applied works are counted by their status today and the moment they reached it
     # (storage.stats.reached_final): that holds while no step of the workflow leaves "applied".
     assert not [step for step in STEPS.values() if "applied" in step.sources]
+
+
+TEN_WARD_REF = Reference(Settings(units_file=DATA_DIR / "units.toml"))
+TEN_WARD_INDEX = stats.WorkingDays(TEN_WARD_REF.calendar, date(2024, 12, 1), date(2027, 12, 31))
+CALENDAR_DAYS = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 6, 30))
+
+
+@examples(max_examples=300, deadline=None)
+@given(CALENDAR_DAYS, CALENDAR_DAYS, st.integers(0, 40))
+def test_the_working_day_index_counts_as_the_calendar_does(a, b, days):
+    # The figures read working days from a cumulative index; the due clock walks the calendar.
+    # Both must agree on every pair of days, holidays, swapped days and weekends included.
+    ref, index = TEN_WARD_REF, TEN_WARD_INDEX
+    a, b = min(a, b), max(a, b)
+    start, end = (datetime.combine(day, time(10), tzinfo=TZ) for day in (a, b))
+    assert index.upto(b.toordinal()) - index.upto(a.toordinal()) \
+        == ref.calendar.working_days_between(start, end)
+    assert index.due(a.toordinal(), days) \
+        == ref.calendar.add_working_days(start, days).date().toordinal()

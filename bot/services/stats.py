@@ -135,14 +135,12 @@ class WorkingDays:
         self.nth = earlier.nth + self.nth
 
     def upto(self, ordinal: int) -> int:
+        """Working days from the index's first day to `ordinal`: the working days d with
+        a < d <= b are upto(b) - upto(a), as WorkingCalendar.working_days_between counts."""
         index = ordinal - self.base
         if index < 0:
             return 0
         return self.cumulative[min(index, len(self.cumulative) - 1)]
-
-    def between(self, start: int, end: int) -> int:
-        """Working days d with start < d <= end (as WorkingCalendar.working_days_between)."""
-        return max(0, self.upto(end) - self.upto(start))
 
     def due(self, arrival: int, days: int) -> float:
         """The ordinal of the due day of an item arriving on `arrival` with `days` working days
