@@ -322,3 +322,12 @@ def test_the_working_day_index_counts_as_the_calendar_does(a, b, days):
         == ref.calendar.working_days_between(start, end)
     assert index.due(a.toordinal(), days) \
         == ref.calendar.add_working_days(start, days).date().toordinal()
+
+
+async def test_a_unit_no_longer_on_the_map_still_gets_its_own_figures(dispatcher, office):
+    # An officer bound to a unit the map no longer names sees that unit's entries (none here)
+    # rather than an error.
+    f = await figures_of(dispatcher, "phuong-cu", Period.year(2026))
+    assert (f.units, f.total, f.by_unit, f.silent_units) == (("phuong-cu",), 0,
+                                                              {"phuong-cu": 0}, ())
+    assert [s.count for s in f.funnel] == [0] * 7 and f.funnel[1].rate is None

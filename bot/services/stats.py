@@ -393,8 +393,8 @@ async def compute(conn: AsyncConnection, ref: Reference, *, scope: str, period: 
         handled_in_time=sum(n for unit, n in fold.in_time.items() if unit in scoped),
         targets=await _targets(conn, ref, units, period, now),
         silent_units=tuple(unit for unit in units if by_unit[unit] == 0
-                           and ref.unit_by_slug[unit].kind == "ward"
-                           and not ref.unit_by_slug[unit].legacy),
+                           and (known := ref.unit_by_slug.get(unit)) is not None
+                           and known.kind == "ward" and not known.legacy),
         performance=performance,
         review_days=review_days,
     )
