@@ -27,6 +27,7 @@ from bot.services import stats
 from bot.services.outbox import Outbox
 from bot.services.review import STEPS, Actor, Review
 from bot.services.stats import DEFINITIONS, units_under
+from storage import entries as entry_repo
 from storage import users as user_repo
 from tests.conftest import with_settings
 
@@ -61,18 +62,28 @@ class Office:
             answers = {"ward": unit, "title": f"Sáng kiến {unit} {when:%d/%m}",
                        "description": "Mô tả đủ dài của sáng kiến để cán bộ xem xét."}
             answers["field" if kind == "idea" else "award_field"] = field
+            # Due as the form's confirmation makes it (handlers/forms.py).
+            due = self.review(conn, when).due_from(when)
             sent = await entry_service.submit(
                 conn, user_id=self.author["id"], draft={"kind": kind, "answers": answers},
-                lang="vi", now=when, year=when.year)
+                lang="vi", now=when, year=when.year, due_at=due)
         return {"id": sent.entry["id"], "code": sent.code}
+
+    def review(self, conn, when: datetime) -> Review:
+        return Review(conn, self.dispatcher.ref, Outbox(self.dispatcher.translator, when), when,
+                      self.dispatcher.settings.review_days)
 
     async def step(self, when: datetime, actor: Actor, action: str, entry: dict,
                    note: str | None = None, **args) -> None:
         async with self.dispatcher.engine.begin() as conn:
-            review = Review(conn, self.dispatcher.ref, Outbox(self.dispatcher.translator, when),
-                            when)
-            outcome = await review.run(actor, action, entry["id"], note, **args)
+            outcome = await self.review(conn, when).run(actor, action, entry["id"], note, **args)
         assert outcome.ok, (action, outcome.message)
+
+    async def due_day(self, entry: dict) -> date:
+        """The local day the workflow holds the entry due on now."""
+        async with self.dispatcher.engine.connect() as conn:
+            row = await entry_repo.entry_by_id(conn, entry["id"])
+        return row["due_at"].astimezone(TZ).date()
 
     def resident(self) -> Actor:
         return Actor(user_id=self.author["id"], role="resident")
@@ -124,6 +135,7 @@ async def office(dispatcher) -> Office:
     await o.step(at(2026, 7, 3), ward("cau-kho"), "duplicate", e7, e1["code"])
     # E8, Đa Kao, award registration (startup), Wednesday 2/12, not acted on.
     await o.send(at(2026, 12, 2), "da-kao", "award", "startup")
+    o.named = {"E0": e0, "E1": e1, "E2": e2, "E3": e3, "E4": e4, "E6": e6, "E7": e7}
     return o
 
 
@@ -222,6 +234,19 @@ async def test_district_sees_every_figure_of_its_year(dispatcher, office):
         "cau-kho": (2, 1, 1, 0.0), "da-kao": (1, 0, 0, None),
         **{w: (0, 0, 0, None) for w in f.silent_units},
     }
+
+
+async def test_the_figures_due_days_are_those_the_workflow_keeps(office):
+    # The figures recompute each queue item's due day from the history; the workflow stores the
+    # current item's (entries.due_at): both must say the same day.
+    #   E3: sent 28/8, due 9/9, moved by the 3 working days waiting for the answer → 14/9
+    #   E4: sent 5/10 → 12/10.  E2: forwarded 4/5 (a new item at the higher level) → 11/5
+    #   E7: sent 1/7 → 8/7.  E0: sent 29/12/2025 → 7/1/2026.
+    assert await office.due_day(office.named["E3"]) == date(2026, 9, 14)
+    assert await office.due_day(office.named["E4"]) == date(2026, 10, 12)
+    assert await office.due_day(office.named["E2"]) == date(2026, 5, 11)
+    assert await office.due_day(office.named["E7"]) == date(2026, 7, 8)
+    assert await office.due_day(office.named["E0"]) == date(2026, 1, 7)
 
 
 async def test_a_past_year_counts_its_plan_and_ever_reached_steps(dispatcher, office):
