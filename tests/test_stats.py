@@ -29,6 +29,7 @@ from bot.services.review import STEPS, Actor, Review
 from bot.services.stats import DEFINITIONS, units_under
 from storage import entries as entry_repo
 from storage import users as user_repo
+from storage.db import LazyTransaction
 from tests.conftest import with_settings
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -356,3 +357,18 @@ async def test_a_unit_no_longer_on_the_map_still_gets_its_own_figures(dispatcher
     assert (f.units, f.total, f.by_unit, f.silent_units) == (("phuong-cu",), 0,
                                                               {"phuong-cu": 0}, ())
     assert [s.count for s in f.funnel] == [0] * 7 and f.funnel[1].rate is None
+
+
+async def test_a_steps_transaction_and_a_connection_of_its_own_count_the_same(dispatcher,
+                                                                              office):
+    # On its own connection the history is read from the driver's cursor; in a step's lazy
+    # transaction through SQLAlchemy: the figures must not depend on it.
+    own = await figures_of(dispatcher, "quan-1", Period.year(2026))
+    step = LazyTransaction(dispatcher.engine)
+    try:
+        lazy = await stats.compute(step, dispatcher.ref, scope="quan-1",
+                                   period=Period.year(2026), now=NOW,
+                                   review_days=dispatcher.settings.review_days)
+    finally:
+        await step.rollback()
+    assert lazy == own
