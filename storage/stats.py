@@ -10,9 +10,20 @@ ordered by entry and time, for the service to fold as they pass (bot/services/st
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import AsyncExitStack
 from datetime import datetime
 
-from sqlalchemy import BigInteger, case, cast, distinct, extract, func, literal, select
+from sqlalchemy import (
+    BigInteger,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    extract,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.tables import entries, history
@@ -42,11 +53,25 @@ async def counts(conn: AsyncConnection, units: Collection[str],
     return [(r[0], r[1], r[2], r[3], int(r[4]), r[5]) for r in (await conn.execute(query)).all()]
 
 
-def _epoch(conn: AsyncConnection, moment):
+def _epoch(dialect: str, moment):
     """Seconds since 1970 (UTC), whole: cheaper to carry over than a datetime per row."""
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return cast(func.strftime("%s", moment), BigInteger)
     return cast(func.floor(extract("epoch", moment)), BigInteger)
+
+
+def _history_query(dialect: str, units: int):
+    """The history of the entries with a change in [:start, :end), of the units :unit0 …"""
+    # `unit || ''`: SQLite would otherwise read the entries through the (unit, status, created)
+    # index and sort the whole history; this way it reads the history in the order of its
+    # entry index and sorts only each entry's few rows by time.
+    return (select(history.c.entry_id, entries.c.unit, _epoch(dialect, history.c.at),
+                   history.c.role, history.c.from_status, history.c.to_status)
+            .select_from(entries).join(history, history.c.entry_id == entries.c.id)
+            .where(entries.c.unit.concat("").in_([bindparam(f"unit{i}") for i in range(units)]),
+                   entries.c.created_at < bindparam("end", type_=entries.c.created_at.type),
+                   entries.c.updated_at >= bindparam("start", type_=entries.c.updated_at.type))
+            .order_by(history.c.entry_id, history.c.at, history.c.id))
 
 
 async def history_batches(conn: AsyncConnection, units: Collection[str], start: datetime,
@@ -55,26 +80,50 @@ async def history_batches(conn: AsyncConnection, units: Collection[str], start: 
     and changed last at or after its start: `updated_at` is the moment of the last change), in
     batches of rows (entry_id, unit, at, role, from_status, to_status), `at` in whole seconds
     since 1970 (UTC), ordered by entry, time and id: an entry's rows come together and in order,
-    the earlier and later ones included."""
-    # `unit || ''`: SQLite would otherwise read the entries through the (unit, status, created)
-    # index and sort the whole history; this way it reads the history in the order of its
-    # entry index and sorts only each entry's few rows by time.
-    query = (select(history.c.entry_id, entries.c.unit, _epoch(conn, history.c.at),
-                    history.c.role, history.c.from_status, history.c.to_status)
-             .select_from(entries).join(history, history.c.entry_id == entries.c.id)
-             .where(entries.c.unit.concat("").in_(list(units)), entries.c.created_at < end,
-                    entries.c.updated_at >= start)
-             .order_by(history.c.entry_id, history.c.at, history.c.id))
-    result = await conn.stream(query.execution_options(yield_per=size))
-    async for batch in result.partitions(size):
-        yield batch
+    the earlier and later ones included.
+
+    On a connection of its own (not a step's lazy transaction) the rows are read from the
+    driver's cursor, as the step writer does (storage/fastpath.py): SQLAlchemy's result rows
+    cost more than the rest of the reading (1,000,000 entries on PostgreSQL: 8.7 s → 4.3 s)."""
+    units = list(units)
+    query = _history_query(conn.dialect.name, len(units))
+    params = {**{f"unit{i}": unit for i, unit in enumerate(units)}, "start": start, "end": end}
+    if not isinstance(conn, AsyncConnection):
+        result = await conn.stream(query.execution_options(yield_per=size), params)
+        async for batch in result.partitions(size):
+            yield batch
+        return
+    compiled = query.compile(dialect=conn.dialect)
+    moment = entries.c.created_at.type.bind_processor(conn.dialect) or (lambda value: value)
+    values = {**compiled.params, **params, "start": moment(start), "end": moment(end)}
+    args = [values[name] for name in compiled.positiontup]
+    driver = (await conn.get_raw_connection()).driver_connection
+    if conn.dialect.name == "sqlite":
+        cursor = await driver.execute(compiled.string, args)
+        try:
+            while rows := await cursor.fetchmany(size):
+                yield rows
+        finally:
+            await cursor.close()
+        return
+    # asyncpg reads a cursor only inside a transaction; the connection's is open once it ran a
+    # statement, else one is opened for the reading.
+    async with AsyncExitStack() as stack:
+        if not driver.is_in_transaction():
+            await stack.enter_async_context(driver.transaction())
+        cursor = await driver.cursor(compiled.string, *args)
+        while rows := await cursor.fetch(size):
+            yield rows
 
 
 async def dossiers(conn: AsyncConnection, units: Collection[str], start: datetime,
                    end: datetime, statuses: Collection[str]) -> int:
     """Award-kind entries received in [start, end) whose status now is one of `statuses`."""
+    # `unit || ''` again: reading the whole table is faster than the index and a lookup of each
+    # entry's kind.
     query = (select(func.count()).select_from(entries)
-             .where(*_received(units, start, end), entries.c.kind == "award",
+             .where(entries.c.unit.concat("").in_(list(units)), entries.c.created_at >= start,
+                    entries.c.created_at < end, entries.c.kind == "award",
                     entries.c.status.in_(list(statuses))))
     return (await conn.execute(query)).scalar_one()
 

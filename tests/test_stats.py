@@ -11,18 +11,26 @@ does. Runs on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
+from bot.config import DATA_DIR, Settings
 from bot.figures import Durations, Period, Stage, Target
+from bot.reference import Reference
 from bot.services import entries as entry_service
 from bot.services import stats
 from bot.services.outbox import Outbox
-from bot.services.review import Actor, Review
+from bot.services.review import STEPS, Actor, Review
 from bot.services.stats import DEFINITIONS, units_under
+from storage import entries as entry_repo
 from storage import users as user_repo
+from storage.db import LazyTransaction
+from tests.conftest import with_settings
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=TZ)
@@ -55,18 +63,28 @@ class Office:
             answers = {"ward": unit, "title": f"Sáng kiến {unit} {when:%d/%m}",
                        "description": "Mô tả đủ dài của sáng kiến để cán bộ xem xét."}
             answers["field" if kind == "idea" else "award_field"] = field
+            # Due as the form's confirmation makes it (handlers/forms.py).
+            due = self.review(conn, when).due_from(when)
             sent = await entry_service.submit(
                 conn, user_id=self.author["id"], draft={"kind": kind, "answers": answers},
-                lang="vi", now=when, year=when.year)
+                lang="vi", now=when, year=when.year, due_at=due)
         return {"id": sent.entry["id"], "code": sent.code}
+
+    def review(self, conn, when: datetime) -> Review:
+        return Review(conn, self.dispatcher.ref, Outbox(self.dispatcher.translator, when), when,
+                      self.dispatcher.settings.review_days)
 
     async def step(self, when: datetime, actor: Actor, action: str, entry: dict,
                    note: str | None = None, **args) -> None:
         async with self.dispatcher.engine.begin() as conn:
-            review = Review(conn, self.dispatcher.ref, Outbox(self.dispatcher.translator, when),
-                            when)
-            outcome = await review.run(actor, action, entry["id"], note, **args)
+            outcome = await self.review(conn, when).run(actor, action, entry["id"], note, **args)
         assert outcome.ok, (action, outcome.message)
+
+    async def due_day(self, entry: dict) -> date:
+        """The local day the workflow holds the entry due on now."""
+        async with self.dispatcher.engine.connect() as conn:
+            row = await entry_repo.entry_by_id(conn, entry["id"])
+        return row["due_at"].astimezone(TZ).date()
 
     def resident(self) -> Actor:
         return Actor(user_id=self.author["id"], role="resident")
@@ -118,6 +136,7 @@ async def office(dispatcher) -> Office:
     await o.step(at(2026, 7, 3), ward("cau-kho"), "duplicate", e7, e1["code"])
     # E8, Đa Kao, award registration (startup), Wednesday 2/12, not acted on.
     await o.send(at(2026, 12, 2), "da-kao", "award", "startup")
+    o.named = {"E0": e0, "E1": e1, "E2": e2, "E3": e3, "E4": e4, "E6": e6, "E7": e7}
     return o
 
 
@@ -218,6 +237,19 @@ async def test_district_sees_every_figure_of_its_year(dispatcher, office):
     }
 
 
+async def test_the_figures_due_days_are_those_the_workflow_keeps(office):
+    # The figures recompute each queue item's due day from the history; the workflow stores the
+    # current item's (entries.due_at): both must say the same day.
+    #   E3: sent 28/8, due 9/9, moved by the 3 working days waiting for the answer → 14/9
+    #   E4: sent 5/10 → 12/10.  E2: forwarded 4/5 (a new item at the higher level) → 11/5
+    #   E7: sent 1/7 → 8/7.  E0: sent 29/12/2025 → 7/1/2026.
+    assert await office.due_day(office.named["E3"]) == date(2026, 9, 14)
+    assert await office.due_day(office.named["E4"]) == date(2026, 10, 12)
+    assert await office.due_day(office.named["E2"]) == date(2026, 5, 11)
+    assert await office.due_day(office.named["E7"]) == date(2026, 7, 8)
+    assert await office.due_day(office.named["E0"]) == date(2026, 1, 7)
+
+
 async def test_a_past_year_counts_its_plan_and_ever_reached_steps(dispatcher, office):
     f = await figures_of(dispatcher, "quan-1", Period.year(2025))
     # Sent in 2025: E9 (10/3) and E0 (29/12), both in Bến Nghé.
@@ -273,3 +305,70 @@ def test_every_figure_has_a_definition():
 def test_the_city_scope_holds_the_district_and_its_wards(dispatcher):
     assert units_under(dispatcher.ref, "so-noi-vu") == ("so-noi-vu", "quan-1", *WARDS)
     assert units_under(dispatcher.ref, "ben-nghe") == ("ben-nghe",)
+
+
+async def test_on_the_2025_map_the_city_counts_old_and_new_wards(dispatcher, office, settings):
+    # Since July 2025 the wards stand under the city; entries filed under the 10 wards keep
+    # their units, which the city's figures still count (as units of the earlier map).
+    ref = Reference(with_settings(settings, units_file=DATA_DIR / "units_2025.toml"))
+    async with dispatcher.engine.connect() as conn:
+        f = await stats.compute(conn, ref, scope="so-noi-vu", period=Period.year(2026), now=NOW)
+    assert f.units == ("so-noi-vu", "sai-gon", "tan-dinh", "ben-thanh", "cau-ong-lanh",
+                       "quan-1", "ben-nghe", "cau-kho", "co-giang", "da-kao",
+                       "nguyen-cu-trinh", "nguyen-thai-binh", "pham-ngu-lao")
+    assert f.total == 8
+    assert (f.handled, f.handled_in_time) == (7, 5)
+    # E2's item at the higher level is now the city's (the district is of the earlier map).
+    assert f.performance["so-noi-vu"] == (0, 1, 0, None)
+    assert f.performance["quan-1"] == (0, 0, 0, None)
+    # Silent: the wards of the current map only (Bến Thành sent E4 and E5).
+    assert f.silent_units == ("sai-gon", "tan-dinh", "cau-ong-lanh")
+
+
+def test_no_step_leaves_applied():
+    # Applied works are counted by their status today and the moment they reached it
+    # (storage.stats.reached_final): that holds while no step of the workflow leaves "applied".
+    assert not [step for step in STEPS.values() if "applied" in step.sources]
+
+
+TEN_WARD_REF = Reference(Settings(units_file=DATA_DIR / "units.toml"))
+TEN_WARD_INDEX = stats.WorkingDays(TEN_WARD_REF.calendar, date(2024, 12, 1), date(2027, 12, 31))
+CALENDAR_DAYS = st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 6, 30))
+
+
+@examples(max_examples=300, deadline=None)
+@given(CALENDAR_DAYS, CALENDAR_DAYS, st.integers(0, 40))
+def test_the_working_day_index_counts_as_the_calendar_does(a, b, days):
+    # The figures read working days from a cumulative index; the due clock walks the calendar.
+    # Both must agree on every pair of days, holidays, swapped days and weekends included.
+    ref, index = TEN_WARD_REF, TEN_WARD_INDEX
+    a, b = min(a, b), max(a, b)
+    start, end = (datetime.combine(day, time(10), tzinfo=TZ) for day in (a, b))
+    assert index.upto(b.toordinal()) - index.upto(a.toordinal()) \
+        == ref.calendar.working_days_between(start, end)
+    assert index.due(a.toordinal(), days) \
+        == ref.calendar.add_working_days(start, days).date().toordinal()
+
+
+async def test_a_unit_no_longer_on_the_map_still_gets_its_own_figures(dispatcher, office):
+    # An officer bound to a unit the map no longer names sees that unit's entries (none here)
+    # rather than an error.
+    f = await figures_of(dispatcher, "phuong-cu", Period.year(2026))
+    assert (f.units, f.total, f.by_unit, f.silent_units) == (("phuong-cu",), 0,
+                                                              {"phuong-cu": 0}, ())
+    assert [s.count for s in f.funnel] == [0] * 7 and f.funnel[1].rate is None
+
+
+async def test_a_steps_transaction_and_a_connection_of_its_own_count_the_same(dispatcher,
+                                                                              office):
+    # On its own connection the history is read from the driver's cursor; in a step's lazy
+    # transaction through SQLAlchemy: the figures must not depend on it.
+    own = await figures_of(dispatcher, "quan-1", Period.year(2026))
+    step = LazyTransaction(dispatcher.engine)
+    try:
+        lazy = await stats.compute(step, dispatcher.ref, scope="quan-1",
+                                   period=Period.year(2026), now=NOW,
+                                   review_days=dispatcher.settings.review_days)
+    finally:
+        await step.rollback()
+    assert lazy == own

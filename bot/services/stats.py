@@ -12,8 +12,10 @@ What each figure counts is `DEFINITIONS` below, one sentence each, shown under t
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
 from math import floor
 
@@ -133,14 +135,12 @@ class WorkingDays:
         self.nth = earlier.nth + self.nth
 
     def upto(self, ordinal: int) -> int:
+        """Working days from the index's first day to `ordinal`: the working days d with
+        a < d <= b are upto(b) - upto(a), as WorkingCalendar.working_days_between counts."""
         index = ordinal - self.base
         if index < 0:
             return 0
         return self.cumulative[min(index, len(self.cumulative) - 1)]
-
-    def between(self, start: int, end: int) -> int:
-        """Working days d with start < d <= end (as WorkingCalendar.working_days_between)."""
-        return max(0, self.upto(end) - self.upto(start))
 
     def due(self, arrival: int, days: int) -> float:
         """The ordinal of the due day of an item arriving on `arrival` with `days` working days
@@ -300,6 +300,33 @@ class _Fold:
         self.state = (None, None, False, 0, 0, True, None, 0, None, 0, 0, None)
 
 
+async def _ahead(batches: AsyncIterator[list]) -> AsyncIterator[list]:
+    """The batches, the next one fetched while this one is folded: the database (SQLite in its
+    thread, PostgreSQL on its server) works meanwhile instead of waiting to be asked."""
+    queue: asyncio.Queue = asyncio.Queue(maxsize=1)
+    done = object()
+
+    async def fetch() -> None:
+        try:
+            async for batch in batches:
+                await queue.put(batch)
+        except Exception as error:  # handed to the reader, who raises it
+            await queue.put(error)
+        else:
+            await queue.put(done)
+
+    task = asyncio.create_task(fetch())
+    try:
+        while (item := await queue.get()) is not done:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
 def _funnel(furthest: dict[int, int]) -> tuple[Stage, ...]:
     stages, previous = [], None
     for rank, (key, status) in enumerate(FUNNEL):
@@ -337,7 +364,7 @@ async def compute(conn: AsyncConnection, ref: Reference, *, scope: str, period: 
                        period.end + timedelta(days=60))
     uppers = {unit: upper_unit(ref, unit) for unit in units}
     fold = _Fold(ref, days, start, end, review_days, uppers)
-    async for batch in stats_repo.history_batches(conn, units, start, end):
+    async for batch in _ahead(stats_repo.history_batches(conn, units, start, end)):
         fold.feed(batch)
     fold.finish()
 
@@ -366,8 +393,8 @@ async def compute(conn: AsyncConnection, ref: Reference, *, scope: str, period: 
         handled_in_time=sum(n for unit, n in fold.in_time.items() if unit in scoped),
         targets=await _targets(conn, ref, units, period, now),
         silent_units=tuple(unit for unit in units if by_unit[unit] == 0
-                           and ref.unit_by_slug[unit].kind == "ward"
-                           and not ref.unit_by_slug[unit].legacy),
+                           and (known := ref.unit_by_slug.get(unit)) is not None
+                           and known.kind == "ward" and not known.legacy),
         performance=performance,
         review_days=review_days,
     )
