@@ -103,7 +103,7 @@ def test_the_poster_says_in_vietnamese_who_calls_for_what_until_when():
     assert "UBND QUẬN 1 (PHÒNG NỘI VỤ)" in text  # the issuing body, as a letterhead writes it
     assert "Từ ngày 01/01/2026 đến ngày 31/12/2026" in text
     assert "Hạn cuối tiếp nhận: ngày 31/12/2026" in text
-    assert ("Mời anh/chị quét mã bằng camera điện thoại để gửi ý tưởng, giải pháp của mình."
+    assert ("Mời anh/chị quét mã bằng camera điện thoại để gửi sáng kiến, giải pháp của mình."
             in text)  # the campaign takes ideas only: nothing about the award
     # The glyphs are in the file (each letter's outline), so a printer without DejaVu Sans
     # prints the same letters.
