@@ -21,6 +21,7 @@ from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
 from handlers import (
     campaigns,
+    council,
     entries,
     exhibition,
     flow,
@@ -210,6 +211,10 @@ COMMANDS = (
             N_("the exhibition list of a year (awarded works and those put into practice): a "
                "message ready to post and a spreadsheet"), roles=exhibition.ROLES,
             refusal=exhibition.REFUSAL, usage=N_("[YEAR]")),
+    Command("hoidong", "council", council.command,
+            N_("the selection council: your rounds, your dossiers to score, and for the chair "
+               "the progress, closing and the ranking"), roles=council.COUNCIL_ROLES,
+            refusal=council.COUNCIL_ONLY),
     Command("apphich", "poster", poster.run,
             N_("a campaign's A4 poster to print, with a QR code for each channel (PDF)"),
             roles=FORMS["campaign"].roles, refusal=COMMUNICATIONS_ONLY, usage=N_("CAMPAIGN")),
