@@ -268,10 +268,11 @@ async def council_add_member(settings: Settings, council_id: int, officer_id: in
     async def change(conn, ref, t, now):
         recused = await council_service.add_member(conn, council_id, officer_id, chair=chair,
                                                    now=now)
-        return t._("Officer {officer} sits on council {council}{chair}; automatically recused "
-                   "from {count} dossier(s) of their own unit.").format(
-            officer=officer_id, council=council_id, count=recused,
-            chair=t._(" as its chair") if chair else "")
+        text = (t._("Officer {officer} chairs council {council}; automatically recused from "
+                    "{count} dossier(s) of their own unit.") if chair else
+                t._("Officer {officer} sits on council {council}; automatically recused from "
+                    "{count} dossier(s) of their own unit."))
+        return text.format(officer=officer_id, council=council_id, count=recused)
     return await _council_change(settings, change)
 
 
