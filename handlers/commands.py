@@ -36,6 +36,8 @@ from handlers import (
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
+# A council member sees dossiers only through their round (/hoidong, issue 14).
+FILE_ROLES = tuple(r for r in OFFICER_ROLES if r != "council_member")
 NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
                    "of your role.")
 COMMUNICATIONS_ONLY = N_("Only the communications office and administrators can do this.")
@@ -188,7 +190,7 @@ COMMANDS = (
     Command("hangdoi", "queue", _queue, N_("your unit's queue, oldest first"), roles=REVIEWER_ROLES,
             refusal=N_("Your role has no review queue.")),
     Command("hoso", "file", _file, N_("an entry's record and its whole history"),
-            roles=OFFICER_ROLES, usage=N_("CODE")),
+            roles=FILE_ROLES, usage=N_("CODE")),
     Command("timkiem", "search", search.command, N_("search your unit's entries by code, words, "
             "the author's name or phone, status and dates; export the result to Excel"),
             roles=search.SEARCH_ROLES, refusal=search.SEARCH_ONLY, usage=N_("WHAT")),

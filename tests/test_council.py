@@ -73,7 +73,7 @@ def points(values: tuple[int, ...]) -> dict[str, int]:
     return dict(zip(KEYS, values, strict=True))
 
 
-async def build_council(dispatcher, *, closes: date | None = CLOSES):
+async def build_council(dispatcher, *, closes: date | None = CLOSES, rubric_file=None):
     """Five registered members, four shortlisted dossiers, a council and its open round (the
     tie broken by effectiveness). Returns (actors by key, entry ids by key, council, round)."""
     ref, now = dispatcher.ref, dispatcher.clock()
@@ -95,7 +95,8 @@ async def build_council(dispatcher, *, closes: date | None = CLOSES):
             await service.add_member(conn, council, actor.officer_id, chair=key == "an",
                                      now=now)
         round_id = await service.open_round(conn, ref, council, label="2026", now=now,
-                                            closes_on=closes, tie_break="effectiveness")
+                                            closes_on=closes, tie_break="effectiveness",
+                                            rubric_file=rubric_file)
     return actors, entries, council, round_id
 
 

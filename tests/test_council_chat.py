@@ -242,3 +242,55 @@ async def test_scores_of_the_hand_built_round_match_what_the_chat_would_save(dis
     async with dispatcher.engine.connect() as conn:
         mine = await service.scores_of(conn, round_id, officer_id=actors["an"].officer_id)
     assert mine[0].points == points(SCORES[("an", "B")])
+
+
+SMALL_RUBRIC = """placeholder = false
+[[criterion]]
+key = "novelty"
+name_vi = "Tính mới"
+name_en = "Novelty"
+max_points = 45
+[[criterion]]
+key = "effectiveness"
+name_vi = "Hiệu quả"
+name_en = "Effectiveness"
+max_points = 45
+[[criterion]]
+key = "impact"
+name_vi = "Tác động"
+name_en = "Impact"
+max_points = 10
+"""
+
+
+async def test_a_small_range_offers_numbered_choices_and_a_typed_number_is_the_points(
+        dispatcher, tmp_path):
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text(SMALL_RUBRIC, encoding="utf-8")
+    _, entries, _, round_id = await build_council(dispatcher, rubric_file=rubric)
+    em = member(dispatcher, "em")
+    await em.say("/hoidong")
+    assert PLACEHOLDER not in em.text  # the office's own criteria
+    await em.press(button("d", round_id, entries["B"]))
+    await em.press(button("s", round_id, entries["B"]))
+    await em.say("40")
+    await em.say("40")
+    # Impact: 0 to 10 points, one choice for each; typing "3" is three points, not the third
+    # choice (which is 2).
+    assert [label for label in em.labels[:11]] == [str(n) for n in range(11)]
+    await em.say("3")
+    assert "Tổng điểm: 83/100" in em.text
+    await em.press(button("skip", round_id, entries["B"]))
+    await em.press(button("ok", round_id, entries["B"]))
+    assert "83/100" in em.text
+
+
+async def test_a_council_member_cannot_open_an_entrys_file_outside_the_round(dispatcher):
+    _, entries, _, round_id = await build_council(dispatcher)
+    an = member(dispatcher, "an")
+    await an.press_anyway(f"q:view:{entries['B']}")
+    assert "0903" not in an.text and "Lịch sử" not in an.text
+    async with dispatcher.engine.connect() as conn:
+        code = (await council_repo.dossiers(conn, round_id))[0]["code"]
+    await an.say(f"/hoso {code}")
+    assert "0903" not in an.text and "Lịch sử" not in an.text
