@@ -503,6 +503,8 @@ async def handle(ctx: Context) -> None:
             ctx.say(ctx._("Please type the note (at most 2,000 characters)."))
             return
         await _declare(ctx, actor, link["round"], link["entry"], text)
+    elif ctx.state == "council:confirm" and pending:  # the summary again: nothing is lost
+        await _comment(ctx, actor, pending["round"], pending["entry"], pending.get("comment"))
     elif ctx.state.startswith("council:") and pending and not text:
         ctx.note(ctx._("Please type your answer as text."))
     else:
