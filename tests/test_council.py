@@ -17,7 +17,7 @@ import pytest
 
 from bot.cli import main
 from bot.council_model import Dossier, Member, Recusal, Round, RoundRules, Score
-from bot.rubric import RubricError, load_rubric, parse_rubric
+from bot.rubric import RUBRIC_FILE, RubricError, load_rubric, parse_rubric
 from bot.services import council as service
 from bot.services.outbox import Outbox
 from bot.services.permissions import STEPS, Actor
@@ -282,11 +282,15 @@ async def test_a_member_added_later_is_recused_from_their_own_units_dossiers(dis
                                                  for r in recused}
 
 
-async def test_the_round_keeps_the_rubric_it_opened_with(dispatcher, council, tmp_path):
-    _, _, council_id, round_id = council
-    other = tmp_path / "rubric.toml"
-    other.write_text('placeholder = false\n[[criterion]]\nkey = "all"\nname_vi = "Tất cả"\n'
-                     'name_en = "All"\nmax_points = 100\n', encoding="utf-8")
+async def test_the_round_keeps_the_rubric_it_opened_with(dispatcher, tmp_path):
+    rubric_file = tmp_path / "rubric.toml"
+    rubric_file.write_bytes(RUBRIC_FILE.read_bytes())
+    _, _, _, round_id = await build_council(dispatcher, rubric_file=rubric_file)
+    # The office edits the file while the round is open: one criterion of 100 points.
+    rubric_file.write_text('placeholder = false\n[[criterion]]\nkey = "all"\n'
+                           'name_vi = "Tất cả"\nname_en = "All"\nmax_points = 100\n',
+                           encoding="utf-8")
+    assert [c.key for c in load_rubric(rubric_file).criteria] == ["all"]
     async with dispatcher.engine.begin() as conn:
         kept = await service.load_round(conn, round_id)
     assert [c.key for c in kept.rubric.criteria] == list(KEYS)
