@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import segno
@@ -17,11 +17,13 @@ from bot.reference import Campaign, Reference
 from bot.render import status_label, unit_name
 from bot.runtime import Runtime
 from bot.services import campaigns as campaign_service
+from bot.services import council as council_service
 from bot.services import officers as officer_service
 from bot.services.campaigns import seed
 from bot.workflow import ROLE_LABELS
 from storage import broadcasts as broadcast_repo
 from storage import campaigns as campaign_repo
+from storage import council as council_repo
 from storage import entries as entry_repo
 from storage import officers as officer_repo
 from storage import search as search_repo
@@ -96,6 +98,7 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
             if officer_id is not None:
                 rows = await officer_repo.actions_of(conn, officer_id)
                 searched = await search_repo.searches_of(conn, officer_id)
+                searched += await council_repo.audit_of_officer(conn, officer_id)  # issue 14
                 header = t._("Actions of officer {id}:").format(id=officer_id)
             else:
                 try:
@@ -113,6 +116,9 @@ async def audit(settings: Settings, code: str | None, officer_id: int | None) ->
     for h in sorted(rows + searched, key=lambda h: h["at"]):
         if "query" in h:  # a search by a person's name or phone, or an export (issue 13)
             lines.append(_searched(t, h))
+            continue
+        if "action" in h:  # a council member's score, comment or recusal (issue 14)
+            lines.append(_council_audited(t, h))
             continue
         who = h["actor_name"] or t.tr(ROLE_LABELS.get(h["role"], h["role"]))
         before = status_label(t, h["from_status"]) if h["from_status"] else "—"
@@ -235,3 +241,76 @@ async def broadcast_status(settings: Settings, broadcast_id: int) -> tuple[bool,
     parts += [f"{status} {counts.get(status, 0)}"
               for status in ("pending", "sent", "failed", "blocked", "held", "cancelled")]
     return True, "  ".join(parts)
+
+
+# --- `sangkien council …`: the selection council (issue 14) ------------------------------------
+async def _council_change(settings: Settings, change) -> tuple[bool, str]:
+    """Run `change(conn, ref, t, now) -> text` in one transaction; a CouncilError is said."""
+    ref, t = Reference(settings), _translator(settings)
+    try:
+        async with _database(settings) as engine, engine.begin() as conn:
+            return True, await change(conn, ref, t, datetime.now(UTC))
+    except council_service.CouncilError as error:
+        return False, str(error)
+
+
+async def council_create(settings: Settings, unit: str, name: str) -> tuple[bool, str]:
+    async def change(conn, ref, t, now):
+        council_id = await council_service.create_council(conn, ref, unit=unit, name=name,
+                                                          now=now)
+        return t._("Council {id} created: {name} ({unit}).").format(
+            id=council_id, name=name, unit=unit_name(ref, t, unit))
+    return await _council_change(settings, change)
+
+
+async def council_add_member(settings: Settings, council_id: int, officer_id: int,
+                             chair: bool) -> tuple[bool, str]:
+    async def change(conn, ref, t, now):
+        recused = await council_service.add_member(conn, council_id, officer_id, chair=chair,
+                                                   now=now)
+        text = (t._("Officer {officer} chairs council {council}; automatically recused from "
+                    "{count} dossier(s) of their own unit.") if chair else
+                t._("Officer {officer} sits on council {council}; automatically recused from "
+                    "{count} dossier(s) of their own unit."))
+        return text.format(officer=officer_id, council=council_id, count=recused)
+    return await _council_change(settings, change)
+
+
+async def council_round(settings: Settings, council_id: int, label: str, *,
+                        rubric: str | None, closes: date | None, **rules) -> tuple[bool, str]:
+    async def change(conn, ref, t, now):
+        round_id = await council_service.open_round(
+            conn, ref, council_id, label=label, now=now,
+            rubric_file=Path(rubric) if rubric else None, closes_on=closes, **rules)
+        found = await council_service.load_round(conn, round_id)
+        text = t._("Round {id} ({label}) is open on {count} dossier(s).").format(
+            id=round_id, label=label, count=len(found.dossiers))
+        if found.rubric.placeholder:
+            text += "\n" + t.tr(council_service.PLACEHOLDER_NOTE)
+        return text
+    return await _council_change(settings, change)
+
+
+async def council_close(settings: Settings, round_id: int) -> tuple[bool, str]:
+    async def change(conn, ref, t, now):
+        if not await council_service.close(conn, round_id, by="sangkien council close",
+                                           now=now):
+            raise council_service.CouncilError(f"no open round has the number {round_id}")
+        return t._("Round {id} is closed.").format(id=round_id)
+    return await _council_change(settings, change)
+
+
+async def council_results(settings: Settings, round_id: int) -> tuple[bool, str]:
+    async def change(conn, ref, t, now):
+        result = await council_service.round_result(conn, ref, round_id)
+        return council_service.ranking_text(t, result)
+    return await _council_change(settings, change)
+
+
+def _council_audited(t: Translator, h: dict) -> str:
+    """One line of the council's audit trail (storage/council.py)."""
+    what = h["action"] + (f" {h['criterion']}" if h["criterion"] else "")
+    change = f"{h['old'] if h['old'] is not None else '—'} → {h['new'] or '—'}"
+    return t._("{at}  {code}  {who}: council round {label}, {what}: {change}").format(
+        at=t.datetime(h["at"]), code=h["code"] or "—", who=h["actor_name"] or "—",
+        label=h["label"], what=what, change=change)

@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     inv = osub.add_parser("invite", help="print a one-time registration code (valid 7 days)")
     inv.add_argument("--unit", required=True, help="unit slug, e.g. ben-nghe or quan-1")
     inv.add_argument("--role", required=True,
-                     choices=["ward_officer", "district_officer", "communications", "admin"])
+                     choices=["ward_officer", "district_officer", "communications", "admin",
+                              "council_member"])
     inv.add_argument("--name", help="the officer's name, as colleagues and the audit see it")
     lst = osub.add_parser("list", help="active officers")
     lst.add_argument("--all", action="store_true", help="include revoked ones")
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--officer", type=int, help="officer number (see `officers list`)")
     _open_data_parsers(sub)
     _report_parser(sub)
+    _council_parser(sub)
     return parser
 
 
@@ -421,6 +423,8 @@ def _command(settings: Settings, args) -> int:
         return _open_data(settings, args)
     elif args.command == "report":
         return _report(settings, args)
+    elif args.command == "council":
+        return _council(settings, args)
     elif args.command == "run":
         return asyncio.run(_serve(settings))
     elif args.command == "serve":
@@ -527,3 +531,53 @@ async def _exhibition(settings: Settings, ref: Reference, t: Translator, args) -
     (folder / f"{name}.xlsx").write_bytes(exhibition.workbook(ref, t, works))
     (folder / f"{name}.txt").write_text(text + "\n", encoding="utf-8")
     return text
+
+
+# --- `sangkien council`: the selection council (issue 14) ---------------------------------------
+
+
+def _council_parser(sub) -> None:
+    council = sub.add_parser("council", help="the selection council: councils, members, rounds "
+                             "of scoring, results")
+    csub = council.add_subparsers(dest="council_command", required=True)
+    create = csub.add_parser("create", help="create a council of a unit")
+    create.add_argument("--unit", required=True, help="the unit's slug, e.g. quan-1")
+    create.add_argument("--name", required=True, help="the council's name")
+    member = csub.add_parser("add-member", help="seat an officer on a council")
+    member.add_argument("council", type=int)
+    member.add_argument("officer", type=int, help="officer number (see `officers list`)")
+    member.add_argument("--chair", action="store_true", help="the council's chair")
+    rnd = csub.add_parser("round", help="open a round on the unit's shortlisted dossiers")
+    rnd.add_argument("council", type=int)
+    rnd.add_argument("--label", required=True, help="a year (2026) or a campaign's slug")
+    rnd.add_argument("--rubric", help="a rubric TOML file (default: data/rubric.toml)")
+    rnd.add_argument("--closes", type=_day, help="the last day of scoring (YYYY-MM-DD)")
+    rnd.add_argument("--quorum-min", type=int, default=3)
+    rnd.add_argument("--quorum-share", type=float, default=2 / 3)
+    rnd.add_argument("--pass-mark", type=float, default=75.0)
+    rnd.add_argument("--tie-break", help="the criterion whose mean breaks a tie (default: the "
+                     "rubric's first)")
+    close = csub.add_parser("close", help="close a round")
+    close.add_argument("round", type=int)
+    results = csub.add_parser("results", help="a round's ranked list")
+    results.add_argument("round", type=int)
+
+
+def _council(settings: Settings, args) -> int:
+    command = args.council_command
+    if command == "create":
+        ok, text = asyncio.run(admin.council_create(settings, args.unit, args.name))
+    elif command == "add-member":
+        ok, text = asyncio.run(admin.council_add_member(settings, args.council, args.officer,
+                                                        args.chair))
+    elif command == "round":
+        ok, text = asyncio.run(admin.council_round(
+            settings, args.council, args.label, rubric=args.rubric, closes=args.closes,
+            quorum_min=args.quorum_min, quorum_share=args.quorum_share,
+            pass_mark=args.pass_mark, tie_break=args.tie_break))
+    elif command == "close":
+        ok, text = asyncio.run(admin.council_close(settings, args.round))
+    else:
+        ok, text = asyncio.run(admin.council_results(settings, args.round))
+    print(text, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1

@@ -23,6 +23,7 @@ SCHEDULE = {
     "digest": 10,
     "campaign_closing": 30,
     "milestones": 60,
+    "council": 10,  # rounds closing at the end of their day; members' daily reminder
 }
 
 

@@ -44,5 +44,6 @@ ROLE_LABELS = {
     "district_officer": N_("district officer (Home Affairs Office)"),
     "communications": N_("communications officer (Culture and Information Office)"),
     "admin": N_("administrator"),
+    "council_member": N_("member of the selection council"),
     "system": N_("the system (deadline passed)"),
 }

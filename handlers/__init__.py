@@ -21,6 +21,7 @@ from handlers import (
     answer,
     campaigns,
     commands,
+    council,
     entries,
     flow,
     menu,
@@ -39,6 +40,7 @@ STATES = {
     "settings:erase": settings.handle_erase,
     "answer": answer.handle,
     "review": review.handle,
+    "council": council.handle,
 }
 
 
@@ -77,6 +79,7 @@ BUTTONS: dict[str, tuple[Callable[[Context, str], Awaitable[None]], tuple[str, .
     QUEUE_ACTION.prefix: (review.on_button, OFFICER_ROLES),
     search.SEARCH.prefix: (search.on_button, OFFICER_ROLES),
     broadcast_service.CANCEL.prefix: (broadcast_cancel, OFFICER_ROLES),
+    council.COUNCIL.prefix: (council.on_button, OFFICER_ROLES),
     ANSWER.prefix: (_answer, None),
     MENU.prefix: (commands.choose, None),
     campaigns.CAMPAIGN.prefix: (campaigns.choose, None),

@@ -21,6 +21,7 @@ from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
 from handlers import (
     campaigns,
+    council,
     entries,
     exhibition,
     flow,
@@ -36,6 +37,8 @@ from handlers.common import COMMUNICATIONS_ONLY
 from handlers.form import FORMS
 from handlers.help import HELP_CLOSING, HELP_INTRO, ROLE_HELP
 
+# A council member sees dossiers only through their round (/hoidong, issue 14).
+FILE_ROLES = tuple(r for r in OFFICER_ROLES if r != "council_member")
 NOT_YOUR_ROLE = N_("Your role does not include this command. Send /trogiup to see the commands "
                    "of your role.")
 DRAFT_KEPT = N_("Your unfinished {what} is kept; choose “Continue my unfinished {what}” in the "
@@ -187,7 +190,7 @@ COMMANDS = (
     Command("hangdoi", "queue", _queue, N_("your unit's queue, oldest first"), roles=REVIEWER_ROLES,
             refusal=N_("Your role has no review queue.")),
     Command("hoso", "file", _file, N_("an entry's record and its whole history"),
-            roles=OFFICER_ROLES, usage=N_("CODE")),
+            roles=FILE_ROLES, usage=N_("CODE")),
     Command("timkiem", "search", search.command, N_("search your unit's entries by code, words, "
             "the author's name or phone, status and dates; export the result to Excel"),
             roles=search.SEARCH_ROLES, refusal=search.SEARCH_ONLY, usage=N_("WHAT")),
@@ -210,6 +213,10 @@ COMMANDS = (
             N_("the exhibition list of a year (awarded works and those put into practice): a "
                "message ready to post and a spreadsheet"), roles=exhibition.ROLES,
             refusal=exhibition.REFUSAL, usage=N_("[YEAR]")),
+    Command("hoidong", "council", council.command,
+            N_("the selection council: your rounds, your dossiers to score, and for the chair "
+               "the progress, closing and the ranking"), roles=council.COUNCIL_ROLES,
+            refusal=council.COUNCIL_ONLY),
     Command("apphich", "poster", poster.run,
             N_("a campaign's A4 poster to print, with a QR code for each channel (PDF)"),
             roles=FORMS["campaign"].roles, refusal=COMMUNICATIONS_ONLY, usage=N_("CAMPAIGN")),

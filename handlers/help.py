@@ -30,5 +30,9 @@ ROLE_HELP = {
     "admin": N_(
         "As an administrator you create campaigns with /chiendichmoi and send announcements with "
         "/thongbao; officers are invited and revoked with the command line (sangkien officers)."),
+    "council_member": N_(
+        "As a member of the selection council you score the dossiers of your council's rounds "
+        "with /hoidong, one criterion at a time, and declare any link you have to a dossier; "
+        "nobody sees your scores before the round closes."),
 }
 

@@ -155,6 +155,9 @@ async def file_by_code(ctx: Context, typed: str) -> None:
 
 
 def _may_see(actor: Actor, entry: dict) -> bool:
+    # A council member sees a dossier only through its round (handlers/council.py, issue 14).
+    if actor.role == "council_member":
+        return False
     return actor.role != "ward_officer" or actor.unit == entry["unit"]
 
 

@@ -56,6 +56,14 @@ IMPERSONAL_COLUMNS = {
     "pacing.name": "a shared rate (a channel's broadcasts), no person",
     "flood.key": "a chat identity with a message count, dropped after a day idle",
     "searches.actor_name": "officers' names only: who searched",
+    # The selection council (issue 14).
+    "councils.name": "a council's name",
+    "council_recusals.note": "a council member's own declaration of their link to a dossier, "
+                             "for the minutes; no resident's contact",
+    "council_comments.comment": "a council member's assessment of a dossier",
+    "council_audit.actor_name": "council members' names only: who scored",
+    "council_audit.old": "a score or a member's comment before a change",
+    "council_audit.new": "a score or a member's comment after a change",
 }
 
 # Keys of an entry's `details` (the answers that have no column of their own).

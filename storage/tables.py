@@ -392,3 +392,114 @@ searches = Table(
 )
 Index("ix_searches_officer", searches.c.officer_id, searches.c.at)
 Index("ix_searches_at", searches.c.at)
+
+# --- The selection council (issue 14): councils of a unit, their members, rounds of scoring ---
+# A council belongs to a unit (the district); a member is an officer (usually a council_member)
+# and may sit on several councils.
+councils = Table(
+    "councils",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+council_members = Table(
+    "council_members",
+    metadata,
+    Column("council_id", Integer, ForeignKey("councils.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("chair", Boolean, nullable=False, default=False),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+
+# One round of scoring (a year "2026" or a campaign's slug): the rubric and rules are copied at
+# opening, so a later edit of data/rubric.toml does not change an open round.
+council_rounds = Table(
+    "council_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("council_id", Integer, ForeignKey("councils.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("label", String(80), nullable=False),
+    Column("rubric", JSON, nullable=False),
+    Column("rubric_source", String(300), nullable=False, default=""),
+    Column("rules", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # open, closed
+    Column("closes_on", Date, nullable=True),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("closed_by", String(200), nullable=True),  # who closed it (a name, or "system")
+)
+Index("ix_council_rounds_status", council_rounds.c.status)
+
+round_dossiers = Table(
+    "round_dossiers",
+    metadata,
+    Column("round_id", Integer, ForeignKey("council_rounds.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+)
+
+council_recusals = Table(
+    "council_recusals",
+    metadata,
+    Column("round_id", Integer, ForeignKey("council_rounds.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("kind", String(16), nullable=False),  # bot.council_model.CONFLICT_KINDS
+    Column("automatic", Boolean, nullable=False, default=False),
+    Column("note", Text, nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+council_scores = Table(
+    "council_scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", Integer, ForeignKey("council_rounds.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), nullable=False),
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("criterion", String(40), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("round_id", "entry_id", "officer_id", "criterion",
+                     name="uq_council_scores"),
+)
+
+council_comments = Table(
+    "council_comments",
+    metadata,
+    Column("round_id", Integer, ForeignKey("council_rounds.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("comment", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Every score and change, and every opening, recusal and closing: who, when, what, old → new.
+council_audit = Table(
+    "council_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", Integer, ForeignKey("council_rounds.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("entry_id", Integer, ForeignKey("entries.id", ondelete="SET NULL"), nullable=True),
+    Column("officer_id", Integer, ForeignKey("officers.id", ondelete="SET NULL"), nullable=True),
+    Column("actor_name", String(200), nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("action", String(16), nullable=False),  # open, score, comment, recuse, close
+    Column("criterion", String(40), nullable=True),
+    Column("old", Text, nullable=True),
+    Column("new", Text, nullable=True),
+)
+Index("ix_council_audit_officer", council_audit.c.officer_id, council_audit.c.at)

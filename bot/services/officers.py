@@ -24,6 +24,8 @@ REGISTERED = {
     "communications": N_("Welcome, {name}. You are registered as an officer of the "
                          "communications office (Culture and Information Office)."),
     "admin": N_("Welcome, {name}. You are registered as an administrator."),
+    "council_member": N_("Welcome, {name}. You are registered as a member of the selection "
+                         "council ({unit}); the district office seats you on its councils."),
 }
 
 
@@ -52,7 +54,9 @@ async def invite(
         raise InviteError(f"unknown unit {unit!r} in the current map; one of: {current}")
     if role == "ward_officer" and target.kind != "ward":
         raise InviteError("a ward officer must belong to a ward")
-    if role != "ward_officer" and target.kind == "ward":
+    # A council member belongs to their own unit, a ward or above (issue 14): the dossiers of
+    # that unit are the ones they are recused from.
+    if role not in ("ward_officer", "council_member") and target.kind == "ward":
         raise InviteError(f"a {role} belongs to a unit above the wards (a district or the city)")
     raw = "".join(secrets.choice(_ALPHABET) for _ in range(10))
     code = f"{raw[:5]}-{raw[5:]}"

@@ -24,7 +24,8 @@ from storage import users as user_repo
 
 WARD, DISTRICT, AUTHOR, SYSTEM = "ward", "district", "author", "system"
 OFFICER_LEVELS = (WARD, DISTRICT)
-OFFICER_ROLES = ("ward_officer", "district_officer", "communications", "admin")
+OFFICER_ROLES = ("ward_officer", "district_officer", "communications", "admin",
+                 "council_member")  # council_member: scores in a council (issue 14), no queue
 REVIEWER_ROLES = ("ward_officer", "district_officer")  # the roles with a review queue
 WARD_QUEUE = ("submitted", "accepted", "needs_info")
 DISTRICT_QUEUE = ("forwarded", "shortlisted", "nominated", "awarded")

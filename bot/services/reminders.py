@@ -18,6 +18,7 @@ from bot.model import Option
 from bot.reference import Reference
 from bot.render import unit_name, upper_unit, wards_under
 from bot.services import broadcasts as broadcast_service
+from bot.services import council as council_service
 from bot.services.campaigns import CampaignCache
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import DISTRICT_DUE, REVIEWER_ROLES, WARD_DUE
@@ -55,6 +56,7 @@ class Jobs:
             "campaign_closing": await self.campaign_closing(now),
             "milestones": await self.milestones(now),
             "housekeeping": await self.housekeeping(now),
+            "council": await self.council(now),
         }
 
     async def housekeeping(self, now: datetime) -> int:
@@ -258,6 +260,24 @@ class Jobs:
             return await self._queue(conn, box)
 
 
+    # --- the selection council (issue 14) ---------------------------------------------------
+    async def council(self, now: datetime) -> int:
+        """Rounds whose closing day has ended close (their chairs are told); from the digest
+        hour, each member with dossiers left in an open round is reminded once a day."""
+        box = self._box(now)
+        today = self._local(now).date()
+        async with self.engine.begin() as conn:
+            for round_id in await council_service.close_due(conn, self.ref, now):
+                closed = await council_service.load_round(conn, round_id)
+                for chair in await council_service.chairs(conn, closed):
+                    box.add(chair, _round_closed_message(closed))
+            if self._after_digest_hour(now):
+                for open_round, member, left in await council_service.members_with_work(conn):
+                    key = f"council:{open_round.id}:{member['officer_id']}:{today}"
+                    if await reminder_repo.claim(conn, key, now):
+                        box.add(member, _council_message(open_round, left))
+            return await self._queue(conn, box)
+
 def _interested(interests: dict, campaign) -> bool:
     """No ticked ward or field means all of them; else they must meet the campaign's."""
     for chosen, offered in ((interests.get("wards"), campaign.units),
@@ -289,3 +309,28 @@ def next_occurrence(milestone: dict, today: date) -> date | None:
     this_year = date(today.year, month, day)
     return this_year if this_year >= today else date(today.year + 1, month, day)
 
+
+
+def _council_message(round, left: int):  # noqa: A002
+    def render(t: Translator) -> Message:
+        if round.closes_on:
+            text = t._("Selection council “{council}”, round {label}: {count} dossier(s) left "
+                       "for you to score; the round closes on {date}. Send /hoidong.").format(
+                council=round.council_name, label=round.label, count=left,
+                date=t.date(round.closes_on))
+        else:
+            text = t._("Selection council “{council}”, round {label}: {count} dossier(s) left "
+                       "for you to score. Send /hoidong.").format(
+                council=round.council_name, label=round.label, count=left)
+        return Message(text)
+
+    return render
+
+
+def _round_closed_message(round):  # noqa: A002
+    def render(t: Translator) -> Message:
+        return Message(t._("Selection council “{council}”: round {label} closed at the end of "
+                           "its closing day. Send /hoidong for the ranking.").format(
+            council=round.council_name, label=round.label))
+
+    return render

@@ -18,6 +18,7 @@ from bot.i18n import N_, Translator
 from bot.model import Option
 from bot.reference import Reference
 from bot.render import author_status_label, officer_view, unit_name, upper_unit
+from bot.services import council as council_service
 from bot.services.actions import ANSWER
 from bot.services.outbox import Message, Outbox
 from bot.services.permissions import (  # noqa: F401 - the workflow's vocabulary, re-exported
@@ -170,6 +171,8 @@ class Review:
         if not await entry_repo.change_status(self.conn, entry["id"], step.sources, target,
                                               self.now, **values):
             return await self.stale(entry["id"])
+        if step.action == "nominate" and note is None:  # the council's ranking (issue 14)
+            note = await council_service.ranking_note(self.conn, self.ref, entry["id"])
         if "attach" in step.effects:
             await entry_repo.insert_attachments(self.conn, entry["id"], files, self.now)
         await entry_repo.insert_history(
