@@ -21,6 +21,7 @@ from bot.services.permissions import OFFICER_ROLES, REVIEWER_ROLES, describe
 from bot.text import shorten
 from handlers import (
     campaigns,
+    council_documents,  # noqa: F401  (registers the council_documents task)
     entries,
     exhibition,
     flow,
