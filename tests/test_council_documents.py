@@ -275,7 +275,7 @@ def test_workbook_details_every_point_and_marks_the_recusals(documents):
     assert marked[("Dương Minh Anh", A.code)] == (
         "Không chấm (đơn vị của thành viên là đơn vị nộp hồ sơ)")
     assert marked[("Lê Thị Ánh", B.code)] == (
-        "Không chấm (thành viên là người thân của tác giả: Em ruột của tác giả)")
+        "Không chấm (thành viên là người thân của tác giả; ghi chú: Em ruột của tác giả)")
     assert marked[("Dương Minh Anh", D.code)] == "Chưa chấm"
     assert len(marked) == 2 + 3  # two recusals; Anh, Ánh and Đức did not score D
     merged = {str(r) for r in ws.merged_cells.ranges}
@@ -343,7 +343,7 @@ def test_a_recused_member_reads_why_on_their_sheet(documents):
     assert ("Không chấm do đơn vị của thành viên là đơn vị nộp hồ sơ." in anh)
     assert "3. Hồ sơ SK-26-0101: Ứng dụng số hóa hồ sơ (Phường Bến Nghé)" in anh
     anh_le = all_text(Document(str(found["Lê Thị Ánh"])))
-    assert ("Không chấm do thành viên là người thân của tác giả: Em ruột của tác giả."
+    assert ("Không chấm do thành viên là người thân của tác giả; ghi chú: Em ruột của tác giả."
             in anh_le)
     binh = all_text(Document(str(found["Trần Văn Bình"])))
     assert "Không chấm do" not in binh
@@ -381,7 +381,7 @@ def test_minutes_list_the_recusals_the_ranking_and_what_to_discuss(documents):
     recusals = next(t for t in tables if t[0][0] == "Thành viên" and t[0][1] == "Hồ sơ")
     assert recusals[1:] == [
         ["Dương Minh Anh", A.code, "đơn vị của thành viên là đơn vị nộp hồ sơ", "Tự động"],
-        ["Lê Thị Ánh", B.code, "thành viên là người thân của tác giả: Em ruột của tác giả",
+        ["Lê Thị Ánh", B.code, "thành viên là người thân của tác giả; ghi chú: Em ruột của tác giả",
          "Tự khai"],
     ]
     results = next(t for t in tables if t[0][0] == "Hạng")

@@ -51,7 +51,7 @@ RECUSAL_REASONS = {
     "other": N_("the member has another conflict of interest"),
 }
 AUTOMATIC_REASON = N_("the member's own unit filed the dossier")
-REASON_WITH_NOTE = N_("{reason}: {note}")
+REASON_WITH_NOTE = N_("{reason}; note: {note}")
 NOT_SCORED_CELL = N_("Not scored ({reason})")
 NOT_SCORED_LINE = N_("Not scored because {reason}.")
 NO_SCORE = N_("No score given")
@@ -377,7 +377,7 @@ def _header(draft: CouncilDraft, rr: RoundResult, number: str | None) -> None:
     t = draft.t
     table = draft.doc.add_table(rows=1, cols=2)
     _no_borders(table)
-    set_widths(table, (7.2, 8.8))
+    set_widths(table, (6.5, 9.5))
     left, right = table.rows[0].cells
     left.text = right.text = ""
     _centred(left, unit_label(draft.ref, rr.round.unit, t.lang).upper())
@@ -388,6 +388,19 @@ def _header(draft: CouncilDraft, rr: RoundResult, number: str | None) -> None:
     _centred(right, t._("Independence - Freedom - Happiness"), bold=True, underline=True,
              first=False)
     draft.doc.add_paragraph()
+
+
+def _keep_together(table, size: Pt | None = None) -> None:
+    """Keep a table on one page with the line before it (Word and LibreOffice honour
+    keep-with-next on the rows' paragraphs); `size`: a smaller font for a wide table."""
+    rows = table.rows
+    for n, row in enumerate(rows):
+        for cell in row.cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = n < len(rows) - 1
+                if size is not None:
+                    for run in paragraph.runs:
+                        run.font.size = size
 
 
 def _place_and_day(draft: CouncilDraft) -> None:
@@ -434,9 +447,10 @@ def write_score_sheet(path: Path, rr: RoundResult, member: Member, t: Translator
     criteria = rr.round.rubric.criteria
     comments = []
     for n, dossier in enumerate(dossiers_in_order(rr), start=1):
-        draft.para(t._("{n}. Dossier {code}: {title} ({unit})").format(
+        heading = draft.para(t._("{n}. Dossier {code}: {title} ({unit})").format(
             n=n, code=dossier.code, title=dossier.title,
             unit=unit_label(ref, dossier.unit, t.lang)), bold=True, indent=False)
+        heading.paragraph_format.keep_with_next = True
         recusal = recusal_of(rr, member.officer_id, dossier.entry_id)
         if recusal is not None:
             draft.para(t.tr(NOT_SCORED_LINE).format(reason=reason(t, recusal)), italic=True)
@@ -451,12 +465,17 @@ def write_score_sheet(path: Path, rr: RoundResult, member: Member, t: Translator
         rows.append([t._("Total"), str(rr.round.rubric.total), str(score.total)])
         draft.table([t._("Criterion"), t._("Maximum points"), t._("Points given")], rows,
                     widths=(10, 3, 3))
+        table = draft.doc.tables[-1]
+        _keep_together(table)
+        for cell in table.rows[-1].cells:
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
         if score.comment:
             comments.append((dossier, score.comment))
     draft.para(t._("Comments"), bold=True, indent=False)
     if comments:
         for dossier, comment in comments:
-            draft.para(t._("{code}: {comment}").format(code=dossier.code, comment=comment))
+            draft.para(t._("Dossier {code}: {comment}").format(code=dossier.code, comment=comment))
     else:
         draft.para(t._("No comment."), italic=True)
     _place_and_day(draft)
@@ -515,7 +534,7 @@ def write_minutes(path: Path, rr: RoundResult, t: Translator, ref, now: datetime
     draft.table([t._("No."), t._("Member"), t._("Unit"), t._("Role in the council")],
                 [[str(n), m.name, unit_label(ref, m.unit, t.lang),
                   t._("Chair") if m.chair else t._("Member")]
-                 for n, m in enumerate(members, start=1)], widths=(1.2, 5.3, 6.5, 3))
+                 for n, m in enumerate(members, start=1)], widths=(1.4, 5.3, 6.3, 3))
     draft.placeholder(t._("the members present and absent (confirm the attendance)"))
 
     draft.heading("II.", t._("The rubric"), 1)
@@ -556,7 +575,8 @@ def write_minutes(path: Path, rr: RoundResult, t: Translator, ref, now: datetime
           unit_label(ref, r.dossier.unit, t.lang), f"{r.scorers}/{r.eligible}",
           one(t, r.mean), one(t, r.sd), spread(r), t._("Yes") if r.flagged else "",
           t._("Yes") if r.passed else t._("No")] for r in ranked(rr)],
-        widths=(1.1, 2.2, 3.6, 2.4, 1.3, 1.3, 1.1, 1.4, 1.3, 1.3))
+        widths=(1.1, 2.3, 2.7, 2.1, 1.2, 1.3, 1.2, 1.4, 1.3, 1.4))
+    _keep_together(draft.doc.tables[-1], size=Pt(11))
     _rules_paragraphs(draft, rr)
     flagged = [r for r in ranked(rr) if r.flagged]
     if flagged:
