@@ -17,8 +17,9 @@ The figures (points per criterion: novelty /30, effectiveness /30, applicability
       range 70–92 = 22 > 20: flagged; effectiveness mean (28+20+24+22)/4 = 23.5
   C "Đèn tiết kiệm điện" (ben-thanh): all five score 78 → mean 78.0, SD 0.0;
       effectiveness 25+25+26+24+25 = 125, mean 25.0 > 23.5: C ranks above B (the tie-break)
-  D "Vườn rau trường học" (tan-dinh): only Bình 15+15+10+10=50 and Cúc 20+20+14+16=70 scored;
-      2 < 3 and 2/5 < 2/3: no quorum, not ranked; mean 60.0, SD 10.0
+  D "Vườn rau trường học" (tan-dinh): only Bình 15+15+10+10=50 and Cúc 20+20+14+16=70 scored
+      every criterion (Ánh gave two criteria of four: not counted);
+      2 < 3 and 2 < ⌈2/3 × 5⌉ = 4: no quorum, not ranked; mean 60.0, SD 10.0
   Ranking: 1 A (81.5), 2 C (78.0, tie-break 25.0), 3 B (78.0, 23.5); all three pass (≥ 75).
 
 Vietnamese order: the members Dương, Đặng, Lê, Nguyễn, Trần (code points would put Đặng last);
@@ -30,6 +31,7 @@ the task) comes with the service's branch."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -59,6 +61,7 @@ from bot.reference import Reference
 from bot.reports.council import (
     CouncilDocumentsError,
     check_closed,
+    note,
     write_council_documents,
 )
 from bot.services.permissions import Actor
@@ -103,6 +106,8 @@ POINTS = {  # (member, dossier): points in the order of KEYS
     (ANH_LE, C): (21, 24, 17, 16), (DUC, C): (20, 25, 16, 17),
     (BINH, D): (15, 15, 10, 10), (CUC, D): (20, 20, 14, 16),
 }
+# Lê Thị Ánh began scoring D and stopped: a score that does not count (D keeps 2 scorers).
+PARTIAL = {(ANH_LE, D): {"novelty": 18, "effectiveness": 20}}
 COMMENTS = {(BINH, B): "Rất sáng tạo, đề nghị Hội đồng thảo luận",
             (CUC, B): "Cần bổ sung số liệu về hiệu quả"}
 TOTALS = {  # worked out by hand from POINTS
@@ -143,7 +148,9 @@ def round_result(status: str = "closed") -> RoundResult:
     scores = tuple(
         Score(member.officer_id, dossier.entry_id, dict(zip(KEYS, points, strict=True)),
               comment=COMMENTS.get((member, dossier)))
-        for (member, dossier), points in POINTS.items())
+        for (member, dossier), points in POINTS.items()) + tuple(
+        Score(member.officer_id, dossier.entry_id, points)
+        for (member, dossier), points in PARTIAL.items())
     return RoundResult(round=the_round, results=(RESULT_A, RESULT_C, RESULT_B, RESULT_D),
                        scores=scores, recusals=(AUTOMATIC, DECLARED), computed_at=NOW)
 
@@ -277,7 +284,10 @@ def test_workbook_details_every_point_and_marks_the_recusals(documents):
     assert marked[("Lê Thị Ánh", B.code)] == (
         "Không chấm (thành viên là người thân của tác giả; ghi chú: Em ruột của tác giả)")
     assert marked[("Dương Minh Anh", D.code)] == "Chưa chấm"
-    assert len(marked) == 2 + 3  # two recusals; Anh, Ánh and Đức did not score D
+    assert marked[("Nguyễn Hữu Đức", D.code)] == "Chưa chấm"
+    assert len(marked) == 2 + 2  # two recusals; Anh and Đức did not score D
+    partial = next(r for r in rows if (r[0], r[1]) == ("Lê Thị Ánh", D.code))
+    assert partial[3:9] == [18, 20, None, None, "Chưa chấm đủ các tiêu chí", None]
     merged = {str(r) for r in ws.merged_cells.ranges}
     recused_row = next(n for n, r in enumerate(rows, start=2)
                        if (r[0], r[1]) == ("Lê Thị Ánh", B.code))
@@ -321,13 +331,19 @@ def test_score_sheet_holds_the_members_points_and_nobody_elses(documents):
         # One table per dossier the member scored, in Vietnamese order of titles.
         mine = [d for d in (B, C, A, D) if (member, d) in POINTS]
         score_tables = [t for t in doc.tables if t.rows[0].cells[0].text == "Tiêu chí"]
-        assert len(score_tables) == len(mine), name
-        for table, dossier in zip(score_tables, mine, strict=True):
+        partial = [d for d in (B, C, A, D) if (member, d) in PARTIAL]
+        assert len(score_tables) == len(mine) + len(partial), name
+        for table, dossier in zip(score_tables, mine, strict=False):
             rows = table_rows(table)
             assert rows[0] == ["Tiêu chí", "Điểm tối đa", "Điểm chấm"]
             assert [r[1] for r in rows[1:]] == ["30", "30", "20", "20", "100"]
             assert [int(r[2]) for r in rows[1:5]] == list(POINTS[(member, dossier)])
             assert rows[5][0] == "Tổng cộng" and int(rows[5][2]) == TOTALS[(member, dossier)]
+        if member == ANH_LE:  # the partial score of D: its points, no total
+            rows = table_rows(score_tables[-1])
+            assert [r[2] for r in rows[1:]] == ["18", "20", "", "", "—"]
+            assert ("Chưa chấm đủ các tiêu chí: điểm này không được tính vào kết quả của hồ sơ."
+                    in text)
         # Other members' comments never appear on this sheet.
         for (author, _dossier), comment in COMMENTS.items():
             assert (comment in text) == (author == member), (name, comment)
@@ -393,6 +409,7 @@ def test_minutes_list_the_recusals_the_ranking_and_what_to_discuss(documents):
         ["3", B.code, B.title, "Phường Đa Kao", "4/4", "78,0", "8,6", "70–92", "Có", "Có"],
         ["—", D.code, D.title, "Phường Tân Định", "2/5", "60,0", "10,0", "50–70", "", "Không"],
     ]
+    assert "ít nhất 3 thành viên, hoặc 66,7% số thành viên" in text
     assert "Điểm chuẩn: 75,0 điểm" in text
     assert ("Các hồ sơ bằng điểm trung bình được xếp theo điểm trung bình của tiêu chí "
             "“Hiệu quả”, cao hơn xếp trước.") in text
@@ -434,6 +451,19 @@ def test_documents_in_english_for_an_english_speaking_officer(tmp_path, ref):
     assert "MINUTES OF THE MEETING OF THE SELECTION COUNCIL" in text
     assert "81.5" in text and "Not ranked" not in text
     assert all(p.name.endswith(("-en.xlsx", "-en.docx")) for p in paths)
+
+
+def test_a_tie_the_criterion_cannot_break_is_said_to_go_by_code(vi):
+    """Had B's effectiveness mean been C's too (25.0), the service orders them by code: the
+    note says so rather than naming the criterion as the reason."""
+    rr = round_result()
+    even_b = replace(RESULT_B, criterion_means={**RESULT_B.criterion_means,
+                                                "effectiveness": 25.0})
+    rr = replace(rr, results=(RESULT_A, RESULT_C, even_b, RESULT_D))
+    assert note(vi, rr, even_b) == (
+        "Bằng điểm trung bình với SK-26-0103 và bằng điểm trung bình tiêu chí “Hiệu quả” "
+        "(25,0): xếp theo mã số")
+    assert note(vi, rr, RESULT_A) == ""
 
 
 def test_an_open_round_has_no_documents_and_says_so(vi):

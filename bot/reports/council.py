@@ -26,7 +26,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.shared import Cm, Pt
 
 from bot.collation import sort_key
-from bot.council_model import Criterion, Dossier, DossierResult, Member, Recusal, RoundResult
+from bot.council_model import (
+    Criterion,
+    Dossier,
+    DossierResult,
+    Member,
+    Recusal,
+    RoundResult,
+    Score,
+)
 from bot.i18n import N_, Translator
 from bot.reports.document import Draft, _no_borders, set_widths
 from bot.text import fold
@@ -55,6 +63,9 @@ REASON_WITH_NOTE = N_("{reason}; note: {note}")
 NOT_SCORED_CELL = N_("Not scored ({reason})")
 NOT_SCORED_LINE = N_("Not scored because {reason}.")
 NO_SCORE = N_("No score given")
+INCOMPLETE = N_("Not every criterion scored")
+INCOMPLETE_LINE = N_("Not every criterion was scored: this score does not count in the "
+                     "dossier's figures.")
 DECLARED = N_("Declared")
 AUTOMATIC = N_("Automatic")
 RUBRIC_PLACEHOLDER = N_("This rubric is a placeholder: the office has not yet given its own "
@@ -62,6 +73,8 @@ RUBRIC_PLACEHOLDER = N_("This rubric is a placeholder: the office has not yet gi
                         "scores were given against it.")
 TIE_BROKEN = N_("Equal mean with {codes}; ranked by the criterion “{criterion}” (its mean: "
                 "{points})")
+TIE_BY_CODE = N_("Equal mean with {codes}, and an equal mean of the criterion “{criterion}” "
+                 "({points}): ordered by code")
 TIE_UNBROKEN = N_("Equal mean with {codes}; no tie-break criterion is set")
 NO_QUORUM = N_("Not ranked: fewer members scored it than the quorum ({scorers} of {eligible})")
 FLAGGED = N_("To be discussed")
@@ -110,6 +123,21 @@ def reason(t: Translator, recusal: Recusal) -> str:
     return t.tr(REASON_WITH_NOTE).format(reason=why, note=recusal.note) if recusal.note else why
 
 
+def placeholder_note(t: Translator, rr: RoundResult) -> str:
+    """The rubric's placeholder note: the service's (the chat shows it too), or ours."""
+    return t.tr(rr.notes.get("placeholder") or RUBRIC_PLACEHOLDER)
+
+
+def complete(rr: RoundResult, score: Score) -> bool:
+    """Every criterion scored (the service counts only such scores)."""
+    return all(c.key in score.points for c in rr.round.rubric.criteria)
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    """Means compared as the service ranks them (equal to nine decimals)."""
+    return a is not None and b is not None and round(a, 9) == round(b, 9)
+
+
 def spread(result: DossierResult) -> str:
     return "—" if result.low is None else f"{result.low}–{result.high}"
 
@@ -124,13 +152,18 @@ def note(t: Translator, rr: RoundResult, result: DossierResult) -> str:
         return t.tr(NO_QUORUM).format(scorers=result.scorers, eligible=result.eligible)
     if not result.tied:
         return ""
-    others = sorted(r.dossier.code for r in rr.results
-                    if r is not result and r.quorum and r.mean == result.mean)
+    others = [r for r in rr.results
+              if r is not result and r.quorum and _same(r.mean, result.mean)]
+    codes = ", ".join(sorted(r.dossier.code for r in others))
     criterion = criterion_named(rr, rr.round.rules.tie_break)
     if criterion is None:
-        return t.tr(TIE_UNBROKEN).format(codes=", ".join(others))
-    return t.tr(TIE_BROKEN).format(codes=", ".join(others), criterion=criterion.name(t.lang),
-                                   points=one(t, result.criterion_means.get(criterion.key)))
+        return t.tr(TIE_UNBROKEN).format(codes=codes)
+    mine = result.criterion_means.get(criterion.key)
+    points = one(t, mine)
+    if any(_same(r.criterion_means.get(criterion.key), mine) for r in others):
+        return t.tr(TIE_BY_CODE).format(codes=codes, criterion=criterion.name(t.lang),
+                                        points=points)
+    return t.tr(TIE_BROKEN).format(codes=codes, criterion=criterion.name(t.lang), points=points)
 
 
 def members_in_order(rr: RoundResult) -> list[Member]:
@@ -259,7 +292,10 @@ def _scores(wb: Workbook, rr: RoundResult) -> None:
                 continue
             for n, criterion in enumerate(criteria):
                 wb.cell(ws, row, first + n, score.points.get(criterion.key))
-            wb.cell(ws, row, last, score.total)
+            if complete(rr, score):
+                wb.cell(ws, row, last, score.total)
+            else:
+                ws.write_string(row, last, t.tr(INCOMPLETE), wb.recused)
             if score.comment:
                 ws.write_string(row, last + 1, score.comment, wb.wrap)
     ws.autofilter(0, 0, max(row, 1), len(header) - 1)
@@ -287,7 +323,7 @@ def _rubric(wb: Workbook, rr: RoundResult) -> None:
     ws.write_string(row, 0, t._("Total"), wb.head)
     ws.write_number(row, 1, rubric.total, wb.head)
     if rubric.placeholder:
-        ws.merge_range(row + 2, 0, row + 2, 3, t.tr(RUBRIC_PLACEHOLDER), wb.warning)
+        ws.merge_range(row + 2, 0, row + 2, 3, placeholder_note(t, rr), wb.warning)
         ws.set_row(row + 2, 45)
 
 
@@ -443,7 +479,7 @@ def write_score_sheet(path: Path, rr: RoundResult, member: Member, t: Translator
     draft.para(t._("Member of the council: {name} ({unit})").format(
         name=member.name, unit=unit_label(ref, member.unit, t.lang)), indent=False)
     if rr.round.rubric.placeholder:
-        draft.para(t.tr(RUBRIC_PLACEHOLDER), italic=True, indent=False)
+        draft.para(placeholder_note(t, rr), italic=True, indent=False)
     criteria = rr.round.rubric.criteria
     comments = []
     for n, dossier in enumerate(dossiers_in_order(rr), start=1):
@@ -462,7 +498,9 @@ def write_score_sheet(path: Path, rr: RoundResult, member: Member, t: Translator
         rows = [[c.name(t.lang), str(c.max_points),
                  "" if score.points.get(c.key) is None else str(score.points[c.key])]
                 for c in criteria]
-        rows.append([t._("Total"), str(rr.round.rubric.total), str(score.total)])
+        whole = complete(rr, score)
+        rows.append([t._("Total"), str(rr.round.rubric.total),
+                     str(score.total) if whole else "—"])
         draft.table([t._("Criterion"), t._("Maximum points"), t._("Points given")], rows,
                     widths=(10, 3, 3))
         table = draft.doc.tables[-1]
@@ -470,6 +508,8 @@ def write_score_sheet(path: Path, rr: RoundResult, member: Member, t: Translator
         for cell in table.rows[-1].cells:
             for run in cell.paragraphs[0].runs:
                 run.bold = True
+        if not whole:
+            draft.para(t.tr(INCOMPLETE_LINE), italic=True)
         if score.comment:
             comments.append((dossier, score.comment))
     draft.para(t._("Comments"), bold=True, indent=False)
@@ -498,7 +538,7 @@ def _rules_paragraphs(draft: CouncilDraft, rr: RoundResult) -> None:
                    "members not recused from it, have scored it. Its score is the mean of its "
                    "members' totals; a range of totals over {flag} points puts it up for "
                    "discussion.").format(minimum=rules.quorum_min,
-                                         share=t.number(round(rules.quorum_share * 100)),
+                                         share=t.number(int(rules.quorum_share * 1000 + 0.5) / 10),
                                          flag=rules.flag_range))
     draft.para(t._("Pass mark: {mark} points (a dossier passes with the quorum and a mean at "
                    "or above it).").format(mark=one(t, rules.pass_mark)))
@@ -545,7 +585,7 @@ def write_minutes(path: Path, rr: RoundResult, t: Translator, ref, now: datetime
     if rubric.source:
         draft.para(t._("Source of the rubric: {source}.").format(source=rubric.source))
     if rubric.placeholder:
-        paragraph = draft.para(t.tr(RUBRIC_PLACEHOLDER), italic=True)
+        paragraph = draft.para(placeholder_note(t, rr), italic=True)
         for run in paragraph.runs:
             run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
@@ -647,8 +687,11 @@ async def read_round(engine, ref, round_id: int) -> RoundResult:
     """The round's result from the council's service; CouncilDocumentsError when unknown."""
     if round_result is None:
         raise CouncilDocumentsError(NO_SERVICE)
-    async with engine.connect() as conn:
-        result = await round_result(conn, ref, round_id)
+    try:
+        async with engine.connect() as conn:
+            result = await round_result(conn, ref, round_id)
+    except ValueError:  # the service's CouncilError: no round has that number
+        result = None
     if result is None:
         raise CouncilDocumentsError(NO_ROUND, round=round_id)
     return result
