@@ -27,6 +27,7 @@ from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGES, Translator, compile_catalogs
 from bot.reference import Reference
 from bot.reports import ReportError, build_report
+from bot.reports import council as council_docs
 from bot.runtime import Runtime
 from bot.services import exhibition, opendata
 from bot.services.officers import InviteError
@@ -98,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     _open_data_parsers(sub)
     _report_parser(sub)
     _council_parser(sub)
+    _council_documents_parser(sub)
     return parser
 
 
@@ -425,6 +427,8 @@ def _command(settings: Settings, args) -> int:
         return _report(settings, args)
     elif args.command == "council":
         return _council(settings, args)
+    elif args.command == "council-documents":
+        return _council_documents(settings, args)
     elif args.command == "run":
         return asyncio.run(_serve(settings))
     elif args.command == "serve":
@@ -581,3 +585,38 @@ def _council(settings: Settings, args) -> int:
         ok, text = asyncio.run(admin.council_results(settings, args.round))
     print(text, file=sys.stdout if ok else sys.stderr)
     return 0 if ok else 1
+# --- `sangkien council-documents`: a closed round's workbook, score sheets and minutes (issue 14)
+
+
+def _council_documents_parser(sub) -> None:
+    docs = sub.add_parser("council-documents", help="write a closed council round's documents: "
+                          "the workbook of all scores (XLSX), each member's score sheet and the "
+                          "draft minutes (DOCX)")
+    docs.add_argument("round", type=int, help="the round's number")
+    docs.add_argument("--lang", choices=list(LANGUAGES), default="vi",
+                      help="the documents' language (default: vi)")
+    docs.add_argument("--out", required=True, help="folder to write the files into")
+
+
+async def _build_council_documents(settings: Settings, args) -> list[Path]:
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
+    try:
+        await migrate(engine)
+        return await council_docs.build_council_documents(
+            engine, settings, Reference(settings), round_id=args.round, out_dir=Path(args.out),
+            lang=args.lang, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+
+
+def _council_documents(settings: Settings, args) -> int:
+    compile_catalogs(settings.locales_dir)
+    try:
+        paths = asyncio.run(_build_council_documents(settings, args))
+    except council_docs.CouncilDocumentsError as error:
+        t = Translator(settings.locales_dir, args.lang, settings.timezone)
+        print(f"sangkien: {error.text(t)}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0

@@ -22,6 +22,7 @@ from bot.text import shorten
 from handlers import (
     campaigns,
     council,
+    council_documents,  # noqa: F401  (registers the council_documents task)
     entries,
     exhibition,
     flow,

@@ -30,7 +30,8 @@ COUNCIL_ONLY = N_("The selection council's commands are for its members.")
 NO_SEAT = N_("You do not sit on any selection council yet; the district office seats its "
              "members.")
 STALE = N_("That button is not valid any more. Send /hoidong for your council's rounds.")
-DOCUMENTS_TASK = "council_documents"  # built by bot/reports/council.py (registered there)
+# Registered by handlers/council_documents.py, built by bot/reports/council.py.
+DOCUMENTS_TASK = "council_documents"
 
 KIND_LABELS = {
     "author": N_("I am an author of it"),
