@@ -6,13 +6,21 @@ of another council see nothing of the round; the chair closes it and gets the ra
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
+from docx import Document
+
+from bot.files import FolderStore
 from bot.services import council as service
+from bot.services import tasks as task_service
 from bot.services.outbox import Outbox
 from bot.services.review import Review
 from storage import council as council_repo
 from storage import officers as officer_repo
 from storage import tasks as task_repo
-from tests.conftest import Resident
+from storage import users as user_repo
+from tests.conftest import Resident, mailbox_runtime
 from tests.officers import register_officer
 from tests.test_council import MEMBERS, SCORES, build_council, play_round, points
 
@@ -294,3 +302,45 @@ async def test_a_council_member_cannot_open_an_entrys_file_outside_the_round(dis
         code = (await council_repo.dossiers(conn, round_id))[0]["code"]
     await an.say(f"/hoso {code}")
     assert "0903" not in an.text and "Lịch sử" not in an.text
+
+
+async def test_the_chair_receives_the_rounds_documents_and_a_ward_officer_none(
+        dispatcher, settings):
+    actors, entries, _, round_id = await build_council(dispatcher)
+    await play_round(dispatcher, actors, entries, round_id)
+    an = member(dispatcher, "an")
+    await an.say("/hoidong")
+    await an.press(button("close", round_id))
+    await an.press(button("closeok", round_id))
+    await an.press(button("docs", round_id))
+    runtime = mailbox_runtime(dispatcher)
+    runtime.tasks.inline = True
+    assert await runtime.tasks.run_pending() == 1
+    await runtime.deliver("console")
+    (reply,) = [r for r in an.inbox if r.attachments]
+    names = sorted(a.name for a in reply.attachments)
+    assert len(names) == 7  # the workbook, five score sheets, the minutes
+    assert sum(n.endswith(".docx") for n in names) == 6
+    store = FolderStore(settings.files_dir)
+    [book] = [a for a in reply.attachments if a.name.endswith(".xlsx")]
+    sheet = openpyxl.load_workbook(io.BytesIO(await store.read(book.key))).worksheets[0]
+    rows = [r for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    # Ranked C (82.5), B and A (78, tie broken by effectiveness), then D without quorum.
+    assert [row[2] for row in rows] == ["Vườn rau trên sân thượng", "Chợ không tiền mặt",
+                                        "Đèn đường thông minh"]
+    assert [round(row[5], 1) for row in rows] == [82.5, 78.0, 78.0]
+    [minutes] = [a for a in reply.attachments if a.name.startswith("bien-ban")]
+    document = Document(io.BytesIO(await store.read(minutes.key)))
+    text = "\n".join([p.text for p in document.paragraphs]
+                     + [c.text for t in document.tables for r in t.rows for c in r.cells])
+    assert "BIÊN BẢN" in text and "Con rể tôi là đồng tác giả" in text  # the declared link
+    # Someone else asking for the same documents is refused by the task itself.
+    lan = await register_officer(dispatcher, "9301", "ben-nghe", "ward_officer", "Cán bộ Lan")
+    async with dispatcher.engine.begin() as conn:
+        user = await user_repo.load_or_create_user(conn, "console", "9301", "vi",
+                                                   dispatcher.clock())
+        assert await task_service.request(conn, user, "council_documents",
+                                          {"round_id": round_id}, dispatcher.clock())
+    await runtime.tasks.run_pending()
+    await runtime.deliver("console")
+    assert lan.inbox and not lan.inbox[-1].attachments
