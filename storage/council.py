@@ -93,6 +93,17 @@ async def rounds_of_council(conn: AsyncConnection, council_id: int) -> list[dict
     return [_row(r) for r in result]
 
 
+async def closed_round_ids(conn: AsyncConnection, units: list[str], start: datetime,
+                           end: datetime) -> list[int]:
+    """The rounds of the councils of `units` closed in [start, end), in the order they closed."""
+    result = await conn.execute(
+        select(council_rounds.c.id).join(councils, councils.c.id == council_rounds.c.council_id)
+        .where(councils.c.unit.in_(units), council_rounds.c.status == "closed",
+               council_rounds.c.closed_at >= start, council_rounds.c.closed_at < end)
+        .order_by(council_rounds.c.closed_at, council_rounds.c.id))
+    return [r[0] for r in result]
+
+
 async def open_rounds(conn: AsyncConnection) -> list[dict]:
     result = await conn.execute(_ROUND.where(council_rounds.c.status == "open")
                                 .order_by(council_rounds.c.id))

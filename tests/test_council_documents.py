@@ -58,16 +58,20 @@ from bot.council_model import (
 )
 from bot.i18n import Translator
 from bot.reference import Reference
+from bot.reports import build_report
+from bot.reports.annex import sheet_name
 from bot.reports.council import (
     CouncilDocumentsError,
     check_closed,
     note,
     write_council_documents,
 )
+from bot.services import council as council_service
 from bot.services.permissions import Actor
 from bot.tasks import TASKS
 from handlers.council_documents import may_have_documents
 from tests.conftest import ROOT, TEN_WARDS
+from tests.test_council import build_council, play_round
 
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
 KEYS = ("novelty", "effectiveness", "applicability", "impact")
@@ -496,3 +500,24 @@ def test_who_may_have_the_documents(ref):
 
 def test_the_task_kind_is_registered():
     assert "council_documents" in TASKS
+
+
+async def test_the_yearly_annex_lists_the_rounds_closed_that_year(dispatcher, settings,
+                                                                 tmp_path):
+    actors, entries, _, round_id = await build_council(dispatcher)
+    await play_round(dispatcher, actors, entries, round_id)
+    async with dispatcher.engine.begin() as conn:
+        await council_service.close(conn, round_id, by="Phòng Nội vụ", now=dispatcher.clock())
+    paths = await build_report(dispatcher.engine, settings, dispatcher.ref, year=2026,
+                               final=False, out_dir=tmp_path, now=dispatcher.clock())
+    [workbook] = [p for p in paths if p.suffix == ".xlsx"]
+    book = openpyxl.load_workbook(workbook, read_only=True)
+    t = dispatcher.translator("vi")
+    rows = list(book[sheet_name(t, "councils")].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Đợt", "Hội đồng", "Hạng")
+    # As in the round's own figures: C 82.5, then B and A at 78 (the tie broken by
+    # effectiveness), then D without quorum (no rank).
+    assert [(r[2], r[4], r[7]) for r in rows[1:]] == [
+        (1, "Vườn rau trên sân thượng", 82.5), (2, "Chợ không tiền mặt", 78.0),
+        (3, "Đèn đường thông minh", 78.0), (None, "Bản đồ chỗ đỗ xe", 36.0)]
+    assert all(r[0] == "2026" and r[1] == "Hội đồng xét chọn Quận 1" for r in rows[1:])

@@ -21,6 +21,7 @@ from bot.i18n import N_, Translator
 from bot.reports.annex import Annex
 from bot.reports.document import write_document
 from bot.reports.model import INTAKE_DAYS, CampaignIntake, ReportData, Work
+from bot.services import council as council_service
 from bot.services import stats
 from storage import campaigns as campaign_repo
 from storage import reports as report_repo
@@ -164,7 +165,10 @@ async def build_report(engine, settings, ref, *, year: int, final: bool, out_dir
         data = ReportData(year=year, final=final, figures=figures, yearly=tuple(yearly),
                           campaigns=await _campaigns(conn, ref, figures),
                           works=await _works(conn, ref, figures),
-                          issued=now.astimezone(ref.tz).date())
+                          issued=now.astimezone(ref.tz).date(),
+                          councils=tuple(await council_service.closed_results(
+                              conn, ref, figures.units, _utc(ref, period.start),
+                              _utc(ref, period.end + timedelta(days=1)))))
 
     stem = f"{period.start.year}-{period.end.year}" if final else str(year)
     stem = f"{'tong-ket' if final else 'so-ket'}-{stem}" + ("" if lang == "vi" else "-en")
@@ -196,6 +200,7 @@ async def build_report(engine, settings, ref, *, year: int, final: bool, out_dir
     annex.works(data)
     annex.performance(data)
     annex.campaigns(data)
+    annex.councils(data)
     annex.definitions(stats.DEFINITIONS)
     await asyncio.to_thread(annex.close)
 

@@ -29,6 +29,7 @@ SHEETS = {
     "works": N_("Awarded works"),
     "performance": N_("Unit performance"),
     "campaigns": N_("Campaigns"),
+    "councils": N_("Selection council"),
     "definitions": N_("Definitions"),
 }
 _FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -205,6 +206,25 @@ class Annex:
         ], [44, 12, 12, 16, 14])
         for c in sorted(data.campaigns, key=lambda c: sort_key(c.title(t.lang))):
             sheet.add([c.title(t.lang), c.opens, c.closes, c.within_days, c.in_period])
+        sheet.close()
+
+    def councils(self, data: ReportData) -> None:
+        """The rounds of the selection council closed in the period: each dossier's place, as
+        the round's minutes give it (bot/services/council.aggregate)."""
+        t = self.t
+        sheet = self.sheet("councils", [
+            t._("Round"), t._("Council"), t._("Rank"), t._("Tracking code"), t._("Title"),
+            t._("Unit"), t._("Members who scored"), t._("Mean score"),
+            t._("Standard deviation"), t._("Lowest"), t._("Highest"), t._("To discuss"),
+            t._("Passed"),
+        ], [10, 30, 7, 22, 44, 26, 12, 10, 10, 8, 8, 10, 8])
+        yes, no = t._("Yes"), t._("No")
+        for result in data.councils:
+            for r in result.results:
+                sheet.add([result.round.label, result.round.council_name, r.rank,
+                           r.dossier.code, r.dossier.title, self.unit_name(r.dossier.unit),
+                           f"{r.scorers}/{r.eligible}", r.mean, r.sd, r.low, r.high,
+                           yes if r.flagged else no, yes if r.passed else no])
         sheet.close()
 
     def definitions(self, definitions: Mapping[str, str]) -> None:

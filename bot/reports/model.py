@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot.council_model import RoundResult
 from bot.figures import Figures
 
 INTAKE_DAYS = 30  # what a campaign brought: entries within this many days of its opening
@@ -51,6 +52,7 @@ class ReportData:
     campaigns: tuple[CampaignIntake, ...]
     works: tuple[Work, ...]
     issued: date  # the draft's date
+    councils: tuple[RoundResult, ...] = ()  # the selection council's rounds closed in the period
 
     @property
     def period(self):

@@ -205,6 +205,14 @@ async def round_result(conn: AsyncConnection, ref: Reference, round_id: int) -> 
 
 
 # --- councils, members and rounds (the district, from the command line) ------------------------
+async def closed_results(conn: AsyncConnection, ref: Reference, units, start: datetime,
+                         end: datetime) -> list[RoundResult]:
+    """What the rounds of the councils of `units` closed in [start, end) added up to (the
+    yearly report's annex)."""
+    return [await round_result(conn, ref, round_id)
+            for round_id in await repo.closed_round_ids(conn, list(units), start, end)]
+
+
 async def create_council(conn: AsyncConnection, ref: Reference, *, unit: str, name: str,
                          now: datetime) -> int:
     target = ref.unit_by_slug.get(unit)
