@@ -180,12 +180,38 @@ def generation_seconds(name: str) -> float | None:
         return None
 
 
+def _same_data(key: str, other: str) -> bool:
+    """Two cache keys naming the same generated data under different schema revisions."""
+    size, _, rest = key.rpartition("-g")
+    other_size, _, other_rest = other.rpartition("-g")
+    return rest == other_rest and size.rsplit("-", 1)[0] == other_size.rsplit("-", 1)[0]
+
+
+async def _upgrade(url: str) -> None:
+    """Bring a cached database of an earlier schema to the current one (the product's own
+    migrations, as an upgrade in production would), instead of generating it again."""
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+    finally:
+        await engine.dispose()
+
+
 async def ensure_sqlite(n_entries: int, n_users: int) -> tuple[str, float | None, str]:
     """(URL of the cached SQLite file, seconds spent generating it now or None, cache name)."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = CACHE_DIR / f"scale-{cache_key(n_entries, n_users)}.db"
+    key = cache_key(n_entries, n_users)
+    path = CACHE_DIR / f"scale-{key}.db"
     if path.exists():
         return f"sqlite:///{path}", None, path.name
+    for older in CACHE_DIR.glob(f"scale-{n_entries}e-{n_users}u-*.db"):
+        if _same_data(key, older.stem.removeprefix("scale-")):
+            await _upgrade(f"sqlite:///{older}")
+            older.rename(path)
+            seconds = CACHE_DIR / f"{older.name}.seconds"
+            if seconds.exists():
+                seconds.rename(CACHE_DIR / f"{path.name}.seconds")
+            return f"sqlite:///{path}", None, path.name
     partial = path.with_suffix(".partial")
     for leftover in CACHE_DIR.glob(partial.name + "*"):
         leftover.unlink()
@@ -208,6 +234,10 @@ async def ensure_pg(n_entries: int, n_users: int) -> tuple[str, float | None, st
     key = cache_key(n_entries, n_users)
     await ensure_pg_database(PG_SCALE_DB)
     if marker.exists() and marker.read_text() == key:
+        return pg_url(PG_SCALE_DB), None, marker.name
+    if marker.exists() and _same_data(key, marker.read_text()):
+        await _upgrade(pg_url(PG_SCALE_DB))
+        marker.write_text(key)
         return pg_url(PG_SCALE_DB), None, marker.name
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     marker.unlink(missing_ok=True)
