@@ -357,6 +357,9 @@ def _targets(draft: Draft, data: ReportData, charts: dict[str, bytes]) -> None:
     draft.chart(charts.get("targets"))
 
 
+WORKS_IN_DOCUMENT = 50  # awarded works listed in the report itself
+
+
 def _exhibition(draft: Draft, data: ReportData) -> None:
     t, ref = draft.t, draft.ref
     draft.heading("6.", t._("The exhibition of awarded works"), 2)
@@ -366,14 +369,20 @@ def _exhibition(draft: Draft, data: ReportData) -> None:
     draft.para(t._("Works awarded in the period: {count}, of which put into practice: "
                    "{applied}.").format(count=len(works), applied=applied))
     if works:
+        # A report is read, not searched: past a few dozen works the list is the annex's.
+        shown = works[:WORKS_IN_DOCUMENT]
         draft.table(
             [t._("Code"), t._("Title"), t._("Authors"), t._("Unit"), t._("Award level"),
              t._("In practice")],
             [[w.code, w.title, w.authors or t._("Not named (no consent)"),
               unit_name(ref, w.unit, t.lang),
               t.tr(AWARD_LEVELS[w.level]) if w.level in AWARD_LEVELS else "—",
-              t.date(w.applied) if w.applied else t._("Not yet")] for w in works],
+              t.date(w.applied) if w.applied else t._("Not yet")] for w in shown],
             widths=(2.9, 3.4, 2.6, 2.4, 1.9, 2.8))
+        if len(works) > len(shown):
+            draft.para(t._("The first {shown} of {count} works are listed here; the annex lists "
+                           "them all (sheet “{sheet}”).").format(
+                shown=len(shown), count=len(works), sheet=t._("Awarded works")))
     draft.placeholder(t._("the yearly exhibition of awarded works: when and where it was held, "
                           "the works shown and how many people visited"))
 
