@@ -26,6 +26,7 @@ from bot.config import DATA_DIR
 from bot.i18n import Translator
 from bot.reference import Reference
 from bot.reports import ReportError, build_report
+from bot.reports import document as document_module
 from bot.reports.annex import SHEETS, sheet_name
 from bot.reports.document import PLACEHOLDER
 from bot.services.stats import DEFINITIONS
@@ -395,3 +396,17 @@ async def test_city_without_districts_gets_a_report_of_zeros_before_any_entry(se
     assert t._("Entries received in the period: {total}.").format(total=0) in text
     book = openpyxl.load_workbook(paths[1])
     assert book[sheet_name(t, "dossiers")].max_row == 1  # the header alone
+
+
+async def test_past_the_works_a_report_lists_it_points_to_the_annex(settings, engine, tmp_path,
+                                                                    monkeypatch):
+    await make_world(engine)
+    monkeypatch.setattr(document_module, "WORKS_IN_DOCUMENT", 0)  # as if there were many
+    paths = await build_report(engine, settings, Reference(settings), year=2026, final=False,
+                               out_dir=tmp_path, now=NOW)
+    text = "\n".join(p.text for p in Document(str(paths[0])).paragraphs)
+    assert "Dưới đây liệt kê 0 trên tổng số 1 công trình; danh sách đầy đủ ở phụ lục" in text
+    book = openpyxl.load_workbook(paths[1], read_only=True)
+    t = Translator(settings.locales_dir, "vi")
+    works = list(book[sheet_name(t, "works")].iter_rows(values_only=True))
+    assert len(works) == 2  # its header and the one work
