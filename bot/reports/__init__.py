@@ -20,7 +20,14 @@ from bot.figures import Figures, Period
 from bot.i18n import N_, Translator
 from bot.reports.annex import Annex
 from bot.reports.document import write_document
-from bot.reports.model import INTAKE_DAYS, CampaignIntake, ReportData, Work
+from bot.reports.model import (
+    INTAKE_DAYS,
+    CampaignIntake,
+    ReportData,
+    ReportError,
+    Work,
+    writable_folder,
+)
 from bot.services import council as council_service
 from bot.services import stats
 from storage import campaigns as campaign_repo
@@ -40,19 +47,6 @@ STAGES = {
 NO_PLAN = N_("No plan of the movement covers the year {year}. Plans known: {plans}.")
 CANNOT_WRITE = N_("The report cannot be written to {folder}: {error}")
 _YIELD_EVERY = 500  # dossier rows between two yields to the event loop
-
-
-class ReportError(Exception):
-    """Why a report cannot be made, as a msgid and its values (told in the reader's
-    language: `ReportError.text(t)`)."""
-
-    def __init__(self, message: str, **values):
-        super().__init__(message)
-        self.message = message
-        self.values = values
-
-    def text(self, t: Translator) -> str:
-        return t.tr(self.message).format(**self.values)
 
 
 def report_scope(ref) -> str:
@@ -138,15 +132,7 @@ async def build_report(engine, settings, ref, *, year: int, final: bool, out_dir
     t = Translator(settings.locales_dir, lang, settings.timezone)
     period, years = report_period(ref, year, final)
     scope = scope or report_scope(ref)
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".sangkien-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise ReportError(CANNOT_WRITE, folder=str(out_dir), error=error.strerror or str(error)
-                          ) from error
+    out_dir = writable_folder(out_dir, CANNOT_WRITE)
     review_days = settings.review_days
 
     tell(STAGES["figures"], 0.0)

@@ -39,6 +39,28 @@ def sheet_name(t: Translator, key: str) -> str:
     return t.tr(SHEETS[key]).translate(_FORBIDDEN)[:31]
 
 
+def write_value(ws, row: int, col: int, value: Any, t: Translator, *, decimal,
+                date_format=None, percent=None) -> None:
+    """One cell as an office reads it: dates as local dates (dd/mm/yyyy), shares as percents,
+    decimals with one digit, yes/no in words, nothing as a blank cell."""
+    if value is None:
+        ws.write_blank(row, col, None)
+    elif isinstance(value, Share):
+        ws.write_number(row, col, value.value, percent)
+    elif isinstance(value, datetime):
+        ws.write_datetime(row, col, value.astimezone(t.tz).date(), date_format)
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, value, date_format)
+    elif isinstance(value, bool):
+        ws.write_string(row, col, t._("Yes") if value else t._("No"))
+    elif isinstance(value, int):
+        ws.write_number(row, col, value)
+    elif isinstance(value, float):
+        ws.write_number(row, col, value, decimal)
+    else:
+        ws.write_string(row, col, str(value))
+
+
 class Sheet:
     """One worksheet written row after row."""
 
@@ -76,23 +98,8 @@ class Annex:
         self._not_named = t._("Not named (no consent)")
 
     def write(self, ws, row: int, col: int, value: Any) -> None:
-        if value is None:
-            ws.write_blank(row, col, None)
-        elif isinstance(value, Share):
-            ws.write_number(row, col, value.value, self.percent)
-        elif isinstance(value, datetime):
-            local = value.astimezone(self.t.tz).date()
-            ws.write_datetime(row, col, local, self.date)
-        elif isinstance(value, date):
-            ws.write_datetime(row, col, value, self.date)
-        elif isinstance(value, bool):
-            ws.write_string(row, col, self.t._("Yes") if value else self.t._("No"))
-        elif isinstance(value, int):
-            ws.write_number(row, col, value)
-        elif isinstance(value, float):
-            ws.write_number(row, col, value, self.decimal)
-        else:
-            ws.write_string(row, col, str(value))
+        write_value(ws, row, col, value, self.t, decimal=self.decimal, date_format=self.date,
+                    percent=self.percent)
 
     def sheet(self, key: str, header: Sequence[str], widths: Sequence[float]) -> Sheet:
         return Sheet(self, key, header, widths)

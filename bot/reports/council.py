@@ -36,7 +36,9 @@ from bot.council_model import (
     Score,
 )
 from bot.i18n import N_, Translator
+from bot.reports.annex import write_value
 from bot.reports.document import Draft, _no_borders, set_widths
+from bot.reports.model import ReportError, writable_folder
 from bot.services.council import CouncilError, round_result
 from bot.text import fold
 
@@ -83,16 +85,8 @@ NOT_CLOSED = N_("The round {label} of {council} is still open: the documents wit
                 "are made only once the round is closed.")
 
 
-class CouncilDocumentsError(Exception):
+class CouncilDocumentsError(ReportError):
     """Why the documents cannot be made, as a msgid and its values (`text(t)` tells it)."""
-
-    def __init__(self, message: str, **values):
-        super().__init__(message)
-        self.message = message
-        self.values = values
-
-    def text(self, t: Translator) -> str:
-        return t.tr(self.message).format(**self.values)
 
 
 # Figures and words shared by the three documents.
@@ -222,16 +216,7 @@ class Workbook:
         return ws
 
     def cell(self, ws, row: int, col: int, value) -> None:
-        if value is None or value == "":
-            ws.write_blank(row, col, None)
-        elif isinstance(value, bool):
-            ws.write_string(row, col, self.t._("Yes") if value else self.t._("No"))
-        elif isinstance(value, int):
-            ws.write_number(row, col, value)
-        elif isinstance(value, float):
-            ws.write_number(row, col, value, self.decimal)
-        else:
-            ws.write_string(row, col, str(value))
+        write_value(ws, row, col, None if value == "" else value, self.t, decimal=self.decimal)
 
     def close(self) -> None:
         self.book.close()
@@ -659,15 +644,10 @@ def write_minutes(path: Path, rr: RoundResult, t: Translator, ref, now: datetime
 def write_council_documents(rr: RoundResult, out_dir: Path, t: Translator, ref,
                             now: datetime) -> list[Path]:
     """The workbook, one score sheet per member (Vietnamese order of names) and the minutes."""
-    out_dir = Path(out_dir)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".sangkien-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise CouncilDocumentsError(CANNOT_WRITE, folder=str(out_dir),
-                                    error=error.strerror or str(error)) from error
+        out_dir = writable_folder(out_dir, CANNOT_WRITE)
+    except ReportError as error:
+        raise CouncilDocumentsError(error.message, **error.values) from error
     stem = file_stem(f"{rr.round.council_id}-{rr.round.label}")
     suffix = "" if t.lang == "vi" else "-en"
     paths = [write_workbook(out_dir / f"diem-hoi-dong-{stem}{suffix}.xlsx", rr, t, ref)]

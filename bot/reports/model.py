@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from bot.council_model import RoundResult
 from bot.figures import Figures
+from bot.i18n import Translator
 
 INTAKE_DAYS = 30  # what a campaign brought: entries within this many days of its opening
 
@@ -57,3 +59,31 @@ class ReportData:
     @property
     def period(self):
         return self.figures.period
+
+
+class ReportError(Exception):
+    """Why a document cannot be made, as a msgid and its values (told in the reader's
+    language: `text(t)`)."""
+
+    def __init__(self, message: str, **values):
+        super().__init__(message)
+        self.message = message
+        self.values = values
+
+    def text(self, t: Translator) -> str:
+        return t.tr(self.message).format(**self.values)
+
+
+def writable_folder(out_dir: str | Path, message: str) -> Path:
+    """`out_dir`, made if missing and checked by writing in it; ReportError(`message`, with
+    `folder` and `error`) when it cannot be written."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".sangkien-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ReportError(message, folder=str(out_dir),
+                          error=error.strerror or str(error)) from error
+    return out_dir
