@@ -291,6 +291,14 @@ class Runtime:
         pending = [n for n in self.dispatcher.pending_channels if n in self.channels]
         return delivered + sum([await self.deliver(name) for name in pending])
 
+    async def run_requested_tasks(self) -> int:
+        """Where nothing runs in the background (the console), the tasks the last steps asked
+        for, at once, in the worker process; returns how many ran."""
+        if not self.dispatcher.task_requests.is_set():
+            return 0
+        self.dispatcher.task_requests.clear()
+        return await self.tasks.run_pending()
+
     async def deliver_all(self) -> int:
         return sum([await self.deliver(name) for name in list(self.channels)])
 

@@ -191,3 +191,21 @@ def test_review_path_in_the_console_with_every_notification(db_url):
     assert audit.returncode == 0, audit.stderr
     assert audit.stdout.count("\n") >= 9
     assert "Cán bộ Cầu Kho" in audit.stdout and "Phòng Nội vụ" in audit.stdout
+
+
+def test_a_district_officer_in_the_console_gets_the_figures_and_the_report_in_the_same_turn(
+        db_url):
+    district = _invite(db_url, "quan-1", "district_officer", "Phòng Nội vụ")
+    d = 9004
+    replies = turns(run_chat(db_url, [
+        {"user": d, "text": f"/dangky {district}"},
+        {"user": d, "text": "/thongke 2026"},
+        {"user": d, "text": "/baocao 2026"},
+    ]))
+    figures, report = replies[1], replies[2]
+    # The step's own answer, then what the worker process made, before the turn ends.
+    assert figures[0]["text"].startswith("Đang tổng hợp số liệu")
+    assert any("ⓘ" in m["text"] for m in figures[1:]), figures
+    assert report[0]["text"].startswith("Đang lập báo cáo sơ kết năm 2026")
+    files = [a for m in report[1:] for a in m.get("attachments", [])]
+    assert sorted(a["name"].rsplit(".", 1)[1] for a in files) == ["docx", "xlsx"], report

@@ -90,8 +90,8 @@ def reply_to_json(reply: Reply, sender: str) -> str:
         "options": [{"value": o.value, "label": o.label} for o in reply.options],
     }
     if reply.attachments:
-        line["attachments"] = [{"kind": a.kind, "ref": a.ref, "key": a.key}
-                               for a in reply.attachments]
+        line["attachments"] = [{"kind": a.kind, "ref": a.ref, "key": a.key, "name": a.name,
+                                "mime": a.mime} for a in reply.attachments]
     return json.dumps(line, ensure_ascii=False)
 
 
@@ -174,8 +174,10 @@ async def run_json(
             continue
         for reply in await dispatcher.handle(await stored(runtime, event)):
             emit(reply_to_json(reply, event.user))
+        await runtime.run_requested_tasks()
         await runtime.deliver_pending()
         emit(json.dumps({"idle": True}))
+    runtime.tasks.close()
 
 
 def _clock_line(line: str) -> str | None:
@@ -223,6 +225,7 @@ async def run_human(
         for event in pending:
             for reply in await dispatcher.handle(await stored(runtime, event)):
                 write(user, reply)
+            await runtime.run_requested_tasks()
             await runtime.deliver(CHANNEL)
         stdout.write("> ")
         stdout.flush()
@@ -230,6 +233,7 @@ async def run_human(
             line = await anext(lines)
         except StopAsyncIteration:
             stdout.write("\n")
+            runtime.tasks.close()
             return
         try:
             pending = [event_from_human(line, user, name)] if line.strip() else []
