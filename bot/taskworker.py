@@ -80,6 +80,12 @@ async def execute(settings: Settings, task: dict, holder: str, now: datetime,
         await engine.dispose()
 
 
+def _finished(stage: str) -> bool:
+    """A stage reported at 100 % (`progress` keeps "msgid\x1ffraction")."""
+    _msgid, _, fraction = stage.partition("\x1f")
+    return bool(fraction) and float(fraction) >= 1.0
+
+
 def _work(settings: Settings, task: dict, holder: str, now: datetime) -> bool:
     """The worker process's entry point."""
     return asyncio.run(execute(settings, task, holder, now))
@@ -141,7 +147,10 @@ class TaskRunner:
                     current = await task_repo.get(conn, task["id"])
                 stage = current and current["progress"]
                 moment = time.monotonic()
-                if (stage and stage != told and moment - started >= self.tell_after
+                # A stage at 100 % or a task done meanwhile is no "still working": its result
+                # is on its way, and a word after it would read as if it were not.
+                if (stage and stage != told and not _finished(stage) and not work.done()
+                        and moment - started >= self.tell_after
                         and moment - last_told >= self.tell_after):
                     await self._tell(task, stage)
                     told, last_told = stage, moment
