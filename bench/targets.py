@@ -50,9 +50,9 @@ MEMORY_GROWTH = Goal("<", 50.0, "MB")  # a broadcast's memory from 1,000 to 100,
 # An announcement with several processes: what they send together ÷ broadcast_rate (the
 # setting is the bot's rate in all; Telegram's limit is per bot, not per process).
 PROCESSES_RATE = Goal("<=", 1.05, "×")
-# The office's builds with 1,000,000 entries (DESIGN.md, issue 13): the yearly report, its peak
-# memory, an export's memory from one year's rows to every row (streamed: flat), and the
-# slowest resident step while a report is built.
+# The office's builds with 1,000,000 entries (docs/ARCHITECTURE.md, "The office's numbers"):
+# the yearly report, its peak memory, an export's memory from one year's rows to every row
+# (streamed: flat), and the slowest resident step while a report is built.
 REPORT_SECONDS = Goal("<", 30.0, "s")
 REPORT_MEMORY = Goal("<", 300.0, "MB")
 EXPORT_GROWTH = Goal("<", 20.0, "MB")
