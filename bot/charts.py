@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from bot.collation import sort_key
 from bot.figures import Figures
 from bot.i18n import N_, Translator
+from bot.services.stats import STAGE_LABELS
 
 # Figures are made without pyplot (which keeps global state and is not thread-safe: the report
 # draws in a worker thread, /thongke in the bot's process); a Figure saves to PNG through Agg.
@@ -27,16 +28,6 @@ RANGE = "#f2c14e"
 DPI = 150
 
 # The funnel's steps, as the office names them (Stage.key).
-STAGE_LABELS = {
-    "received": N_("Received"),
-    "taken": N_("Taken up by the ward"),
-    "forwarded": N_("Forwarded to the district"),
-    "shortlisted": N_("Shortlisted"),
-    "nominated": N_("Nominated to the city's award"),
-    "awarded": N_("Awarded"),
-    "applied": N_("Awarded and put into practice"),
-}
-
 # The plan's targets (Target.key).
 TARGET_LABELS = {
     "dossiers": N_("Creative Award dossiers"),

@@ -33,15 +33,6 @@ from handlers.review import OFFICERS_ONLY
 # it, an administrator the whole tree.
 STATS_ROLES = ("ward_officer", "district_officer", "admin")
 INFO = "ⓘ"  # starts the line of a figure's definition
-STAGE_LABELS = {
-    "received": N_("Sent"),
-    "taken": N_("Taken up"),
-    "forwarded": N_("Forwarded to the higher level"),
-    "shortlisted": N_("Shortlisted for the selection council"),
-    "nominated": N_("Nominated to the city award"),
-    "awarded": N_("Awarded"),
-    "applied": N_("Put into practice"),
-}
 TARGET_LINES = {
     "dossiers": N_("Creative Award dossiers since {start}: {count}; the target is {low} to "
                    "{high} by {by}."),
@@ -151,7 +142,7 @@ def render_figures(t: Translator, ref: Reference, figures: Figures) -> str:
             t, f.by_status, lambda status: status_label(t, status))]))
         funnel = [t._("Steps reached:")]
         for stage in f.funnel:
-            label = t.tr(STAGE_LABELS.get(stage.key, stage.key))
+            label = t.tr(stats.STAGE_LABELS.get(stage.key, stage.key))
             if stage.rate is None:
                 funnel.append(f"• {label}: {t.number(stage.count)}")
             else:

@@ -15,11 +15,12 @@ from typing import Any
 
 import xlsxwriter
 
-from bot.charts import STAGE_LABELS, shown_units, unit_name
+from bot.charts import shown_units, unit_name
 from bot.collation import sort_key
 from bot.i18n import N_, Translator
 from bot.reports.document import field_name
 from bot.reports.model import INTAKE_DAYS, ReportData
+from bot.services.stats import STAGE_LABELS
 from bot.workflow import AWARD_LEVELS, KIND_LABELS, STATUS_LABELS
 
 SHEETS = {

@@ -23,11 +23,12 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from bot.charts import STAGE_LABELS, TARGET_LABELS, shown_units, unit_name
+from bot.charts import TARGET_LABELS, shown_units, unit_name
 from bot.collation import sort_key
 from bot.figures import Figures
 from bot.i18n import N_, Translator
 from bot.reports.model import INTAKE_DAYS, ReportData
+from bot.services.stats import STAGE_LABELS
 from bot.workflow import AWARD_LEVELS, KIND_LABELS
 
 FONT = "Times New Roman"

@@ -46,6 +46,17 @@ NOT_DOSSIERS = ("withdrawn", "duplicate")
 DOSSIER_STATUSES = tuple(s for s in STATUS_LABELS if s not in NOT_DOSSIERS)
 DEFAULT_REVIEW_DAYS = 5  # Settings.review_days' default
 
+# What each step of the funnel is called, wherever it is shown (chat, charts, report, annex).
+STAGE_LABELS = {
+    "received": N_("Sent"),
+    "taken": N_("Taken up"),
+    "forwarded": N_("Forwarded to the higher level"),
+    "shortlisted": N_("Shortlisted for the selection council"),
+    "nominated": N_("Nominated to the city award"),
+    "awarded": N_("Awarded"),
+    "applied": N_("Put into practice"),
+}
+
 DEFINITIONS = {
     "total": N_("Entries sent by residents in the period (ideas and award registrations; "
                 "unfinished drafts are not entries)."),
