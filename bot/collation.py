@@ -19,10 +19,9 @@ import unicodedata
 
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 # Combining marks that make a letter of the alphabet (ă â ê ô ơ ư), and the five tones.
-_LETTER_MARKS = {"\u0306": "\u0306", "\u0302": "\u0302", "\u031b": "\u031b"}
+_LETTER_MARKS = frozenset({"\u0306", "\u0302", "\u031b"})
 _TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 _RANK = {letter: n for n, letter in enumerate(_ALPHABET)}
-_DIGITS_BEFORE = -100  # digits sort before letters, spaces and punctuation before digits
 
 
 def _primary(base: str) -> int:
@@ -31,7 +30,7 @@ def _primary(base: str) -> int:
     if rank is not None:
         return 1000 + rank
     if base.isdigit():
-        return _DIGITS_BEFORE + 200 + int(unicodedata.digit(base, 0))
+        return 100 + int(unicodedata.digit(base, 0))  # spaces first, then digits, then letters
     if base.isspace():
         return 0
     return 2000 + ord(base)  # anything else: after the letters, by code point
@@ -47,10 +46,10 @@ def sort_key(text: str | None) -> tuple:
             if tones:
                 tones[-1] = _TONES[char]
             continue
-        if char in _LETTER_MARKS and primary:
+        base = _ALPHABET_OF.get(primary[-1]) if char in _LETTER_MARKS and primary else None
+        if base is not None:
             # Compose the letter-forming mark with the letter before it (a + ̆ → ă).
-            letter = unicodedata.normalize("NFC", _ALPHABET_OF[primary[-1]] + char)
-            primary[-1] = _primary(letter)
+            primary[-1] = _primary(unicodedata.normalize("NFC", base + char))
             continue
         if unicodedata.category(char) == "Mn":
             continue  # another mark (none in Vietnamese): ignored

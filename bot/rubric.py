@@ -36,6 +36,8 @@ def parse_rubric(data: dict, source: str = "") -> Rubric:
         raise RubricError(f"{source}: no [[criterion]] tables")
     criteria, seen = [], set()
     for n, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise RubricError(f"{source}: criterion {n} is not a table ([[criterion]])")
         key = item.get("key")
         if not isinstance(key, str) or not key.isidentifier():
             raise RubricError(f"{source}: criterion {n} needs a key (letters, digits, _)")
@@ -49,7 +51,11 @@ def parse_rubric(data: dict, source: str = "") -> Rubric:
             if not isinstance(item.get(name), str) or not item[name].strip():
                 raise RubricError(f"{source}: {key}: {name} is missing")
         levels = []
+        if not isinstance(item.get("levels", []), list):
+            raise RubricError(f"{source}: {key}: levels must be a list of tables")
         for level in item.get("levels", []):
+            if not isinstance(level, dict):
+                raise RubricError(f"{source}: {key}: a level is not a table")
             low, high = level.get("low"), level.get("high")
             if not (isinstance(low, int) and isinstance(high, int) and 0 <= low <= high <= top):
                 raise RubricError(f"{source}: {key}: the level {low}–{high} is outside "

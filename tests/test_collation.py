@@ -33,3 +33,10 @@ def test_decomposed_and_composed_text_sort_alike():
     word = "Nguyễn"
     assert sort_key(unicodedata.normalize("NFD", word)) == sort_key(word)
     assert sort_key(None) == sort_key("") < sort_key("a")
+
+
+def test_a_title_in_another_script_or_with_a_stray_mark_still_sorts():
+    # A breve after a letter outside the Vietnamese alphabet (Cyrillic й is и + breve), or
+    # after a digit: kept as it is, never a crash of the list that sorts it.
+    names = ["Чайка й", "1\u0306x", "An"]
+    assert sorted_vi(names) == ["1\u0306x", "An", "Чайка й"]

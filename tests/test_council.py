@@ -308,6 +308,9 @@ async def test_the_round_keeps_the_rubric_it_opened_with(dispatcher, tmp_path):
      'levels = [{ low = 0, high = 120, vi = "x", en = "x" }]\n',
      "the level 0–120 is outside 0–100"),
     ('placeholder = true\n', "no [[criterion]] tables"),
+    ('criterion = ["novelty"]\n', "criterion 1 is not a table"),
+    ('[[criterion]]\nkey = "a"\nname_vi = "A"\nname_en = "A"\nmax_points = 100\n'
+     'levels = [30]\n', "a: a level is not a table"),
 ])
 def test_a_wrong_rubric_is_refused_with_a_clear_reason(toml, message):
     with pytest.raises(RubricError, match=re.escape(message)):

@@ -36,6 +36,7 @@ def vi(dispatcher, message: str, **params) -> str:
 @pytest.mark.parametrize(("typed", "expected"), [
     ("", (2026, False)), ("2025", (2025, False)), ("năm 2024", (2024, False)),
     ("tổng kết", (2026, True)), ("tong ket 2025", (2025, True)), ("final", (2026, True)),
+    ("cả giai đoạn", (2026, True)), ("tổng kết giai đoạn 2025", (2025, True)),
     ("ngày mai", None), ("2024 2025", None), ("1999", None), ("2031", None),
 ])
 def test_what_follows_baocao_is_read_with_or_without_accents(typed, expected):
