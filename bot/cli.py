@@ -29,7 +29,7 @@ from bot.reference import Reference
 from bot.reports import ReportError, build_report
 from bot.reports import council as council_docs
 from bot.runtime import Runtime
-from bot.services import exhibition, opendata
+from bot.services import exhibition, opendata, stats
 from bot.services.officers import InviteError
 from storage.db import DatabaseUnavailable, create_engine, is_sqlite, migrate
 
@@ -520,7 +520,7 @@ async def _exhibition(settings: Settings, ref: Reference, t: Translator, args) -
     if args.unit:
         if args.unit not in ref.unit_by_slug:
             raise opendata.ExportError(t._(opendata.UNKNOWN_UNIT).format(unit=args.unit))
-        units = opendata.units_within(ref, args.unit)
+        units = list(stats.units_under(ref, args.unit))
     engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         await migrate(engine)

@@ -21,6 +21,7 @@ from bot.reports.council import (
     read_round,
     write_council_documents,
 )
+from bot.services import stats
 from bot.services.permissions import Actor
 from bot.tasks import TaskEnv, task
 
@@ -32,24 +33,14 @@ READY = N_("Here are the documents of the round {label} of {council}: the workbo
            "The highlighted passages of the minutes are for the council to write.")
 
 
-def units_at_or_above(ref, slug: str) -> list[str]:
-    """The unit and every unit above it in the units tree."""
-    chain = [slug]
-    parent = ref.parent_of(slug)
-    while parent is not None and parent.slug not in chain:
-        chain.append(parent.slug)
-        parent = ref.parent_of(parent.slug)
-    return chain
-
-
 def may_have_documents(ref, actor: Actor, round_: Round) -> bool:
     if actor.role == "admin":
         return True
     if actor.officer_id is not None and any(
             m.chair and m.officer_id == actor.officer_id for m in round_.members):
         return True
-    return actor.role == "district_officer" and actor.unit in units_at_or_above(ref,
-                                                                               round_.unit)
+    return (actor.role == "district_officer"
+            and round_.unit in stats.units_under(ref, actor.unit))
 
 
 @task("council_documents")

@@ -41,7 +41,8 @@ def parse(typed: str, this_year: int) -> tuple[int, bool] | None:
     accents, or "final"), or both; None for anything else."""
     words = fold(typed)
     final = any(w in words for w in _FINAL_WORDS)
-    for w in _FINAL_WORDS + ("nam", "year", "bao cao"):
+    # Longest first: "ca giai doan" must go whole, not leave "ca" behind "giai doan".
+    for w in sorted(_FINAL_WORDS + ("nam", "year", "bao cao"), key=len, reverse=True):
         words = words.replace(w, " ")
     years = _YEAR.findall(words)
     rest = _YEAR.sub(" ", words).strip()

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot import PROJECT_ROOT, render
 from bot.i18n import N_, Translator
 from bot.reference import Reference
+from bot.services.stats import units_under
 from bot.workflow import AWARD_LEVELS, KIND_LABELS
 from storage import campaigns as campaign_repo
 from storage import export as export_repo
@@ -190,19 +191,6 @@ def parse_include(t: Translator, text: str | None) -> frozenset[str]:
     return frozenset(names)
 
 
-def units_within(ref: Reference, unit: str) -> list[str]:
-    """`unit` and every unit below it in the tree, of this map and earlier ones."""
-    found = []
-    for slug in ref.unit_by_slug:
-        current: str | None = slug
-        while current is not None and current != unit:
-            above = ref.unit_by_slug.get(current)
-            current = above.parent if above else None
-        if current == unit:
-            found.append(slug)
-    return found
-
-
 def local_bounds(ref: Reference, start: date | None,
                  end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local dates (both included) as UTC instants [from, to)."""
@@ -224,7 +212,7 @@ def entry_filter(t: Translator, ref: Reference, filters: Filters) -> export_repo
     if filters.unit is not None:
         if filters.unit not in ref.unit_by_slug:
             raise ExportError(t._(UNKNOWN_UNIT).format(unit=filters.unit))
-        units = units_within(ref, filters.unit)
+        units = list(units_under(ref, filters.unit))
     low, high = local_bounds(ref, start, end)
     excluded = tuple(s for s in INCLUDABLE if s not in filters.include)
     return export_repo.EntryFilter(start=low, end=high, units=units, excluded=excluded)
