@@ -27,6 +27,7 @@ from bot.files import FileStore, FolderStore, default_files_dir
 from bot.i18n import N_, Translator
 from bot.model import Reply
 from bot.reference import Reference
+from bot.services.campaigns import CampaignCache
 from bot.services.outbox import row as outbox_row
 from bot.tasks import TASKS, TaskEnv
 from storage import outbox
@@ -48,6 +49,7 @@ async def execute(settings: Settings, task: dict, holder: str, now: datetime,
     """Run one claimed task in this process: its function, then its replies queued in the outbox
     and the task forgotten, in one transaction. False if another process had taken it over."""
     engine = create_engine(settings.database_url, settings.sqlite_synchronous)
+    fresh = ref is None
     ref = ref or Reference(settings)
     translators: dict[str, Translator] = {}
 
@@ -63,6 +65,8 @@ async def execute(settings: Settings, task: dict, holder: str, now: datetime,
             await task_repo.progress(conn, task["id"], holder, shown)
 
     try:
+        if fresh:  # a worker process: the campaigns are the database's, as the bot's are
+            await CampaignCache(engine, ref, settings.campaigns_file).ensure(now)
         env = TaskEnv(settings=settings, engine=engine, ref=ref, t=translator(task["lang"]),
                       translators=translator,
                       files=files or FolderStore(default_files_dir(settings)),

@@ -20,7 +20,6 @@ NO_CHANNEL = N_("There is no channel to put on the poster yet: the operator sets
 READY = N_("The poster of “{title}”, A4, ready to print.")
 DRAWING = N_("Drawing the poster of “{title}”; it will be here in a moment.")
 STILL_DRAWING = N_("The poster you asked for is still being drawn; it will be here in a moment.")
-GONE = N_("That campaign is no longer open, so its poster was not drawn.")
 
 
 
@@ -45,9 +44,10 @@ async def run(ctx: Context) -> None:
 async def build(env: TaskEnv, params: dict) -> list[Reply]:
     if (await env.actor()).role not in FORMS["campaign"].roles:  # who makes campaigns
         return [Reply(env.t._(COMMUNICATIONS_ONLY))]
-    campaign = next((c for c in env.ref.campaigns if c.slug == params["slug"]), None)
-    if campaign is None:  # closed and gone since it was asked for
-        return [Reply(env.t._(GONE))]
+    today = env.now.astimezone(env.ref.tz).date()
+    campaign, problem = poster.find(env.ref.campaigns, params["slug"], today, env.t)
+    if campaign is None:  # closed since it was asked for
+        return [Reply(problem)]
     try:
         pdf = await asyncio.to_thread(
             lambda: poster.for_campaign(env.settings, env.ref, env.t, campaign).pdf())

@@ -21,14 +21,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot import poster
+from bot import admin, poster
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.reference import Campaign, Reference
 from bot.web import build_app, webhook_secrets
 from handlers.commands import COMMUNICATIONS_ONLY
 from testing.serving import serving
-from tests.conftest import TEN_WARDS, TEN_WARDS_ENV
+from tests.conftest import TEN_WARDS, TEN_WARDS_ENV, mailbox_runtime
 from tests.officers import communications_officer, register_officer
 from tests.telegram_world import register
 from tests.zalo_world import ZaloWorld, zalo_officer
@@ -306,3 +306,48 @@ async def test_on_zalo_the_communications_office_opens_the_poster_by_a_signed_li
         assert _codes(_rendered(opened.content)) == {TELEGRAM}
     finally:
         await world.stop()
+
+
+CAMPAIGN_TOML = '''[[campaign]]
+slug = "da-kao-xanh-2026"
+title_vi = "Sáng kiến vì Phường Đa Kao xanh năm 2026"
+title_en = "Ideas for a green Da Kao Ward, 2026"
+description_vi = "Mời anh/chị góp ý tưởng."
+description_en = "Send ideas."
+kinds = ["idea"]
+opens = 2026-01-01
+closes = 2026-12-31
+'''
+
+
+async def test_a_campaign_made_after_start_up_gets_its_poster_from_the_worker_process(
+        dispatcher, settings, tmp_path):
+    made = tmp_path / "campaign.toml"
+    made.write_text(CAMPAIGN_TOML, encoding="utf-8")
+    ok, text = await admin.campaigns_add(settings, str(made))
+    assert ok, text
+    comms = await communications_officer(dispatcher)
+    await comms.say("/apphich da-kao-xanh-2026")
+    runtime = mailbox_runtime(dispatcher)  # a real worker process: it reads the campaigns
+    try:                                   # from the database, not from the data file
+        assert await runtime.tasks.run_pending() == 1
+    finally:
+        runtime.tasks.close()
+    await runtime.deliver("console")
+    (document,) = [a for r in comms.inbox for a in r.attachments]
+    assert document.name == "da-kao-xanh-2026.pdf"
+
+
+async def test_a_campaign_closed_before_its_poster_is_drawn_gets_none(dispatcher, settings):
+    comms = await communications_officer(dispatcher)
+    await comms.say(f"/apphich {SLUG}")
+    ok, _ = await admin.campaigns_close(settings, SLUG)
+    assert ok
+    runtime = mailbox_runtime(dispatcher)  # the worker process reads the campaigns then
+    try:
+        assert await runtime.tasks.run_pending() == 1
+    finally:
+        runtime.tasks.close()
+    await runtime.deliver("console")
+    assert not any(r.attachments for r in comms.inbox)
+    assert any(f"“{SLUG}”" in r.text for r in comms.inbox)  # told it is closed
