@@ -84,10 +84,16 @@ async def execute(settings: Settings, task: dict, holder: str, now: datetime,
         await engine.dispose()
 
 
+def _stage(stage: str) -> tuple[str, float | None]:
+    """(msgid, fraction or None) of what `progress` keeps: "msgid" or "msgid\x1ffraction"."""
+    msgid, _, fraction = stage.partition("\x1f")
+    return msgid, float(fraction) if fraction else None
+
+
 def _finished(stage: str) -> bool:
-    """A stage reported at 100 % (`progress` keeps "msgid\x1ffraction")."""
-    _msgid, _, fraction = stage.partition("\x1f")
-    return bool(fraction) and float(fraction) >= 1.0
+    """A stage reported at 100 %."""
+    fraction = _stage(stage)[1]
+    return fraction is not None and fraction >= 1.0
 
 
 def _work(settings: Settings, task: dict, holder: str, now: datetime) -> bool:
@@ -178,10 +184,10 @@ class TaskRunner:
 
     async def _tell(self, task: dict, stage: str) -> None:
         t = self.dispatcher.translator(task["lang"])
-        msgid, _, fraction = stage.partition("\x1f")
+        msgid, fraction = _stage(stage)
         text = t._(STILL_WORKING).format(stage=t._(msgid))
-        if fraction:
-            text += f" ({round(float(fraction) * 100)}%)"
+        if fraction is not None:
+            text += f" ({round(fraction * 100)}%)"
         async with self.dispatcher.engine.begin() as conn:
             await outbox.put(conn, [outbox_row(task["channel"], task["external_id"], Reply(text),
                                                self.dispatcher.clock())])

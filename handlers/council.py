@@ -280,8 +280,9 @@ async def _comment(ctx: Context, actor: Actor, round_id: int, entry_id: int,
         await _ask_criterion(ctx, actor, round)
         return
     if comment is not None and not 0 < visible_length(comment) <= service.COMMENT_MAX:
-        await _ask_comment(ctx, actor, round, ctx._("Please type the comment (at most 2,000 "
-                                                    "characters)."))
+        await _ask_comment(ctx, actor, round, ctx._(
+            "Please type the comment (at most {count} characters).").format(
+                count=ctx.t.number(service.COMMENT_MAX)))
         return
     total = sum(pending["points"].values())
     if not comment and service.needs_comment(round.rules, total):
@@ -501,7 +502,8 @@ async def handle(ctx: Context) -> None:
         await _comment(ctx, actor, pending["round"], pending["entry"], text.strip())
     elif ctx.state == "council:note" and link and text:
         if visible_length(text) > service.COMMENT_MAX:
-            ctx.say(ctx._("Please type the note (at most 2,000 characters)."))
+            ctx.say(ctx._("Please type the note (at most {count} characters).").format(
+                count=ctx.t.number(service.COMMENT_MAX)))
             return
         await _declare(ctx, actor, link["round"], link["entry"], text)
     elif ctx.state == "council:confirm" and pending:  # the summary again: nothing is lost

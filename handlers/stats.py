@@ -40,6 +40,7 @@ TARGET_LINES = {
                   "{low} to {high} by {by}."),
 }
 _ORDER = {status: rank for rank, status in enumerate(STATUS_LABELS)}
+NO_FIGURES = N_("Your role has no figures to show.")
 COUNTING = N_("Counting the figures; they will be here in a moment.")
 STILL_COUNTING = N_("The figures you asked for are still being counted; they will be here in a "
                     "moment.")
@@ -51,7 +52,7 @@ async def show(ctx: Context) -> None:
     actor = await actor_for(ctx.conn, ctx.user)
     if actor.role not in STATS_ROLES:
         ctx.note(ctx._(OFFICERS_ONLY) if actor.role == "resident"
-                 else ctx._("Your role has no figures to show."))
+                 else ctx._(NO_FIGURES))
         return
     typed = ctx.event.command_args or ""
     period = parse_period(typed, ctx.today)
@@ -71,7 +72,7 @@ async def figures_task(env: TaskEnv, params: dict) -> list[Reply]:
     chat shows images (elsewhere the chart is a link)."""
     actor = await env.actor()
     if actor.role not in STATS_ROLES:
-        return [Reply(env.t._("Your role has no figures to show."))]
+        return [Reply(env.t._(NO_FIGURES))]
     period = Period(date.fromisoformat(params["start"]), date.fromisoformat(params["end"]))
     async with env.engine.connect() as conn:
         figures = await stats.compute(conn, env.ref, scope=stats.scope_for(env.ref, actor),

@@ -132,12 +132,6 @@ async def dossiers(conn: AsyncConnection, round_id: int) -> list[dict]:
     return [_row(r) for r in result]
 
 
-async def in_round(conn: AsyncConnection, round_id: int, entry_id: int) -> bool:
-    result = await conn.execute(select(round_dossiers.c.entry_id).where(
-        round_dossiers.c.round_id == round_id, round_dossiers.c.entry_id == entry_id))
-    return result.first() is not None
-
-
 async def closed_rounds_of_entry(conn: AsyncConnection, entry_id: int) -> list[int]:
     """The closed rounds that scored the entry, the latest first."""
     result = await conn.execute(
@@ -260,12 +254,4 @@ async def audit_of_officer(conn: AsyncConnection, officer_id: int,
         .outerjoin(entries, entries.c.id == council_audit.c.entry_id)
         .where(council_audit.c.officer_id == officer_id)
         .order_by(council_audit.c.id).limit(limit))
-    return [_row(r) for r in result]
-
-
-async def audit_of_round(conn: AsyncConnection, round_id: int) -> list[dict]:
-    result = await conn.execute(
-        select(council_audit, entries.c.code)
-        .outerjoin(entries, entries.c.id == council_audit.c.entry_id)
-        .where(council_audit.c.round_id == round_id).order_by(council_audit.c.id))
     return [_row(r) for r in result]
