@@ -9,9 +9,12 @@ from sqlalchemy import func, select, update
 
 from bot.dispatcher import Dispatcher
 from bot.services import officers as officer_service
+from bot.services import tasks as task_service
+from bot.tasks import task
 from bot.taskworker import TASK_FAILED
 from handlers.stats import COUNTING, STILL_COUNTING
 from storage import tasks as task_repo
+from storage import users as user_repo
 from storage.tables import officers as officer_table
 from storage.tables import tasks
 from tests import officers
@@ -117,3 +120,23 @@ async def test_an_officer_revoked_after_asking_gets_no_figures(dispatcher, staff
     await runtime.tasks.run_pending()
     await runtime.deliver("console")
     assert lan.inbox[-1].text == vi(dispatcher, "Your role has no figures to show.")
+
+
+@task("test:fails")
+async def _fails(env, params):
+    raise RuntimeError("the build broke")
+
+
+async def test_a_task_that_breaks_tells_the_officer_and_is_not_tried_forever(dispatcher, staff):
+    lan = staff["lan"]
+    async with dispatcher.engine.begin() as conn:
+        user = await user_repo.load_or_create_user(conn, "console", lan.user, "vi",
+                                                   dispatcher.clock())
+        assert await task_service.request(conn, user, "test:fails", {}, dispatcher.clock())
+    before = len(lan.inbox)
+    runtime = mailbox_runtime(dispatcher)
+    runtime.tasks.inline = True
+    assert await runtime.tasks.run_pending() == 1
+    await runtime.deliver("console")
+    assert [r.text for r in lan.inbox[before:]] == [vi(dispatcher, TASK_FAILED)]
+    assert await waiting(dispatcher) == 0
