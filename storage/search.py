@@ -116,11 +116,16 @@ async def export_rows(conn: AsyncConnection, criteria: Criteria, limit: int) -> 
 
 async def log(conn: AsyncConnection, *, officer_id: int | None, actor_name: str | None,
               at: datetime, kind: str, query: str, results: int) -> None:
-    """Record one search or export; rows older than SEARCHES_KEPT go at the same time."""
-    await conn.execute(delete(searches).where(searches.c.at < at - SEARCHES_KEPT))
+    """Record one search or export (forgotten after SEARCHES_KEPT by the daily housekeeping)."""
     await conn.execute(insert(searches).values(
         officer_id=officer_id, actor_name=actor_name, at=at, kind=kind, query=query,
         results=results))
+
+
+async def forget_searches(conn: AsyncConnection, now: datetime) -> int:
+    """Forget the searches and exports logged more than SEARCHES_KEPT before `now`."""
+    result = await conn.execute(delete(searches).where(searches.c.at < now - SEARCHES_KEPT))
+    return result.rowcount
 
 
 async def searches_of(conn: AsyncConnection, officer_id: int, limit: int = 200) -> list[dict]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bot.runtime import Runtime
 from storage import channels as channel_repo
 from storage import entries as entry_repo
-from storage.tables import flood
+from storage import search as search_repo
+from storage.tables import flood, searches
 from tests.conftest import Resident, mailbox_runtime
 from tests.flows import submit_idea
 from tests.officers import register_officer
@@ -215,3 +216,17 @@ async def test_the_days_housekeeping_forgets_message_ids_after_a_week_and_idle_f
         assert await channel_repo.taken(conn, "zalo_bot", "new"), "a recent one still refused"
         keys = [r[0] for r in await conn.execute(select(flood.c.key))]
     assert keys == ["zalo_bot:2"]
+
+
+
+async def test_the_housekeeping_forgets_searches_by_a_person_after_two_years(dispatcher, engine,
+                                                                            clock):
+    now = clock.now
+    async with engine.begin() as conn:
+        for at in (now - search_repo.SEARCHES_KEPT - timedelta(days=1), now - timedelta(days=1)):
+            await search_repo.log(conn, officer_id=None, actor_name="Cán bộ Lan", at=at,
+                                  kind="phone", query="0903123456", results=1)
+    assert await mailbox_runtime(dispatcher).jobs.housekeeping(now) == 1
+    async with engine.connect() as conn:
+        left = (await conn.execute(select(func.count()).select_from(searches))).scalar_one()
+    assert left == 1

@@ -27,6 +27,7 @@ from bot.text import shorten
 from storage import channels as channel_repo
 from storage import outbox as outbox_repo
 from storage import reminders as reminder_repo
+from storage import search as search_repo
 
 DRAFT_HOURS = (72, 24)  # the later first: a late run sends only the most recent one
 CAMPAIGN_DAYS = (1, 7)
@@ -61,10 +62,12 @@ class Jobs:
 
     async def housekeeping(self, now: datetime) -> int:
         """Forget what only served to refuse a redelivery or a flood: message ids older than a
-        week (no platform redelivers after days) and flood buckets idle for a day."""
+        week (no platform redelivers after days) and flood buckets idle for a day; and the
+        audit of officers' searches by a person once it is two years old (SEARCHES_KEPT)."""
         async with self.engine.begin() as conn:
             return (await channel_repo.forget_messages(conn, now - timedelta(days=7))
-                    + await channel_repo.forget_flood(conn, now - timedelta(days=1)))
+                    + await channel_repo.forget_flood(conn, now - timedelta(days=1))
+                    + await search_repo.forget_searches(conn, now))
 
     async def _queue(self, conn, box: Outbox) -> int:
         await outbox_repo.put(conn, box.rows)
